@@ -1,0 +1,53 @@
+"""Typed errors of the books. Each docstring states the rule it protects.
+
+Services raise these before writing anything; views, tasks and commands translate them
+into form errors, 4xx answers or retries.
+"""
+
+
+class LedgerError(Exception):
+    """Base class: the books refused a write and nothing was written."""
+
+
+class InvalidEntry(LedgerError):
+    """An entry must name a known kind, a date, a memo within limits and an idempotency key."""
+
+
+class TooFewPostings(InvalidEntry):
+    """A transaction has at least two legs: money comes from somewhere and goes somewhere."""
+
+
+class InvalidAmount(InvalidEntry):
+    """Every leg is a non-zero integer number of minor units (no floats, no zero legs)."""
+
+
+class UnbalancedTransaction(InvalidEntry):
+    """The legs of a transaction sum to exactly zero: debits equal credits."""
+
+
+class UnknownAccount(InvalidEntry):
+    """Postings go only to accounts in the chart of accounts."""
+
+
+class AccountClosed(InvalidEntry):
+    """A closed account takes no new postings."""
+
+
+class CurrencyMismatch(InvalidEntry):
+    """A fund keeps its books in one currency; every leg and account shares it."""
+
+
+class PersonalDataInMemo(InvalidEntry):
+    """Memos are read by auditors and the public: they never carry personal data."""
+
+
+class IdempotencyConflict(LedgerError):
+    """One idempotency key records one fact: reusing it with other content is refused."""
+
+
+class AlreadyReversed(LedgerError):
+    """A transaction is reversed at most once; a second correction must target the reversal."""
+
+
+class LedgerIntegrityError(LedgerError):
+    """Verification found the stored books disagree with what the postings say."""

@@ -1,0 +1,67 @@
+"""The canonical encoding of a journal transaction and the hash chain over it.
+
+An outside auditor must be able to recompute every hash from an export with a short
+script, so the encoding is deliberately plain (docs/ledger.md states it in full):
+
+    content = JSON of {"v": 1, "sequence", "kind", "date", "recorded_at", "currency",
+              "memo", "source_ref", "idempotency_key", "reverses", "actor", "postings"}
+              with keys sorted, no spaces (separators "," and ":"), UTF-8, no ASCII escaping;
+              "postings" is the list of [account_code, amount] pairs sorted ascending;
+              "reverses" is the sequence reversed or null; "actor" the user id or null;
+              "recorded_at" is UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ.
+    hash    = SHA-256 hex of  prev_hash (64 hex chars) + "\n" + content
+    prev_hash of sequence 1 is 64 zeros.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+
+GENESIS_HASH = "0" * 64
+ENCODING_VERSION = 1
+
+
+def format_recorded_at(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_content(
+    *,
+    sequence: int,
+    kind: str,
+    date: dt.date,
+    recorded_at: dt.datetime | str,
+    currency: str,
+    memo: str,
+    source_ref: str,
+    idempotency_key: str,
+    reverses: int | None,
+    actor: int | None,
+    postings: Iterable[tuple[str, int]],
+) -> bytes:
+    document = {
+        "v": ENCODING_VERSION,
+        "sequence": sequence,
+        "kind": kind,
+        "date": date.isoformat() if isinstance(date, dt.date) else str(date),
+        "recorded_at": recorded_at
+        if isinstance(recorded_at, str)
+        else format_recorded_at(recorded_at),
+        "currency": currency,
+        "memo": memo,
+        "source_ref": source_ref,
+        "idempotency_key": idempotency_key,
+        "reverses": reverses,
+        "actor": actor,
+        "postings": sorted([code, int(amount)] for code, amount in postings),
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def chain_hash(prev_hash: str, content: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + content).hexdigest()

@@ -1,0 +1,17 @@
+from django.db import migrations
+
+from ledger.chart import ensure_chart
+from ledger.hashing import GENESIS_HASH
+
+
+def create_chart(apps, schema_editor):
+    ensure_chart(apps.get_model("ledger", "Account"))
+    apps.get_model("ledger", "ChainHead").objects.get_or_create(
+        id=1, defaults={"sequence": 0, "hash": GENESIS_HASH}
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0001_initial")]
+
+    operations = [migrations.RunPython(create_chart, migrations.RunPython.noop)]

@@ -1,0 +1,17 @@
+from django.db import migrations
+
+from ledger import db_triggers
+
+
+def install(apps, schema_editor):
+    db_triggers.install(schema_editor.connection)
+
+
+def drop(apps, schema_editor):
+    db_triggers.drop(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0002_chart_of_accounts")]
+
+    operations = [migrations.RunPython(install, drop)]

@@ -1,0 +1,226 @@
+"""The fund's books: a tamper-evident, append-only double-entry journal.
+
+How the books work
+------------------
+* Money is an integer number of minor units (cents) of the fund's one currency.
+* An :class:`Account` belongs to one of five types. Debits are positive amounts and credits
+  negative, so every account's balance is simply the sum of its postings: asset and expense
+  accounts normally carry positive balances, income, liability and net-asset accounts
+  negative ones, and the sum over all accounts (the trial balance) is always zero.
+* A :class:`JournalTransaction` records one economic fact (a donation settling, bail being
+  paid) and owns two or more :class:`Posting` legs that sum to zero. Transactions are
+  numbered by a gapless ``sequence`` and never change: a mistake is corrected by a
+  reversing transaction, and each transaction can be reversed at most once.
+* Every transaction carries an ``idempotency_key`` derived from the outside fact it records
+  (``stripe:txn_…``, ``disbursement:42:paid``). Posting the same fact twice returns the
+  first transaction, so webhooks, retries and reconciliation never double money.
+* Each transaction's ``hash`` covers its content, its legs and the previous transaction's
+  hash (see ``ledger.hashing`` and ``docs/ledger.md``). Rewriting any old row breaks every
+  hash after it; :class:`Checkpoint` rows keep dated copies of the head so that a rewrite
+  of history cannot be made to verify against heads that were already published.
+* :class:`Account` ``balance`` and :class:`MonthlyTotal` rows are maintained in the same
+  database transaction as each posting, so balances and public totals never scan the
+  journal. ``manage.py verify_ledger`` recomputes all of them from the postings.
+
+Only ``ledger.services`` writes these rows. The database enforces what it can on its own:
+unique keys, non-zero legs, and triggers (``ledger.db_triggers``) that refuse UPDATE and
+DELETE of journal rows and, on PostgreSQL, reject an unbalanced transaction at commit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AccountType(models.TextChoices):
+    ASSET = "asset", "Asset"
+    LIABILITY = "liability", "Liability"
+    NET_ASSETS = "net_assets", "Net assets"
+    INCOME = "income", "Income"
+    EXPENSE = "expense", "Expense"
+
+
+class Account(models.Model):
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    type = models.CharField(max_length=16, choices=AccountType.choices)
+    currency = models.CharField(max_length=3)
+    is_open = models.BooleanField(default=True)
+    description = models.TextField(blank=True)
+    # Sum of all postings to this account, kept in step by ledger.services.
+    balance = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(type__in=[t.value for t in AccountType]),
+                name="ledger_account_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TransactionKind(models.TextChoices):
+    DONATION = "donation", "Donation"
+    FEE = "fee", "Processing fee"
+    REFUND = "refund", "Refund"
+    DISPUTE = "dispute", "Dispute"
+    PAYOUT = "payout", "Payout"
+    DISBURSEMENT = "disbursement", "Disbursement"
+    BAIL_RETURN = "bail_return", "Bail returned"
+    FORFEITURE = "forfeiture", "Bail forfeited"
+    OFFLINE_GIFT = "offline_gift", "Offline gift"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    REVERSAL = "reversal", "Reversal"
+    OPENING = "opening", "Opening balance"
+
+
+class JournalTransaction(models.Model):
+    sequence = models.BigIntegerField(unique=True)
+    kind = models.CharField(max_length=16, choices=TransactionKind.choices)
+    date = models.DateField(help_text="The economic date of the fact recorded.")
+    recorded_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    memo = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who recorded it; empty for automated postings.",
+    )
+    source_ref = models.CharField(max_length=120, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [
+            models.Index(fields=["date"], name="ledger_txn_date_idx"),
+            models.Index(fields=["kind", "date"], name="ledger_txn_kind_date_idx"),
+            models.Index(fields=["source_ref"], name="ledger_txn_source_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1), name="ledger_txn_sequence_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.kind}"
+
+
+class Posting(models.Model):
+    transaction = models.ForeignKey(
+        JournalTransaction, on_delete=models.PROTECT, related_name="postings"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount = models.BigIntegerField(help_text="Minor units; debit > 0, credit < 0.")
+
+    class Meta:
+        ordering = ["transaction_id", "id"]
+        indexes = [models.Index(fields=["account", "transaction"], name="ledger_posting_acct_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_posting_nonzero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount}"
+
+
+class MonthlyTotal(models.Model):
+    """Debits and credits of one account in one calendar month (by economic date)."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="monthly_totals")
+    month = models.DateField(help_text="First day of the month.")
+    debits = models.BigIntegerField(default=0, help_text="Sum of positive postings.")
+    credits = models.BigIntegerField(
+        default=0, help_text="Sum of negative postings, as a positive number."
+    )
+    postings_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "account_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "month"], name="ledger_monthly_account_month_uniq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(debits__gte=0, credits__gte=0), name="ledger_monthly_nonnegative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m}"
+
+    @property
+    def net(self) -> int:
+        return self.debits - self.credits
+
+
+class ChainHead(models.Model):
+    """The single row that orders posting: its lock serializes writers of the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="ledger_chainhead_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.hash[:12]}…"
+
+
+class Checkpoint(models.Model):
+    """A dated copy of the chain head, as published; old ones must keep verifying."""
+
+    sequence = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sequence", "-created_at"]
+        get_latest_by = "created_at"
+        indexes = [models.Index(fields=["sequence"], name="ledger_checkpoint_seq_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.hash[:12]}…"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what. ``details`` never holds personal data."""
+
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="ledger_audit_object_idx"),
+            models.Index(fields=["action", "at"], name="ledger_audit_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,49 @@
+"""Formatting integer minor units for people. Arithmetic never leaves integers."""
+
+from __future__ import annotations
+
+# ISO 4217 currencies without minor units; every other one the fund might use has two.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    {
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    }
+)
+
+
+def minor_unit_exponent(currency: str) -> int:
+    return 0 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def format_units(amount: int, currency: str) -> str:
+    """1234567 usd -> '12345.67' (no grouping; for exports)."""
+    exponent = minor_unit_exponent(currency)
+    if exponent == 0:
+        return str(amount)
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10**exponent)
+    return f"{sign}{whole}.{fraction:0{exponent}d}"
+
+
+def format_money(amount: int, currency: str) -> str:
+    """1234567 usd -> '$12,345.67' for pages."""
+    exponent = minor_unit_exponent(currency)
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10**exponent) if exponent else (abs(amount), 0)
+    symbol = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "mxn": "MX$"}.get(currency.lower())
+    body = f"{whole:,}" + (f".{fraction:0{exponent}d}" if exponent else "")
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency.upper()}"

@@ -1,0 +1,430 @@
+"""Every write to the books. Nothing else in the project writes ledger rows.
+
+Posting takes the chain head's row lock first (``SELECT … FOR UPDATE``): the hash chain
+needs one total order, and holding that lock while the sequence, hash, balances and monthly
+totals are written keeps the sequence gapless and the derived totals exact under any number
+of concurrent writers. A batch takes the lock once for all its entries, which is why batch
+posting is an order of magnitude faster than one-at-a-time posting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ledger import exceptions
+from ledger.hashing import GENESIS_HASH, canonical_content, chain_hash
+from ledger.models import (
+    Account,
+    AuditEvent,
+    ChainHead,
+    Checkpoint,
+    JournalTransaction,
+    Posting,
+    TransactionKind,
+)
+
+MAX_ABS_AMOUNT = 10**15  # a quadrillion minor units: far above any fund, far below bigint
+MEMO_MAX_LENGTH = 200
+_EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_KINDS = frozenset(TransactionKind.values)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One fact to post: what happened, when, and the legs that record it."""
+
+    kind: str
+    date: dt.date
+    legs: Sequence[tuple[str, int]]
+    idempotency_key: str
+    memo: str = ""
+    source_ref: str = ""
+    currency: str = ""
+    reverses: JournalTransaction | None = None
+
+    def content(self) -> tuple:
+        """What an idempotency key stands for: everything but who posted it and when."""
+        return (
+            self.kind,
+            self.date,
+            self.currency,
+            self.memo,
+            self.source_ref,
+            self.reverses.pk if self.reverses else None,
+            sorted((code, amount) for code, amount in self.legs),
+        )
+
+
+def _validate(entry: Entry) -> Entry:
+    """Check an entry without touching the database; returns it with its currency set."""
+    if entry.kind not in _KINDS:
+        raise exceptions.InvalidEntry(f"Unknown transaction kind {entry.kind!r}.")
+    if entry.kind == TransactionKind.REVERSAL and entry.reverses is None:
+        raise exceptions.InvalidEntry("Reversals are posted with transaction_reverse.")
+    if not isinstance(entry.date, dt.date) or isinstance(entry.date, dt.datetime):
+        raise exceptions.InvalidEntry("The economic date must be a date.")
+    key = entry.idempotency_key
+    if not isinstance(key, str) or not key.strip() or len(key) > 200:
+        raise exceptions.InvalidEntry("An idempotency key of 1 to 200 characters is required.")
+    if not isinstance(entry.memo, str) or len(entry.memo) > MEMO_MAX_LENGTH:
+        raise exceptions.InvalidEntry(f"The memo is text of at most {MEMO_MAX_LENGTH} characters.")
+    if _EMAIL_RE.search(entry.memo):
+        raise exceptions.PersonalDataInMemo("The memo looks like it holds an email address.")
+    if not isinstance(entry.source_ref, str) or len(entry.source_ref) > 120:
+        raise exceptions.InvalidEntry("The source reference is text of at most 120 characters.")
+    legs = list(entry.legs)
+    if len(legs) < 2:
+        raise exceptions.TooFewPostings("A transaction needs at least two legs.")
+    total = 0
+    for leg in legs:
+        if not (isinstance(leg, tuple | list) and len(leg) == 2 and isinstance(leg[0], str)):
+            raise exceptions.InvalidEntry("Each leg is an (account code, amount) pair.")
+        amount = leg[1]
+        if type(amount) is not int:
+            raise exceptions.InvalidAmount(
+                f"Amounts are integers in minor units, not {type(amount).__name__}."
+            )
+        if amount == 0:
+            raise exceptions.InvalidAmount("A leg of zero records nothing.")
+        if abs(amount) > MAX_ABS_AMOUNT:
+            raise exceptions.InvalidAmount("The amount is out of range.")
+        total += amount
+    if total != 0:
+        raise exceptions.UnbalancedTransaction(f"The legs sum to {total}, not zero.")
+    currency = (entry.currency or settings.FUND_CURRENCY).lower()
+    if currency != settings.FUND_CURRENCY:
+        raise exceptions.CurrencyMismatch(
+            f"The books are kept in {settings.FUND_CURRENCY.upper()}, not {currency.upper()}."
+        )
+    return Entry(
+        kind=entry.kind,
+        date=entry.date,
+        legs=tuple((code, amount) for code, amount in legs),
+        idempotency_key=key,
+        memo=entry.memo,
+        source_ref=entry.source_ref,
+        currency=currency,
+        reverses=entry.reverses,
+    )
+
+
+def _lock_head() -> ChainHead:
+    # The row lock on the head is what makes the sequence gapless and the chain linear:
+    # two posters that both read the same head would both write sequence N+1.
+    head = ChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledger_chainhead (id, sequence, hash) VALUES (1, 0, %s) "
+                "ON CONFLICT (id) DO NOTHING",
+                [GENESIS_HASH],
+            )
+        head = ChainHead.objects.select_for_update().get(id=1)
+    return head
+
+
+def _stored_content(txn: JournalTransaction, legs: list[tuple[str, int]]) -> tuple:
+    return (
+        txn.kind,
+        txn.date,
+        txn.currency,
+        txn.memo,
+        txn.source_ref,
+        txn.reverses_id,
+        sorted(legs),
+    )
+
+
+def _existing_by_key(keys: Sequence[str]) -> dict[str, JournalTransaction]:
+    found: dict[str, JournalTransaction] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for txn in JournalTransaction.objects.filter(idempotency_key__in=chunk):
+            found[txn.idempotency_key] = txn
+    return found
+
+
+def _legs_of(transaction_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
+    legs: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    ids = list(transaction_ids)
+    for start in range(0, len(ids), 500):
+        rows = Posting.objects.filter(transaction_id__in=ids[start : start + 500]).values_list(
+            "transaction_id", "account__code", "amount"
+        )
+        for txn_id, code, amount in rows:
+            legs[txn_id].append((code, amount))
+    return {txn_id: sorted(items) for txn_id, items in legs.items()}
+
+
+def _accounts_for(entries: Sequence[Entry]) -> dict[str, tuple[int, str, bool]]:
+    codes = {code for entry in entries for code, _ in entry.legs}
+    accounts = {
+        code: (pk, currency, is_open)
+        for pk, code, currency, is_open in Account.objects.filter(code__in=codes).values_list(
+            "pk", "code", "currency", "is_open"
+        )
+    }
+    for entry in entries:
+        for code, _ in entry.legs:
+            if code not in accounts:
+                raise exceptions.UnknownAccount(f"There is no account {code!r}.")
+            _, currency, is_open = accounts[code]
+            if not is_open:
+                raise exceptions.AccountClosed(f"The account {code!r} is closed.")
+            if currency != entry.currency:
+                raise exceptions.CurrencyMismatch(
+                    f"The account {code!r} is kept in {currency.upper()}, "
+                    f"not {entry.currency.upper()}."
+                )
+    return accounts
+
+
+def _apply_totals(
+    balance_deltas: dict[int, int], monthly: dict[tuple[int, dt.date], list[int]]
+) -> None:
+    """Add this write's postings to the stored balances and monthly totals."""
+    with connection.cursor() as cursor:
+        ids = sorted(balance_deltas)
+        cases = " ".join("WHEN %s THEN %s" for _ in ids)
+        params: list[object] = []
+        for account_id in ids:
+            params += [account_id, balance_deltas[account_id]]
+        placeholders = ", ".join("%s" for _ in ids)
+        cursor.execute(
+            f"UPDATE ledger_account SET balance = balance + CASE id {cases} ELSE 0 END "  # noqa: S608
+            f"WHERE id IN ({placeholders})",
+            params + ids,
+        )
+        rows = sorted(monthly.items())
+        values = ", ".join("(%s, %s, %s, %s, %s)" for _ in rows)
+        params = []
+        adapt = connection.ops.adapt_datefield_value
+        for (account_id, month), (debits, credits, count) in rows:
+            params += [account_id, adapt(month), debits, credits, count]
+        cursor.execute(
+            "INSERT INTO ledger_monthlytotal (account_id, month, debits, credits, postings_count) "  # noqa: S608
+            f"VALUES {values} ON CONFLICT (account_id, month) DO UPDATE SET "
+            "debits = ledger_monthlytotal.debits + excluded.debits, "
+            "credits = ledger_monthlytotal.credits + excluded.credits, "
+            "postings_count = ledger_monthlytotal.postings_count + excluded.postings_count",
+            params,
+        )
+
+
+def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
+    """Post validated entries under one head lock. Callers hold transaction.atomic()."""
+    head = _lock_head()
+
+    keys = list(dict.fromkeys(entry.idempotency_key for entry in entries))
+    existing = _existing_by_key(keys)
+    existing_legs = _legs_of(txn.pk for txn in existing.values()) if existing else {}
+
+    results: list[JournalTransaction | None] = [None] * len(entries)
+    new_entries: list[tuple[int, Entry]] = []
+    first_in_batch: dict[str, Entry] = {}
+    for index, entry in enumerate(entries):
+        key = entry.idempotency_key
+        if key in existing:
+            txn = existing[key]
+            if _stored_content(txn, existing_legs.get(txn.pk, [])) != entry.content():
+                raise exceptions.IdempotencyConflict(
+                    f"The idempotency key {key!r} already records a different transaction "
+                    f"(#{txn.sequence})."
+                )
+            results[index] = txn
+        elif key in first_in_batch:
+            if first_in_batch[key].content() != entry.content():
+                raise exceptions.IdempotencyConflict(
+                    f"The idempotency key {key!r} is used twice in this batch "
+                    "with different content."
+                )
+        else:
+            first_in_batch[key] = entry
+            new_entries.append((index, entry))
+
+    if new_entries:
+        accounts = _accounts_for([entry for _, entry in new_entries])
+        now = timezone.now()
+        actor_id = actor.pk if actor is not None else None
+        sequence, prev_hash = head.sequence, head.hash
+        transactions: list[JournalTransaction] = []
+        for _, entry in new_entries:
+            sequence += 1
+            content = canonical_content(
+                sequence=sequence,
+                kind=entry.kind,
+                date=entry.date,
+                recorded_at=now,
+                currency=entry.currency,
+                memo=entry.memo,
+                source_ref=entry.source_ref,
+                idempotency_key=entry.idempotency_key,
+                reverses=entry.reverses.sequence if entry.reverses else None,
+                actor=actor_id,
+                postings=entry.legs,
+            )
+            digest = chain_hash(prev_hash, content)
+            transactions.append(
+                JournalTransaction(
+                    sequence=sequence,
+                    kind=entry.kind,
+                    date=entry.date,
+                    recorded_at=now,
+                    currency=entry.currency,
+                    memo=entry.memo,
+                    source_ref=entry.source_ref,
+                    idempotency_key=entry.idempotency_key,
+                    reverses=entry.reverses,
+                    actor_id=actor_id,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+            )
+            prev_hash = digest
+        JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
+
+        postings: list[Posting] = []
+        balance_deltas: dict[int, int] = defaultdict(int)
+        monthly: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
+        for txn, (_, entry) in zip(transactions, new_entries, strict=True):
+            month = entry.date.replace(day=1)
+            for code, amount in entry.legs:
+                account_id = accounts[code][0]
+                postings.append(
+                    Posting(transaction_id=txn.pk, account_id=account_id, amount=amount)
+                )
+                balance_deltas[account_id] += amount
+                totals = monthly[(account_id, month)]
+                if amount > 0:
+                    totals[0] += amount
+                else:
+                    totals[1] -= amount
+                totals[2] += 1
+        Posting.objects.bulk_create(postings, batch_size=2000)
+        _apply_totals(balance_deltas, monthly)
+        ChainHead.objects.filter(id=1).update(sequence=sequence, hash=prev_hash)
+
+        for txn, (index, _) in zip(transactions, new_entries, strict=True):
+            results[index] = txn
+        by_key = {txn.idempotency_key: txn for txn in transactions}
+        for index, entry in enumerate(entries):
+            if results[index] is None:
+                results[index] = by_key[entry.idempotency_key]
+    return results  # type: ignore[return-value]
+
+
+def transaction_post(
+    *,
+    kind: str,
+    date: dt.date,
+    legs: Sequence[tuple[str, int]],
+    idempotency_key: str,
+    memo: str = "",
+    source_ref: str = "",
+    currency: str = "",
+    actor=None,
+) -> JournalTransaction:
+    """Post one balanced transaction, or return the one already posted under its key."""
+    entry = _validate(
+        Entry(
+            kind=kind,
+            date=date,
+            legs=tuple(legs),
+            idempotency_key=idempotency_key,
+            memo=memo,
+            source_ref=source_ref,
+            currency=currency,
+        )
+    )
+    with transaction.atomic():
+        return _write([entry], actor)[0]
+
+
+def transactions_post_batch(*, entries: Sequence[Entry], actor=None) -> list[JournalTransaction]:
+    """Post many transactions atomically under one lock; all are written or none.
+
+    Returns the transactions in the order of ``entries``; an entry whose key was already
+    posted with the same content returns that earlier transaction.
+    """
+    validated = [_validate(entry) for entry in entries]
+    if not validated:
+        return []
+    with transaction.atomic():
+        return _write(validated, actor)
+
+
+def transaction_reverse(
+    *,
+    transaction_to_reverse: JournalTransaction,
+    actor=None,
+    memo: str = "",
+    date: dt.date | None = None,
+    idempotency_key: str = "",
+) -> JournalTransaction:
+    """Post the mirror image of a transaction. Each transaction is reversed at most once.
+
+    Asking again with the same key returns the reversal already posted.
+    """
+    original = transaction_to_reverse
+    key = idempotency_key or f"reversal:{original.sequence}"
+    legs = _legs_of([original.pk]).get(original.pk, [])
+    entry = _validate(
+        Entry(
+            kind=TransactionKind.REVERSAL,
+            date=date or timezone.localdate(),
+            legs=tuple((code, -amount) for code, amount in legs),
+            idempotency_key=key,
+            memo=memo or f"Reversal of #{original.sequence}",
+            source_ref=f"ledger:{original.sequence}",
+            currency=original.currency,
+            reverses=original,
+        )
+    )
+    with transaction.atomic():
+        _lock_head()
+        earlier = JournalTransaction.objects.filter(reverses=original).first()
+        if earlier is not None and earlier.idempotency_key != key:
+            raise exceptions.AlreadyReversed(
+                f"Transaction #{original.sequence} was already reversed by #{earlier.sequence}."
+            )
+        reversal = _write([entry], actor)[0]
+        if actor is not None:
+            audit_record(
+                actor=actor,
+                action="ledger.transaction_reversed",
+                object_type="journal_transaction",
+                object_id=str(original.sequence),
+                details={"reversal_sequence": reversal.sequence},
+            )
+        return reversal
+
+
+def checkpoint_create() -> Checkpoint:
+    """Record the current head with the time; published heads must keep verifying."""
+    with transaction.atomic():
+        head = _lock_head()
+        return Checkpoint.objects.create(
+            sequence=head.sequence, hash=head.hash, created_at=timezone.now()
+        )
+
+
+def audit_record(
+    *, actor, action: str, object_type: str, object_id: str, details: dict
+) -> AuditEvent:
+    """Append to the audit log inside the caller's transaction. No personal data in details."""
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        details=details,
+    )

@@ -1,0 +1,94 @@
+"""Shared fixtures. Tests that need PostgreSQL or Redis are marked and skip with a reason
+where those are absent; with BAILFUND_REQUIRE_SERVICES=1 (CI) a missing service fails."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from ledger import db_triggers
+from ledger.chart import ensure_chart
+from ledger.hashing import GENESIS_HASH
+
+REQUIRE_SERVICES = os.environ.get("BAILFUND_REQUIRE_SERVICES") == "1"
+
+
+def _missing(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)")
+    if item.get_closest_marker("redis"):
+        import redis
+
+        url = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+        except Exception:
+            _missing(f"needs a Redis server at {url}")
+
+
+def _uses_transactional_db(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+def _uses_db(request) -> bool:
+    return bool(
+        request.node.get_closest_marker("django_db")
+        or {"db", "transactional_db", "live_server", "django_db_setup"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _books_ready(request):
+    """Every database test starts with the chart of accounts and the chain head in place.
+
+    Tests that commit (transactional_db) are cleaned by Django's flush, which empties every
+    table, data migrations' rows included; and on SQLite flush deletes rows one by one,
+    which the append-only triggers refuse, so they are lifted for the flush only.
+    """
+    if not _uses_db(request):
+        yield
+        return
+    transactional = _uses_transactional_db(request)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from ledger.models import Account, ChainHead
+
+    if connection.vendor == "sqlite":
+        db_triggers.install(connection)
+    ensure_chart(Account)
+    ChainHead.objects.get_or_create(id=1, defaults={"sequence": 0, "hash": GENESIS_HASH})
+    yield
+    if transactional and connection.vendor == "sqlite":
+        db_triggers.drop(connection)
+
+
+@pytest.fixture
+def post():
+    """Post a transaction with sensible defaults: post([("assets:bank", 100), …], key=…)."""
+    import datetime as dt
+    import itertools
+
+    from ledger.services import transaction_post
+
+    counter = itertools.count(1)
+
+    def _post(legs, *, key=None, kind="adjustment", date=dt.date(2026, 3, 15), **kwargs):
+        return transaction_post(
+            kind=kind,
+            date=date,
+            legs=legs,
+            idempotency_key=key or f"test:{next(counter)}",
+            **kwargs,
+        )
+
+    return _post
