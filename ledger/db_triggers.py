@@ -1,9 +1,10 @@
 """Database triggers that make the journal append-only and balanced without Python.
 
 Installed by migration ``0003_triggers``. On both databases, UPDATE and DELETE of journal
-transactions, postings, checkpoints and audit events are refused. On PostgreSQL, deferred
-constraint triggers also reject, at commit, a transaction whose legs do not sum to zero or
-that has fewer than two legs, however the rows were inserted.
+transactions, postings, checkpoints and audit events are refused. On PostgreSQL, a deferred
+constraint trigger also rejects, at commit, a transaction whose legs do not sum to zero or
+that has fewer than two legs, however the rows were inserted; and legs added later to a
+transaction committed earlier are refused when their statement ends unless they balance.
 
 Triggers stop mistakes and casual tampering by the application. A database superuser can
 drop them, which is why the hash chain exists, and why production should also
@@ -47,11 +48,26 @@ _PG_INSTALL = [
     END
     $$;
     """,
+    # Legs added by one statement are checked when it ends, in one set-based query, for
+    # transactions committed earlier; those created in this database transaction are
+    # checked at commit by the deferred trigger below, once each.
     """
-    CREATE OR REPLACE FUNCTION ledger_posting_balanced() RETURNS trigger
+    CREATE OR REPLACE FUNCTION ledger_postings_balanced() RETURNS trigger
     LANGUAGE plpgsql AS $$
+    DECLARE
+        bad bigint;
     BEGIN
-        PERFORM ledger_check_balanced(NEW.transaction_id);
+        SELECT n.transaction_id INTO bad
+          FROM (SELECT DISTINCT transaction_id FROM new_postings) n
+          JOIN ledger_journaltransaction t ON t.id = n.transaction_id
+         WHERE NOT (t.xmin = pg_current_xact_id()::xid)
+           AND (SELECT COALESCE(SUM(p.amount), 0) FROM ledger_posting p
+                 WHERE p.transaction_id = n.transaction_id) <> 0
+         LIMIT 1;
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'ledger transaction % is unbalanced', bad
+                USING ERRCODE = 'check_violation';
+        END IF;
         RETURN NULL;
     END
     $$;
@@ -66,9 +82,9 @@ _PG_INSTALL = [
     $$;
     """,
     """
-    CREATE CONSTRAINT TRIGGER ledger_posting_balanced
-        AFTER INSERT ON ledger_posting DEFERRABLE INITIALLY DEFERRED
-        FOR EACH ROW EXECUTE FUNCTION ledger_posting_balanced();
+    CREATE TRIGGER ledger_posting_balanced
+        AFTER INSERT ON ledger_posting REFERENCING NEW TABLE AS new_postings
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger_postings_balanced();
     """,
     """
     CREATE CONSTRAINT TRIGGER ledger_transaction_balanced

@@ -65,3 +65,18 @@ def canonical_content(
 
 def chain_hash(prev_hash: str, content: bytes) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + content).hexdigest()
+
+
+def content_around_sequence(**fields) -> tuple[bytes, bytes]:
+    """The canonical content split where the sequence number goes.
+
+    Lets the database fill in the sequence it assigns under its own lock and hash the
+    result in the same statement (see ledger.services), while the bytes hashed stay exactly
+    ``canonical_content``. Keys are sorted and string values escape their quotes, so the
+    unescaped ``"sequence":`` key occurs once.
+    """
+    content = canonical_content(sequence=0, **fields)
+    prefix, marker, suffix = content.partition(b',"sequence":0,')
+    if not marker:
+        raise ValueError("canonical content has no sequence key")
+    return prefix + b',"sequence":', b"," + suffix

@@ -9,18 +9,25 @@ posting is an order of magnitude faster than one-at-a-time posting.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ledger import exceptions
-from ledger.hashing import GENESIS_HASH, canonical_content, chain_hash
+from ledger.hashing import (
+    GENESIS_HASH,
+    canonical_content,
+    chain_hash,
+    content_around_sequence,
+)
 from ledger.models import (
     Account,
     AuditEvent,
@@ -219,6 +226,76 @@ def _apply_totals(
         )
 
 
+_TXN_COLUMNS = (
+    "sequence",
+    "kind",
+    "date",
+    "recorded_at",
+    "currency",
+    "memo",
+    "actor_id",
+    "source_ref",
+    "idempotency_key",
+    "reverses_id",
+    "prev_hash",
+    "hash",
+)
+_TXN_TYPES = (
+    "bigint",
+    "text",
+    "date",
+    "timestamptz",
+    "text",
+    "text",
+    "bigint",
+    "text",
+    "text",
+    "bigint",
+    "text",
+    "text",
+)
+
+
+def _insert_transactions(transactions: list[JournalTransaction]) -> None:
+    """Insert new journal rows and set their primary keys.
+
+    On PostgreSQL one ``INSERT … SELECT FROM unnest(…)`` takes a column array per field:
+    a dozen parameters however large the batch, where a VALUES list would need a dozen per
+    row and be planned afresh for every batch size.
+    """
+    if connection.vendor != "postgresql":
+        JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
+        return
+    columns = ", ".join(_TXN_COLUMNS)
+    arrays = ", ".join(f"%s::{type_}[]" for type_ in _TXN_TYPES)
+    params = [[getattr(txn, column) for txn in transactions] for column in _TXN_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO ledger_journaltransaction ({columns}) "  # noqa: S608
+            f"SELECT * FROM unnest({arrays}) RETURNING id, sequence",
+            params,
+        )
+        ids = dict((sequence, pk) for pk, sequence in cursor.fetchall())
+    for txn in transactions:
+        txn.pk = ids[txn.sequence]
+
+
+def _insert_postings(rows: list[tuple[int, int, int]]) -> None:
+    """Insert legs; on PostgreSQL in one statement, so no transaction's legs straddle two
+    statements (the balance trigger checks each statement's legs when it ends)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledger_posting (transaction_id, account_id, amount) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        return
+    Posting.objects.bulk_create(
+        [Posting(transaction_id=t, account_id=a, amount=m) for t, a, m in rows], batch_size=2000
+    )
+
+
 def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
     """Post validated entries under one head lock. Callers hold transaction.atomic()."""
     head = _lock_head()
@@ -289,18 +366,16 @@ def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
                 )
             )
             prev_hash = digest
-        JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
+        _insert_transactions(transactions)
 
-        postings: list[Posting] = []
+        postings: list[tuple[int, int, int]] = []
         balance_deltas: dict[int, int] = defaultdict(int)
         monthly: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
         for txn, (_, entry) in zip(transactions, new_entries, strict=True):
             month = entry.date.replace(day=1)
             for code, amount in entry.legs:
                 account_id = accounts[code][0]
-                postings.append(
-                    Posting(transaction_id=txn.pk, account_id=account_id, amount=amount)
-                )
+                postings.append((txn.pk, account_id, amount))
                 balance_deltas[account_id] += amount
                 totals = monthly[(account_id, month)]
                 if amount > 0:
@@ -308,7 +383,7 @@ def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
                 else:
                     totals[1] -= amount
                 totals[2] += 1
-        Posting.objects.bulk_create(postings, batch_size=2000)
+        _insert_postings(postings)
         _apply_totals(balance_deltas, monthly)
         ChainHead.objects.filter(id=1).update(sequence=sequence, hash=prev_hash)
 
@@ -319,6 +394,121 @@ def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
             if results[index] is None:
                 results[index] = by_key[entry.idempotency_key]
     return results  # type: ignore[return-value]
+
+
+# One statement posts one transaction on PostgreSQL: it advances the head (the UPDATE's
+# row lock is the chain lock, re-read at its newest version under READ COMMITTED), hashes
+# the content with the sequence it assigned, and writes the transaction, its legs, the
+# balances and the monthly totals. An unknown or closed account leaves a NULL account_id and
+# a reused idempotency key trips the unique index: either error rolls the statement back and
+# the portable path below re-does the work step by step and raises the precise error.
+_POST_ONE_PG = """
+WITH head AS (
+    UPDATE ledger_chainhead
+       SET sequence = sequence + 1,
+           prev_hash = hash,
+           hash = encode(sha256(
+               convert_to(hash || E'\\n', 'UTF8') || %(prefix)s::bytea
+               || convert_to((sequence + 1)::text, 'UTF8') || %(suffix)s::bytea), 'hex')
+     WHERE id = 1
+ RETURNING sequence, prev_hash, hash
+), txn AS (
+    INSERT INTO ledger_journaltransaction
+        (sequence, kind, date, recorded_at, currency, memo, actor_id, source_ref,
+         idempotency_key, reverses_id, prev_hash, hash)
+    SELECT head.sequence, %(kind)s::text, %(date)s::date, %(recorded_at)s::timestamptz,
+           %(currency)s::text, %(memo)s::text, %(actor)s::bigint, %(source_ref)s::text,
+           %(key)s::text, NULL, head.prev_hash, head.hash
+      FROM head
+ RETURNING id, sequence, prev_hash, hash
+), legs AS MATERIALIZED (
+    SELECT (SELECT a.id FROM ledger_account a
+             WHERE a.code = l.code AND a.is_open AND a.currency = %(currency)s::text)
+           AS account_id,
+           l.amount
+      FROM unnest(%(codes)s::text[], %(amounts)s::bigint[]) AS l(code, amount)
+), postings AS (
+    INSERT INTO ledger_posting (transaction_id, account_id, amount)
+    SELECT txn.id, legs.account_id, legs.amount FROM txn, legs
+), balances AS (
+    UPDATE ledger_account a SET balance = a.balance + d.delta
+      FROM (SELECT account_id, SUM(amount) AS delta FROM legs, txn GROUP BY account_id) d
+     WHERE a.id = d.account_id
+), monthly AS (
+    INSERT INTO ledger_monthlytotal (account_id, month, debits, credits, postings_count)
+    SELECT account_id, %(month)s::date, SUM(GREATEST(amount, 0)), SUM(GREATEST(-amount, 0)),
+           COUNT(*)
+      FROM legs, txn GROUP BY account_id
+    ON CONFLICT (account_id, month) DO UPDATE SET
+        debits = ledger_monthlytotal.debits + excluded.debits,
+        credits = ledger_monthlytotal.credits + excluded.credits,
+        postings_count = ledger_monthlytotal.postings_count + excluded.postings_count
+)
+SELECT id, sequence, prev_hash, hash FROM txn
+"""
+
+
+def _post_one_postgres(entry: Entry, actor) -> JournalTransaction | None:
+    """The fast path; returns None when the portable path must decide."""
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    prefix, suffix = content_around_sequence(
+        kind=entry.kind,
+        date=entry.date,
+        recorded_at=now,
+        currency=entry.currency,
+        memo=entry.memo,
+        source_ref=entry.source_ref,
+        idempotency_key=entry.idempotency_key,
+        reverses=None,
+        actor=actor_id,
+        postings=entry.legs,
+    )
+    params = {
+        "prefix": prefix,
+        "suffix": suffix,
+        "kind": entry.kind,
+        "date": entry.date,
+        "recorded_at": now,
+        "currency": entry.currency,
+        "memo": entry.memo,
+        "actor": actor_id,
+        "source_ref": entry.source_ref,
+        "key": entry.idempotency_key,
+        "codes": [code for code, _ in entry.legs],
+        "amounts": [amount for _, amount in entry.legs],
+        "month": entry.date.replace(day=1),
+    }
+    connection.ensure_connection()
+    # Outside a caller's transaction the statement runs on its own in autocommit, which is
+    # atomic (the deferred balance triggers fire at its end) and saves BEGIN and COMMIT
+    # round trips. Inside one, a savepoint lets a refused statement leave it usable.
+    scope = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with scope, psycopg.Cursor(connection.connection) as cursor:
+            # A server-side-binding cursor lets PostgreSQL keep this statement prepared on
+            # the connection; planning the CTE anew would cost more than executing it.
+            cursor.execute(_POST_ONE_PG, params, prepare=True)
+            row = cursor.fetchone()
+    except (IntegrityError, psycopg.IntegrityError):
+        return None
+    if row is None:  # no chain head row yet (an emptied database)
+        return None
+    pk, sequence, prev_hash, digest = row
+    return JournalTransaction(
+        pk=pk,
+        sequence=sequence,
+        kind=entry.kind,
+        date=entry.date,
+        recorded_at=now,
+        currency=entry.currency,
+        memo=entry.memo,
+        actor_id=actor_id,
+        source_ref=entry.source_ref,
+        idempotency_key=entry.idempotency_key,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
 
 
 def transaction_post(
@@ -344,6 +534,10 @@ def transaction_post(
             currency=currency,
         )
     )
+    if connection.vendor == "postgresql":
+        posted = _post_one_postgres(entry, actor)
+        if posted is not None:
+            return posted
     with transaction.atomic():
         return _write([entry], actor)[0]
 

@@ -1,0 +1,146 @@
+"""Posting throughput on PostgreSQL: the service against a raw-SQL baseline, same run.
+
+    python benchmarks/ledger_posting.py [--single 3000] [--batches 20] [--batch-size 1000]
+
+The baseline inserts the same rows (one journal transaction and its three postings) with
+the same durability (each transaction committed, synchronous_commit on), in one statement
+per transaction and in one multi-row statement per batch, with no validation, no hash
+chain, no idempotency check and no stored balances. The service does all of those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import time
+
+from _setup import fresh_database, machine
+
+LEGS = (("assets:stripe", 970), ("expenses:processing_fees", 30), ("income:donations", -1000))
+
+
+def raw_single(conn, n: int, offset: int) -> float:
+    sql = """
+    WITH t AS (
+        INSERT INTO ledger_journaltransaction (sequence, kind, date, recorded_at, currency,
+            memo, source_ref, idempotency_key, prev_hash, hash)
+        VALUES (%s, 'donation', %s, now(), 'usd', '', '', %s, %s, %s) RETURNING id)
+    INSERT INTO ledger_posting (transaction_id, account_id, amount)
+    SELECT t.id, l.a, l.m FROM t, unnest(%s::bigint[], %s::bigint[]) AS l(a, m)
+    """
+    accounts, amounts = _account_ids(conn), [m for _, m in LEGS]
+    start = time.perf_counter()
+    for i in range(n):
+        seq = offset + i
+        digest = hashlib.sha256(str(seq).encode()).hexdigest()
+        conn.execute(
+            sql,
+            [seq, dt.date(2026, 1, 1), f"raw:{seq}", digest, digest, accounts, amounts],
+            prepare=True,
+        )
+    return time.perf_counter() - start
+
+
+def raw_batches(conn, batches: int, size: int, offset: int) -> float:
+    accounts, amounts = _account_ids(conn), [m for _, m in LEGS]
+    start = time.perf_counter()
+    seq = offset
+    for _ in range(batches):
+        with conn.transaction():
+            seqs = list(range(seq, seq + size))
+            seq += size
+            digests = [hashlib.sha256(str(s).encode()).hexdigest() for s in seqs]
+            conn.execute(
+                """
+                WITH t AS (
+                    INSERT INTO ledger_journaltransaction (sequence, kind, date, recorded_at,
+                        currency, memo, source_ref, idempotency_key, prev_hash, hash)
+                    SELECT s, 'donation', '2026-01-01', now(), 'usd', '', '', 'raw:' || s, d, d
+                      FROM unnest(%s::bigint[], %s::text[]) AS x(s, d) RETURNING id)
+                INSERT INTO ledger_posting (transaction_id, account_id, amount)
+                SELECT t.id, l.a, l.m FROM t, unnest(%s::bigint[], %s::bigint[]) AS l(a, m)
+                """,
+                [seqs, digests, accounts, amounts],
+            )
+    return time.perf_counter() - start
+
+
+def _account_ids(conn) -> list[int]:
+    rows = dict(conn.execute("SELECT code, id FROM ledger_account").fetchall())
+    return [rows[code] for code, _ in LEGS]
+
+
+def service_single(n: int) -> float:
+    from ledger.services import transaction_post
+
+    start = time.perf_counter()
+    for i in range(n):
+        transaction_post(
+            kind="donation",
+            date=dt.date(2026, 1, 1 + i % 28),
+            legs=LEGS,
+            idempotency_key=f"bench:single:{i}",
+        )
+    return time.perf_counter() - start
+
+
+def service_batches(batches: int, size: int) -> float:
+    from ledger.services import Entry, transactions_post_batch
+
+    start = time.perf_counter()
+    for b in range(batches):
+        transactions_post_batch(
+            entries=[
+                Entry(
+                    kind="donation",
+                    date=dt.date(2026, 1 + i % 12, 1),
+                    legs=LEGS,
+                    idempotency_key=f"bench:batch:{b}:{i}",
+                )
+                for i in range(size)
+            ]
+        )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--single", type=int, default=3000)
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    args = parser.parse_args()
+
+    url = fresh_database("bench_posting")
+    import psycopg
+
+    from ledger.verification import verify_ledger
+
+    svc_single = service_single(args.single)
+    svc_batch = service_batches(args.batches, args.batch_size)
+    report = verify_ledger()
+    assert report.ok, report.problems
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        offset = 10_000_000
+        base_single = raw_single(conn, args.single, offset)
+        base_batch = raw_batches(conn, args.batches, args.batch_size, offset + args.single)
+
+    batch_n = args.batches * args.batch_size
+    rows = [
+        ("raw SQL, one at a time (baseline)", args.single / base_single),
+        ("service, one at a time", args.single / svc_single),
+        ("raw SQL, batches (baseline)", batch_n / base_batch),
+        ("service, batches", batch_n / svc_batch),
+    ]
+    print(f"# ledger posting, {dt.date.today()}, {machine()}, PostgreSQL")
+    print(f"# {args.single} single postings; {args.batches} batches of {args.batch_size}")
+    for label, rate in rows:
+        print(f"{label:40s} {rate:10.0f} transactions/s")
+    print(f"service/raw, one at a time: {rows[1][1] / rows[0][1]:.2f}")
+    print(f"service/raw, batches:       {rows[3][1] / rows[2][1]:.2f}")
+    print(f"verify_ledger: {report.summary()[:60]}…")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Django admin for the books: read-only. Corrections are reversing transactions posted
+through ledger.services, never edits."""
+
+from django.contrib import admin
+
+from ledger.models import Account, AuditEvent, Checkpoint, JournalTransaction, MonthlyTotal, Posting
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PostingInline(admin.TabularInline):
+    model = Posting
+    fields = ("account", "amount")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("code", "name", "type", "currency", "balance", "is_open")
+    list_filter = ("type", "is_open")
+
+
+@admin.register(JournalTransaction)
+class JournalTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("sequence", "date", "kind", "memo", "source_ref", "recorded_at")
+    list_filter = ("kind",)
+    search_fields = ("=sequence", "=source_ref", "=idempotency_key")
+    date_hierarchy = "date"
+    inlines = [PostingInline]
+    list_select_related = False
+    show_full_result_count = False
+
+
+@admin.register(MonthlyTotal)
+class MonthlyTotalAdmin(ReadOnlyAdmin):
+    list_display = ("month", "account", "debits", "credits", "postings_count")
+    list_select_related = ("account",)
+    list_filter = ("account",)
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "sequence", "hash")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    list_select_related = ("actor",)
