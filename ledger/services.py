@@ -275,7 +275,7 @@ def _insert_transactions(transactions: list[JournalTransaction]) -> None:
             f"SELECT * FROM unnest({arrays}) RETURNING id, sequence",
             params,
         )
-        ids = dict((sequence, pk) for pk, sequence in cursor.fetchall())
+        ids = {sequence: pk for pk, sequence in cursor.fetchall()}
     for txn in transactions:
         txn.pk = ids[txn.sequence]
 

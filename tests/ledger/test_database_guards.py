@@ -35,9 +35,12 @@ DONATION = [
 def test_raw_sql_cannot_update_or_delete_journal_rows(post, statement):
     post(DONATION)
     checkpoint_create()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
     assert verify_ledger().ok
 
 
@@ -45,9 +48,12 @@ def test_the_audit_log_is_append_only(django_user_model):
     from ledger.services import audit_record
 
     audit_record(actor=None, action="test.done", object_type="thing", object_id="1", details={})
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE ledger_auditevent SET action = 'other'")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE ledger_auditevent SET action = 'other'")
 
 
 def _insert_raw_transaction(cursor, *, sequence, key, legs):
@@ -70,18 +76,24 @@ def _insert_raw_transaction(cursor, *, sequence, key, legs):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_an_unbalanced_transaction_inserted_with_raw_sql_fails_at_commit():
-    with pytest.raises(DatabaseError, match="unbalanced"), transaction.atomic():
-        with connection.cursor() as cursor:
-            _insert_raw_transaction(cursor, sequence=1, key="raw:1", legs=(100, -99))
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _insert_raw_transaction(cursor, sequence=1, key="raw:1", legs=(100, -99))
     assert JournalTransaction.objects.count() == 0
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_one_legged_transaction_inserted_with_raw_sql_fails_at_commit():
-    with pytest.raises(DatabaseError, match="unbalanced"), transaction.atomic():
-        with connection.cursor() as cursor:
-            _insert_raw_transaction(cursor, sequence=1, key="raw:1", legs=(100,))
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _insert_raw_transaction(cursor, sequence=1, key="raw:1", legs=(100,))
     assert JournalTransaction.objects.count() == 0
 
 
