@@ -2,29 +2,31 @@
 
 Verification and exports walk millions of transactions. They read them in windows of
 sequence numbers (an index range scan each), so memory stays flat and no server-side
-cursor has to stay open for the whole walk.
+cursor has to stay open for the whole walk. Dates and times come back as the exact text
+the hash covers, formatted by the database, so the walk does no datetime round trips.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.db.models import Max
+from django.db import connection
+from django.utils.dateparse import parse_datetime
 
-from ledger.models import Account, JournalTransaction, Posting
+from ledger.hashing import format_recorded_at
+from ledger.models import Account
 
 CHUNK_SIZE = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class JournalRow:
+class JournalRow(NamedTuple):
     id: int
     sequence: int
     kind: str
-    date: dt.date
-    recorded_at: dt.datetime
+    date: str  # YYYY-MM-DD
+    recorded_at: str  # YYYY-MM-DDTHH:MM:SS.ffffffZ, UTC
     currency: str
     memo: str
     source_ref: str
@@ -35,49 +37,82 @@ class JournalRow:
     hash: str
     postings: list[tuple[int, int]]  # (account id, amount), in posting order
 
+    @property
+    def month(self) -> dt.date:
+        return dt.date(int(self.date[:4]), int(self.date[5:7]), 1)
+
+
+_TRANSACTIONS_SQL = """
+SELECT t.id, t.sequence, t.kind, {date}, {recorded_at}, t.currency, t.memo, t.source_ref,
+       t.idempotency_key, r.sequence, t.actor_id, t.prev_hash, t.hash
+  FROM ledger_journaltransaction t
+  LEFT JOIN ledger_journaltransaction r ON r.id = t.reverses_id
+ WHERE t.sequence BETWEEN %s AND %s
+ ORDER BY t.sequence
+"""
+
+_POSTINGS_SQL = """
+SELECT p.transaction_id, p.account_id, p.amount
+  FROM ledger_posting p
+  JOIN ledger_journaltransaction t ON t.id = p.transaction_id
+ WHERE t.sequence BETWEEN %s AND %s
+ ORDER BY p.transaction_id, p.id
+"""
+
+
+def _transactions_sql() -> str:
+    if connection.vendor == "postgresql":
+        return _TRANSACTIONS_SQL.format(
+            date="t.date::text",
+            recorded_at=(
+                "to_char(t.recorded_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+            ),
+        )
+    return _TRANSACTIONS_SQL.format(date="t.date", recorded_at="t.recorded_at")
+
+
+def _normalise_recorded_at(value) -> str:
+    """SQLite keeps datetimes as text in its own shape; give them the hashed shape."""
+    if isinstance(value, dt.datetime):
+        return format_recorded_at(value)
+    parsed = parse_datetime(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return format_recorded_at(parsed)
+
 
 def account_codes() -> dict[int, str]:
     return dict(Account.objects.values_list("pk", "code"))
 
 
+def last_sequence() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(sequence) FROM ledger_journaltransaction")
+        return cursor.fetchone()[0] or 0
+
+
 def iter_journal(chunk_size: int = CHUNK_SIZE) -> Iterator[JournalRow]:
-    """Every transaction with its legs, in sequence order."""
-    last = JournalTransaction.objects.aggregate(last=Max("sequence"))["last"] or 0
+    """Every transaction with its legs, in sequence order.
+
+    The highest sequence is read once at the start; rows posted while the walk runs are
+    left for the next walk, so one walk describes one consistent prefix of the chain.
+    """
+    last = last_sequence()
+    transactions_sql = _transactions_sql()
+    sqlite = connection.vendor != "postgresql"
     start = 1
-    # The highest sequence is read once; rows posted while the walk runs are left for the
-    # next walk, so a verification describes one consistent prefix of the chain.
     while start <= last:
         end = min(start + chunk_size - 1, last)
-        rows = list(
-            JournalTransaction.objects.filter(sequence__gte=start, sequence__lte=end)
-            .order_by("sequence")
-            .values_list(
-                "id",
-                "sequence",
-                "kind",
-                "date",
-                "recorded_at",
-                "currency",
-                "memo",
-                "source_ref",
-                "idempotency_key",
-                "reverses__sequence",
-                "actor_id",
-                "prev_hash",
-                "hash",
-            )
-        )
-        legs: dict[int, list[tuple[int, int]]] = {}
-        for txn_id, account_id, amount in (
-            Posting.objects.filter(transaction__sequence__gte=start, transaction__sequence__lte=end)
-            .order_by("transaction_id", "id")
-            .values_list("transaction_id", "account_id", "amount")
-        ):
-            legs.setdefault(txn_id, []).append((account_id, amount))
+        with connection.cursor() as cursor:
+            cursor.execute(transactions_sql, [start, end])
+            rows = cursor.fetchall()
+            cursor.execute(_POSTINGS_SQL, [start, end])
+            legs: dict[int, list[tuple[int, int]]] = {}
+            for txn_id, account_id, amount in cursor.fetchall():
+                legs.setdefault(txn_id, []).append((account_id, amount))
         for row in rows:
-            yield JournalRow(*row, postings=legs.get(row[0], []))
+            if sqlite:
+                row = (*row[:3], str(row[3]), _normalise_recorded_at(row[4]), *row[5:])
+            yield JournalRow(*row, legs.get(row[0], []))
         start = end + 1
-
-
-def last_sequence() -> int:
-    return JournalTransaction.objects.aggregate(last=Max("sequence"))["last"] or 0

@@ -70,6 +70,7 @@ def verify_ledger() -> VerificationReport:
     monthly: dict[tuple[int, object], list[int]] = defaultdict(lambda: [0, 0, 0])
     expected_sequence = 1
     prev_hash = GENESIS_HASH
+    months: dict[str, object] = {}
 
     for row in iter_journal():
         seq = row.sequence
@@ -101,7 +102,7 @@ def verify_ledger() -> VerificationReport:
             report.fail(f"#{seq} has {len(row.postings)} leg(s)", seq)
         if sum(amount for _, amount in row.postings) != 0:
             report.fail(f"#{seq} legs do not sum to zero", seq)
-        month = row.date.replace(day=1)
+        month = months.get(row.date) or months.setdefault(row.date, row.month)
         for account_id, amount in row.postings:
             if amount == 0:
                 report.fail(f"#{seq} has a zero leg", seq)
