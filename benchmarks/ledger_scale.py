@@ -51,13 +51,28 @@ def load(total: int, batch: int = 10_000) -> float:
     return time.perf_counter() - start
 
 
-def run_measured(args: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
-    """Run a command; returns (seconds, peak RSS in MB, exit code)."""
+def run_measured(command: list[str]) -> tuple[float, float, int]:
+    """Run a manage.py command; returns (seconds, peak RSS in MB, exit code)."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=ROOT, env=os.environ, stdout=stdout)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, process.returncode
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "_peak.py"), *command],
+        cwd=ROOT,
+        env=os.environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    peak_kb = max(
+        (
+            int(line.split()[1])
+            for line in result.stderr.splitlines()
+            if line.startswith("peak-rss-kb")
+        ),
+        default=0,
+    )
+    return seconds, peak_kb / 1024, result.returncode
 
 
 def copy_baseline(url: str, path: str) -> float:
@@ -72,10 +87,13 @@ def copy_baseline(url: str, path: str) -> float:
         "TO STDOUT WITH CSV"
     )
     start = time.perf_counter()
-    with psycopg.connect(url) as conn, open(path, "wb") as out:
-        with conn.cursor().copy(query) as copy:
-            for block in copy:
-                out.write(block)
+    with (
+        psycopg.connect(url) as conn,
+        open(path, "wb") as out,
+        conn.cursor().copy(query) as copy,
+    ):
+        for block in copy:
+            out.write(block)
     return time.perf_counter() - start
 
 
@@ -94,32 +112,30 @@ def main() -> None:
         url = fresh_database(options.database)
         load_seconds = load(options.transactions)
 
-    python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
-        verify = run_measured([python, "manage.py", "verify_ledger"])
+        verify = run_measured(["verify_ledger"])
         export_path = os.path.join(tmp, "journal.csv")
-        export = run_measured(
-            [python, "manage.py", "export_ledger", "--format", "csv", "--output", export_path]
-        )
+        export = run_measured(["export_ledger", "--format", "csv", "--output", export_path])
         export_size = os.path.getsize(export_path)
         copy_seconds = copy_baseline(url, os.path.join(tmp, "copy.csv"))
-        bare = run_measured([python, "manage.py", "check", "-v0"])
+        bare = run_measured(["check"])
 
     n = options.transactions
     print(f"# ledger scale, {dt.date.today()}, {machine()}, PostgreSQL, {n:,} transactions")
     if load_seconds == load_seconds:
-        print(
-            f"load through transactions_post_batch: {load_seconds:.1f} s ({n / load_seconds:,.0f}/s)"
-        )  # noqa: E501
+        rate = n / load_seconds
+        print(f"load through transactions_post_batch: {load_seconds:.1f} s ({rate:,.0f}/s)")
     print(f"verify_ledger: {verify[0]:.1f} s, peak {verify[1]:.0f} MB, exit {verify[2]}")
     print(
-        f"export_ledger csv: {export[0]:.1f} s, peak {export[1]:.0f} MB, {export_size / 1e6:.0f} MB written, exit {export[2]}"
-    )  # noqa: E501
+        f"export_ledger csv: {export[0]:.1f} s, peak {export[1]:.0f} MB, "
+        f"{export_size / 1e6:.0f} MB written, exit {export[2]}"
+    )
     print(f"baseline COPY of the same rows: {copy_seconds:.1f} s")
     print(f"baseline Django process (manage.py check): peak {bare[1]:.0f} MB")
     print(
-        f"export / COPY: {export[0] / copy_seconds:.2f}; verify / COPY: {verify[0] / copy_seconds:.2f}"
-    )  # noqa: E501
+        f"export / COPY: {export[0] / copy_seconds:.2f}; "
+        f"verify / COPY: {verify[0] / copy_seconds:.2f}"
+    )
 
 
 if __name__ == "__main__":

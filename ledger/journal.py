@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.dateparse import parse_datetime
 
 from ledger.hashing import format_recorded_at
@@ -51,11 +52,13 @@ SELECT t.id, t.sequence, t.kind, {date}, {recorded_at}, t.currency, t.memo, t.so
  ORDER BY t.sequence
 """
 
+# Legs are read by a range of transaction ids, an index range scan with no join. Ids grow
+# with the sequence (both are assigned under the chain lock), so the range holds just this
+# window's transactions; if it ever held others, their legs are dropped below.
 _POSTINGS_SQL = """
 SELECT p.transaction_id, p.account_id, p.amount
   FROM ledger_posting p
-  JOIN ledger_journaltransaction t ON t.id = p.transaction_id
- WHERE t.sequence BETWEEN %s AND %s
+ WHERE p.transaction_id BETWEEN %s AND %s
  ORDER BY p.transaction_id, p.id
 """
 
@@ -65,8 +68,7 @@ def _transactions_sql() -> str:
         return _TRANSACTIONS_SQL.format(
             date="t.date::text",
             recorded_at=(
-                "to_char(t.recorded_at AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                "to_char(t.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
             ),
         )
     return _TRANSACTIONS_SQL.format(date="t.date", recorded_at="t.recorded_at")
@@ -92,27 +94,51 @@ def last_sequence() -> int:
         return cursor.fetchone()[0] or 0
 
 
+def _fetch_chunk(start: int, end: int) -> tuple[list[tuple], dict[int, list[tuple[int, int]]]]:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(_transactions_sql(), [start, end])
+        rows = cursor.fetchall()
+        legs: dict[int, list[tuple[int, int]]] = {row[0]: [] for row in rows}
+        if rows:
+            cursor.execute(_POSTINGS_SQL, [min(legs), max(legs)])
+            for txn_id, account_id, amount in cursor.fetchall():
+                if txn_id in legs:
+                    legs[txn_id].append((account_id, amount))
+    return rows, legs
+
+
+def _chunks(last: int, chunk_size: int) -> Iterator[tuple[list[tuple], dict]]:
+    bounds = [(s, min(s + chunk_size - 1, last)) for s in range(1, last + 1, chunk_size)]
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(bounds) < 2:
+        for start, end in bounds:
+            yield _fetch_chunk(start, end)
+        return
+
+    # Outside a transaction (the commands), the next window is read on a second connection
+    # while this one is being hashed or written out: the database's time and Python's
+    # overlap. Rows up to `last` are committed and never change, so both connections see
+    # the same rows.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            pending = pool.submit(_fetch_chunk, *bounds[0])
+            for start_end in bounds[1:]:
+                chunk = pending.result()
+                pending = pool.submit(_fetch_chunk, *start_end)
+                yield chunk
+            yield pending.result()
+        finally:
+            pool.submit(connections.close_all).result()
+
+
 def iter_journal(chunk_size: int = CHUNK_SIZE) -> Iterator[JournalRow]:
     """Every transaction with its legs, in sequence order.
 
     The highest sequence is read once at the start; rows posted while the walk runs are
     left for the next walk, so one walk describes one consistent prefix of the chain.
     """
-    last = last_sequence()
-    transactions_sql = _transactions_sql()
     sqlite = connection.vendor != "postgresql"
-    start = 1
-    while start <= last:
-        end = min(start + chunk_size - 1, last)
-        with connection.cursor() as cursor:
-            cursor.execute(transactions_sql, [start, end])
-            rows = cursor.fetchall()
-            cursor.execute(_POSTINGS_SQL, [start, end])
-            legs: dict[int, list[tuple[int, int]]] = {}
-            for txn_id, account_id, amount in cursor.fetchall():
-                legs.setdefault(txn_id, []).append((account_id, amount))
+    for rows, legs in _chunks(last_sequence(), chunk_size):
         for row in rows:
             if sqlite:
                 row = (*row[:3], str(row[3]), _normalise_recorded_at(row[4]), *row[5:])
-            yield JournalRow(*row, legs.get(row[0], []))
-        start = end + 1
+            yield JournalRow(*row, legs[row[0]])

@@ -83,3 +83,26 @@ def test_the_same_key_posted_concurrently_yields_one_transaction():
     assert JournalTransaction.objects.count() == 1
     assert account_balances()["income:donations"] == -1000
     assert connection.vendor == "postgresql"
+
+
+def test_a_walk_outside_a_transaction_reads_ahead_on_a_second_connection_and_agrees():
+    from ledger.journal import iter_journal
+    from ledger.services import Entry, transactions_post_batch
+
+    transactions_post_batch(
+        entries=[
+            Entry(
+                kind="offline_gift",
+                date=dt.date(2026, 1, 1),
+                legs=(("assets:bank", 100 + n), ("income:donations", -100 - n)),
+                idempotency_key=f"walk:{n}",
+            )
+            for n in range(250)
+        ]
+    )
+
+    rows = list(iter_journal(chunk_size=40))
+
+    assert [row.sequence for row in rows] == list(range(1, 251))
+    assert all(len(row.postings) == 2 for row in rows)
+    assert verify_ledger().ok
