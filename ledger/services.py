@@ -256,6 +256,13 @@ _TXN_TYPES = (
 )
 
 
+def _binary_cursor():
+    """A psycopg cursor on Django's connection (same transaction) with server-side binding:
+    column arrays travel in binary, without the quoting and escaping of text parameters."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def _insert_transactions(transactions: list[JournalTransaction]) -> None:
     """Insert new journal rows and set their primary keys.
 
@@ -267,13 +274,14 @@ def _insert_transactions(transactions: list[JournalTransaction]) -> None:
         JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
         return
     columns = ", ".join(_TXN_COLUMNS)
-    arrays = ", ".join(f"%s::{type_}[]" for type_ in _TXN_TYPES)
+    arrays = ", ".join(f"%b::{type_}[]" for type_ in _TXN_TYPES)
     params = [[getattr(txn, column) for txn in transactions] for column in _TXN_COLUMNS]
-    with connection.cursor() as cursor:
+    with _binary_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO ledger_journaltransaction ({columns}) "  # noqa: S608
             f"SELECT * FROM unnest({arrays}) RETURNING id, sequence",
             params,
+            binary=True,
         )
         ids = {sequence: pk for pk, sequence in cursor.fetchall()}
     for txn in transactions:
@@ -284,11 +292,12 @@ def _insert_postings(rows: list[tuple[int, int, int]]) -> None:
     """Insert legs; on PostgreSQL in one statement, so no transaction's legs straddle two
     statements (the balance trigger checks each statement's legs when it ends)."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with _binary_cursor() as cursor:
             cursor.execute(
                 "INSERT INTO ledger_posting (transaction_id, account_id, amount) "
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])",
+                "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[])",
                 [list(column) for column in zip(*rows, strict=True)],
+                binary=True,
             )
         return
     Posting.objects.bulk_create(
