@@ -1,0 +1,268 @@
+"""The ``/_sandbox/`` test-control API (JSON in, JSON out).
+
+Things that happen *to* a Stripe account rather than through its API (a donor pays, a bank
+disputes a charge, Stripe pays out, a month passes) are triggered here, by tests, scripts and
+people. Routes are documented in ``docs/stripe-sandbox.md``; :class:`SandboxControl` in
+``client.py`` wraps them for Python callers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .errors import SandboxError, invalid
+from .state import charge_error
+from .validation import boolean, validate_metadata
+
+if TYPE_CHECKING:
+    from .server import SandboxServer
+
+Body = dict[str, Any]
+ControlHandler = Callable[["SandboxServer", Body, dict[str, str]], tuple[int, Any]]
+
+_ID = r"(?P<id>[A-Za-z0-9_]+)"
+
+
+def _only(body: Body, allowed: set[str]) -> None:
+    for key in body:
+        if key not in allowed:
+            raise invalid(f"Received unknown parameter: {key}", param=key)
+
+
+def _opt_int(body: Body, name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(f"{name} must be an integer", param=name)
+    return value
+
+
+def _payment_response(server: SandboxServer, result) -> tuple[int, Any]:
+    if result.outcome == "declined":
+        raise charge_error(result)
+    state = server.state
+    charge = state.retrieve("charge", result.charge) if result.charge else None
+    txn = None
+    if charge and charge.get("balance_transaction"):
+        txn = state.retrieve("balance_transaction", charge["balance_transaction"])
+    return 200, {
+        "outcome": result.outcome,
+        "redirect_url": result.redirect_url,
+        "payment_intent": state.retrieve("payment_intent", result.payment_intent)
+        if result.payment_intent
+        else None,
+        "charge": charge,
+        "balance_transaction": txn,
+    }
+
+
+def _index(server: SandboxServer, body: Body, match: dict[str, str]):
+    return 200, {
+        "sandbox": "stripe",
+        "routes": [f"{method} {pattern.pattern}" for method, pattern, _ in ROUTES],
+    }
+
+
+def _get_config(server: SandboxServer, body: Body, match: dict[str, str]):
+    return 200, server.config()
+
+
+def _set_config(server: SandboxServer, body: Body, match: dict[str, str]):
+    server.configure(**body)
+    return 200, server.config()
+
+
+def _reset(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"switches"})
+    server.reset(reset_switches=boolean(body.get("switches", False), "switches"))
+    return 200, {"reset": True}
+
+
+def _clock(server: SandboxServer, body: Body, match: dict[str, str]):
+    clock = server.state.clock
+    return 200, {"now": clock.now(), "frozen": clock.frozen, "offset": clock.offset}
+
+
+def _advance(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"seconds", "days"})
+    seconds = (_opt_int(body, "seconds") or 0) + (_opt_int(body, "days") or 0) * 86_400
+    now = server.state.advance_clock(seconds)
+    return 200, {"now": now}
+
+
+def _freeze(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"at", "frozen"})
+    if body.get("frozen", True):
+        server.state.clock.freeze(_opt_int(body, "at"))
+    else:
+        server.state.clock.unfreeze()
+    return _clock(server, {}, match)
+
+
+def _create_charge(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(
+        body,
+        {"amount", "currency", "card", "description", "metadata", "email", "name", "emit_events"},
+    )
+    result = server.state.create_charge(
+        body.get("amount", 2500),
+        body.get("currency", "usd"),
+        card=str(body.get("card", "4242424242424242")),
+        description=body.get("description"),
+        metadata=validate_metadata(body.get("metadata")),
+        email=body.get("email"),
+        name=body.get("name"),
+        emit_events=boolean(body.get("emit_events", True), "emit_events"),
+    )
+    return _payment_response(server, result)
+
+
+def _bulk_charges(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"count", "amount", "currency", "emit_events", "metadata", "description"})
+    return 200, server.state.bulk_create_charges(
+        body.get("count", 0),
+        body.get("amount", 2500),
+        body.get("currency", "usd"),
+        emit_events=boolean(body.get("emit_events", False), "emit_events"),
+        metadata=validate_metadata(body.get("metadata")),
+        description=body.get("description"),
+    )
+
+
+def _refund(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"amount", "reason", "fail", "metadata"})
+    return 200, server.state.create_refund(
+        charge=match["id"],
+        amount=_opt_int(body, "amount"),
+        reason=body.get("reason"),
+        metadata=validate_metadata(body.get("metadata")),
+        fail=boolean(body.get("fail", False), "fail"),
+    )
+
+
+def _fail_refund(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"reason"})
+    return 200, server.state.fail_refund(
+        match["id"], str(body.get("reason", "expired_or_canceled_card"))
+    )
+
+
+def _dispute(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"amount", "reason"})
+    return 200, server.state.create_dispute(
+        match["id"], _opt_int(body, "amount"), str(body.get("reason", "fraudulent"))
+    )
+
+
+def _close_dispute(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"outcome"})
+    return 200, server.state.close_dispute(match["id"], str(body.get("outcome", "")))
+
+
+def _renew(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"fail"})
+    fail = body.get("fail")
+    return 200, server.state.renew_subscription(
+        match["id"], None if fail is None else boolean(fail, "fail")
+    )
+
+
+def _settle(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"outcome"})
+    return 200, server.state.settle_payment(match["id"], str(body.get("outcome", "succeeded")))
+
+
+def _pay_session(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"card", "name", "email"})
+    result = server.state.pay_checkout_session(
+        match["id"],
+        str(body.get("card", "4242424242424242")),
+        name=body.get("name"),
+        email=body.get("email"),
+    )
+    status, response = _payment_response(server, result)
+    response["session"] = server.state.retrieve("checkout.session", match["id"])
+    return status, response
+
+
+def _payout(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"amount", "currency", "outcome", "metadata"})
+    return 200, server.state.create_payout(
+        _opt_int(body, "amount"),
+        str(body.get("currency", "usd")),
+        str(body.get("outcome", "paid")),
+        metadata=validate_metadata(body.get("metadata")),
+    )
+
+
+def _pay_payout(server: SandboxServer, body: Body, match: dict[str, str]):
+    return 200, server.state.pay_payout(match["id"])
+
+
+def _fail_payout(server: SandboxServer, body: Body, match: dict[str, str]):
+    return 200, server.state.fail_payout(match["id"])
+
+
+def _summary(server: SandboxServer, body: Body, match: dict[str, str]):
+    summary = server.state.summary()
+    summary["webhooks"] = server.dispatcher.stats()
+    return 200, summary
+
+
+def _flush(server: SandboxServer, body: Body, match: dict[str, str]):
+    _only(body, {"timeout"})
+    timeout = float(body.get("timeout", 10))
+    flushed = server.flush_webhooks(timeout)
+    return 200, {"flushed": flushed, "pending": server.dispatcher.pending()}
+
+
+def _deliveries(server: SandboxServer, body: Body, match: dict[str, str]):
+    return 200, {"data": server.dispatcher.deliveries(), **server.dispatcher.stats()}
+
+
+def _resend(server: SandboxServer, body: Body, match: dict[str, str]):
+    event = server.state.retrieve("event", match["id"])
+    server.dispatcher.resend(event["id"], event["type"])
+    return 200, {"resent": event["id"]}
+
+
+def _route(method: str, path: str, handler: ControlHandler):
+    return method, re.compile(f"^/_sandbox{path}$"), handler
+
+
+ROUTES: list[tuple[str, re.Pattern[str], ControlHandler]] = [
+    _route("GET", "/?", _index),
+    _route("GET", "/config", _get_config),
+    _route("POST", "/config", _set_config),
+    _route("POST", "/reset", _reset),
+    _route("GET", "/clock", _clock),
+    _route("POST", "/clock/advance", _advance),
+    _route("POST", "/clock/freeze", _freeze),
+    _route("POST", "/charges", _create_charge),
+    _route("POST", "/charges/bulk", _bulk_charges),
+    _route("POST", f"/charges/{_ID}/refund", _refund),
+    _route("POST", f"/charges/{_ID}/dispute", _dispute),
+    _route("POST", f"/refunds/{_ID}/fail", _fail_refund),
+    _route("POST", f"/disputes/{_ID}/close", _close_dispute),
+    _route("POST", f"/subscriptions/{_ID}/renew", _renew),
+    _route("POST", f"/payment_intents/{_ID}/settle", _settle),
+    _route("POST", f"/checkout/sessions/{_ID}/pay", _pay_session),
+    _route("POST", "/payouts", _payout),
+    _route("POST", f"/payouts/{_ID}/pay", _pay_payout),
+    _route("POST", f"/payouts/{_ID}/fail", _fail_payout),
+    _route("GET", "/summary", _summary),
+    _route("POST", "/webhooks/flush", _flush),
+    _route("GET", "/webhooks/deliveries", _deliveries),
+    _route("POST", f"/events/{_ID}/resend", _resend),
+]
+
+
+def handle(server: SandboxServer, method: str, path: str, body: Body) -> tuple[int, Any]:
+    for route_method, pattern, handler in ROUTES:
+        match = pattern.match(path)
+        if match is not None and route_method == method:
+            return handler(server, body, match.groupdict())
+    raise SandboxError(404, f"Unknown sandbox control route: {method} {path}")
