@@ -80,6 +80,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
+    # Django's own queries bind parameters client-side and are never prepared; this lets
+    # the ledger's posting statement (a server-side-binding cursor) stay prepared on the
+    # connection. Behind a transaction-pooling proxy that cannot keep prepared statements,
+    # set DATABASE_PREPARE_THRESHOLD=0.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
+    )
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", None)

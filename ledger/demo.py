@@ -113,8 +113,4 @@ def demo_entries() -> list[Entry]:
 
 def seed_demo() -> int:
     """Post the demo history; returns how many transactions were new."""
-    from ledger.models import JournalTransaction
-
-    before = JournalTransaction.objects.count()
-    transactions_post_batch(entries=demo_entries())
-    return JournalTransaction.objects.count() - before
+    return sum(posted.created for posted in transactions_post_batch(entries=demo_entries()))

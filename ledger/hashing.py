@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring as _string
 
 GENESIS_HASH = "0" * 64
 ENCODING_VERSION = 1
@@ -32,7 +32,7 @@ def canonical_content(
     *,
     sequence: int,
     kind: str,
-    date: dt.date,
+    date: dt.date | str,
     recorded_at: dt.datetime | str,
     currency: str,
     memo: str,
@@ -42,25 +42,27 @@ def canonical_content(
     actor: int | None,
     postings: Iterable[tuple[str, int]],
 ) -> bytes:
-    document = {
-        "v": ENCODING_VERSION,
-        "sequence": sequence,
-        "kind": kind,
-        "date": date.isoformat() if isinstance(date, dt.date) else str(date),
-        "recorded_at": recorded_at
-        if isinstance(recorded_at, str)
-        else format_recorded_at(recorded_at),
-        "currency": currency,
-        "memo": memo,
-        "source_ref": source_ref,
-        "idempotency_key": idempotency_key,
-        "reverses": reverses,
-        "actor": actor,
-        "postings": sorted([code, int(amount)] for code, amount in postings),
-    }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
+    """The bytes that json.dumps(document, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False) gives for the document in the module docstring.
+
+    Written out key by key (in sorted order) because posting a large batch hashes every
+    transaction; tests/ledger/test_hashing.py checks it against json.dumps itself.
+    """
+    legs = ",".join(f"[{_string(code)},{int(amount)}]" for code, amount in sorted(postings))
+    text = (
+        f'{{"actor":{_number(actor)},"currency":{_string(currency)},'
+        f'"date":{_string(date.isoformat() if isinstance(date, dt.date) else date)},'
+        f'"idempotency_key":{_string(idempotency_key)},"kind":{_string(kind)},'
+        f'"memo":{_string(memo)},"postings":[{legs}],'
+        f'"recorded_at":{_string(recorded_at if isinstance(recorded_at, str) else format_recorded_at(recorded_at))},'  # noqa: E501
+        f'"reverses":{_number(reverses)},"sequence":{int(sequence)},'
+        f'"source_ref":{_string(source_ref)},"v":{ENCODING_VERSION}}}'
     )
+    return text.encode("utf-8")
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
 
 
 def chain_hash(prev_hash: str, content: bytes) -> str:

@@ -97,12 +97,13 @@ class JournalTransaction(models.Model):
     )
     source_ref = models.CharField(max_length=120, blank=True)
     idempotency_key = models.CharField(max_length=200)
-    reverses = models.OneToOneField(
+    reverses = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="reversed_by",
+        related_name="reversals",
+        db_index=False,  # the partial unique index below serves look-ups
     )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
@@ -114,6 +115,12 @@ class JournalTransaction(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["idempotency_key"], name="ledger_txn_idempotency_key_uniq"
+            ),
+            # Reversed at most once; partial, so ordinary postings pay for no index entry.
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=models.Q(reverses__isnull=False),
+                name="ledger_txn_reversed_once",
             ),
             models.CheckConstraint(
                 condition=models.Q(sequence__gte=1), name="ledger_txn_sequence_positive"
@@ -135,7 +142,6 @@ class Posting(models.Model):
 
     class Meta:
         ordering = ["transaction_id", "id"]
-        indexes = [models.Index(fields=["account", "transaction"], name="ledger_posting_acct_idx")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_posting_nonzero"),
         ]

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import psycopg
 from django.conf import settings
@@ -151,12 +152,31 @@ def _stored_content(txn: JournalTransaction, legs: list[tuple[str, int]]) -> tup
 
 
 def _existing_by_key(keys: Sequence[str]) -> dict[str, JournalTransaction]:
+    """Transactions already posted under any of these keys (usually none)."""
+    if connection.vendor == "postgresql":
+        # One array parameter: Django would bind and resolve each key of an IN list.
+        with _binary_cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM ledger_journaltransaction WHERE idempotency_key = ANY(%b::text[])",
+                [list(keys)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+        if not ids:
+            return {}
+        return {txn.idempotency_key: txn for txn in JournalTransaction.objects.filter(pk__in=ids)}
     found: dict[str, JournalTransaction] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         for txn in JournalTransaction.objects.filter(idempotency_key__in=chunk):
             found[txn.idempotency_key] = txn
     return found
+
+
+def _binary_cursor() -> psycopg.Cursor:
+    """A psycopg cursor on Django's connection (same transaction) that binds parameters on
+    the server, so column arrays travel in binary."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
 
 
 def _legs_of(transaction_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
@@ -226,7 +246,8 @@ def _apply_totals(
         )
 
 
-_TXN_COLUMNS = (
+# Journal columns in model field order (what from_db expects after the id).
+_TXN_FIELDS = (
     "sequence",
     "kind",
     "date",
@@ -254,58 +275,81 @@ _TXN_TYPES = (
     "text",
     "text",
 )
+_PG_CHUNK = 250
+
+# Each chunk is one statement: the journal rows from column arrays, then their legs joined
+# to the ids just assigned by sequence. A dozen array parameters whatever the chunk size, no
+# round trip between the two inserts, and a transaction's legs are never split over
+# statements.
+_INSERT_CHUNK_PG = f"""
+WITH txn AS (
+    INSERT INTO ledger_journaltransaction ({", ".join(_TXN_FIELDS)})
+    SELECT * FROM unnest({", ".join(f"%b::{t}[]" for t in _TXN_TYPES)})
+    RETURNING id, sequence
+)
+INSERT INTO ledger_posting (transaction_id, account_id, amount)
+SELECT txn.id, leg.account_id, leg.amount
+  FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[]) WITH ORDINALITY
+       AS leg(sequence, account_id, amount, position)
+  JOIN txn ON txn.sequence = leg.sequence
+ ORDER BY leg.position
+"""  # noqa: S608
 
 
-def _binary_cursor():
-    """A psycopg cursor on Django's connection (same transaction) with server-side binding:
-    column arrays travel in binary, without the quoting and escaping of text parameters."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
+def _insert_rows_postgres(
+    rows: list[tuple], postings: list[tuple[int, int, int]]
+) -> dict[int, int]:
+    """Insert journal rows and legs; returns {sequence: id}.
 
-
-def _insert_transactions(transactions: list[JournalTransaction]) -> None:
-    """Insert new journal rows and set their primary keys.
-
-    On PostgreSQL one ``INSERT … SELECT FROM unnest(…)`` takes a column array per field:
-    a dozen parameters however large the batch, where a VALUES list would need a dozen per
-    row and be planned afresh for every batch size.
+    Chunks are sent in pipeline mode: while the database writes one chunk, Python is
+    already encoding the next, so a large batch costs about the larger of the two.
     """
-    if connection.vendor != "postgresql":
-        JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
-        return
-    columns = ", ".join(_TXN_COLUMNS)
-    arrays = ", ".join(f"%b::{type_}[]" for type_ in _TXN_TYPES)
-    params = [[getattr(txn, column) for txn in transactions] for column in _TXN_COLUMNS]
-    with _binary_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO ledger_journaltransaction ({columns}) "  # noqa: S608
-            f"SELECT * FROM unnest({arrays}) RETURNING id, sequence",
-            params,
-            binary=True,
-        )
-        ids = {sequence: pk for pk, sequence in cursor.fetchall()}
-    for txn in transactions:
-        txn.pk = ids[txn.sequence]
-
-
-def _insert_postings(rows: list[tuple[int, int, int]]) -> None:
-    """Insert legs; on PostgreSQL in one statement, so no transaction's legs straddle two
-    statements (the balance trigger checks each statement's legs when it ends)."""
-    if connection.vendor == "postgresql":
-        with _binary_cursor() as cursor:
+    connection.ensure_connection()
+    raw = connection.connection
+    legs_by_sequence: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for leg in postings:
+        legs_by_sequence[leg[0]].append(leg)
+    with raw.pipeline(), psycopg.Cursor(raw) as cursor:
+        for start in range(0, len(rows), _PG_CHUNK):
+            chunk = rows[start : start + _PG_CHUNK]
+            legs = [leg for row in chunk for leg in legs_by_sequence[row[0]]]
             cursor.execute(
-                "INSERT INTO ledger_posting (transaction_id, account_id, amount) "
-                "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[])",
-                [list(column) for column in zip(*rows, strict=True)],
-                binary=True,
+                _INSERT_CHUNK_PG,
+                [*(list(column) for column in zip(*chunk, strict=True))]
+                + [list(column) for column in zip(*legs, strict=True)],
             )
-        return
+    with psycopg.Cursor(raw) as cursor:
+        cursor.execute(
+            "SELECT sequence, id FROM ledger_journaltransaction WHERE sequence BETWEEN %s AND %s",
+            [rows[0][0], rows[-1][0]],
+        )
+        return dict(cursor.fetchall())
+
+
+def _insert_rows_portable(
+    rows: list[tuple], postings: list[tuple[int, int, int]]
+) -> dict[int, int]:
+    transactions = [JournalTransaction(**dict(zip(_TXN_FIELDS, row, strict=True))) for row in rows]
+    JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
+    ids = {txn.sequence: txn.pk for txn in transactions}
     Posting.objects.bulk_create(
-        [Posting(transaction_id=t, account_id=a, amount=m) for t, a, m in rows], batch_size=2000
+        [Posting(transaction_id=ids[seq], account_id=a, amount=m) for seq, a, m in postings],
+        batch_size=2000,
     )
+    return ids
 
 
-def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
+class Posted(NamedTuple):
+    """What a batch posting returns for each entry."""
+
+    pk: int
+    sequence: int
+    hash: str
+    idempotency_key: str
+    created: bool  # False: the key was already posted, with the same content
+
+
+def _write(entries: Sequence[Entry], actor) -> list[Posted]:
     """Post validated entries under one head lock. Callers hold transaction.atomic()."""
     head = _lock_head()
 
@@ -313,7 +357,7 @@ def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
     existing = _existing_by_key(keys)
     existing_legs = _legs_of(txn.pk for txn in existing.values()) if existing else {}
 
-    results: list[JournalTransaction | None] = [None] * len(entries)
+    results: list[Posted | None] = [None] * len(entries)
     new_entries: list[tuple[int, Entry]] = []
     first_in_batch: dict[str, Entry] = {}
     for index, entry in enumerate(entries):
@@ -325,7 +369,7 @@ def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
                     f"The idempotency key {key!r} already records a different transaction "
                     f"(#{txn.sequence})."
                 )
-            results[index] = txn
+            results[index] = Posted(txn.pk, txn.sequence, txn.hash, key, False)
         elif key in first_in_batch:
             if first_in_batch[key].content() != entry.content():
                 raise exceptions.IdempotencyConflict(
@@ -337,14 +381,33 @@ def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
             new_entries.append((index, entry))
 
     if new_entries:
-        accounts = _accounts_for([entry for _, entry in new_entries])
-        now = timezone.now()
-        actor_id = actor.pk if actor is not None else None
-        sequence, prev_hash = head.sequence, head.hash
-        transactions: list[JournalTransaction] = []
-        for _, entry in new_entries:
-            sequence += 1
-            content = canonical_content(
+        posted = _insert_new([entry for _, entry in new_entries], head, actor)
+        for txn, (index, _) in zip(posted, new_entries, strict=True):
+            results[index] = txn
+        by_key = {txn.idempotency_key: txn for txn in posted}
+        for index, entry in enumerate(entries):
+            if results[index] is None:
+                results[index] = by_key[entry.idempotency_key]
+    return results  # type: ignore[return-value]
+
+
+def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
+    """Chain, hash and write entries known to be new; returns them in order."""
+    accounts = _accounts_for(entries)
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    sequence, prev_hash = head.sequence, head.hash
+    # One tuple per transaction, in _TXN_COLUMNS order.
+    rows: list[tuple] = []
+    postings: list[tuple[int, int, int]] = []  # (sequence, account id, amount)
+    balance_deltas: dict[int, int] = defaultdict(int)
+    monthly: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for entry in entries:
+        sequence += 1
+        reverses = entry.reverses
+        digest = chain_hash(
+            prev_hash,
+            canonical_content(
                 sequence=sequence,
                 kind=entry.kind,
                 date=entry.date,
@@ -353,56 +416,47 @@ def _write(entries: Sequence[Entry], actor) -> list[JournalTransaction]:
                 memo=entry.memo,
                 source_ref=entry.source_ref,
                 idempotency_key=entry.idempotency_key,
-                reverses=entry.reverses.sequence if entry.reverses else None,
+                reverses=reverses.sequence if reverses else None,
                 actor=actor_id,
                 postings=entry.legs,
+            ),
+        )
+        rows.append(
+            (
+                sequence,
+                entry.kind,
+                entry.date,
+                now,
+                entry.currency,
+                entry.memo,
+                actor_id,
+                entry.source_ref,
+                entry.idempotency_key,
+                reverses.pk if reverses else None,
+                prev_hash,
+                digest,
             )
-            digest = chain_hash(prev_hash, content)
-            transactions.append(
-                JournalTransaction(
-                    sequence=sequence,
-                    kind=entry.kind,
-                    date=entry.date,
-                    recorded_at=now,
-                    currency=entry.currency,
-                    memo=entry.memo,
-                    source_ref=entry.source_ref,
-                    idempotency_key=entry.idempotency_key,
-                    reverses=entry.reverses,
-                    actor_id=actor_id,
-                    prev_hash=prev_hash,
-                    hash=digest,
-                )
-            )
-            prev_hash = digest
-        _insert_transactions(transactions)
+        )
+        prev_hash = digest
+        month = entry.date.replace(day=1)
+        for code, amount in entry.legs:
+            account_id = accounts[code][0]
+            postings.append((sequence, account_id, amount))
+            balance_deltas[account_id] += amount
+            totals = monthly[(account_id, month)]
+            if amount > 0:
+                totals[0] += amount
+            else:
+                totals[1] -= amount
+            totals[2] += 1
 
-        postings: list[tuple[int, int, int]] = []
-        balance_deltas: dict[int, int] = defaultdict(int)
-        monthly: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
-        for txn, (_, entry) in zip(transactions, new_entries, strict=True):
-            month = entry.date.replace(day=1)
-            for code, amount in entry.legs:
-                account_id = accounts[code][0]
-                postings.append((txn.pk, account_id, amount))
-                balance_deltas[account_id] += amount
-                totals = monthly[(account_id, month)]
-                if amount > 0:
-                    totals[0] += amount
-                else:
-                    totals[1] -= amount
-                totals[2] += 1
-        _insert_postings(postings)
-        _apply_totals(balance_deltas, monthly)
-        ChainHead.objects.filter(id=1).update(sequence=sequence, hash=prev_hash)
-
-        for txn, (index, _) in zip(transactions, new_entries, strict=True):
-            results[index] = txn
-        by_key = {txn.idempotency_key: txn for txn in transactions}
-        for index, entry in enumerate(entries):
-            if results[index] is None:
-                results[index] = by_key[entry.idempotency_key]
-    return results  # type: ignore[return-value]
+    if connection.vendor == "postgresql":
+        ids = _insert_rows_postgres(rows, postings)
+    else:
+        ids = _insert_rows_portable(rows, postings)
+    _apply_totals(balance_deltas, monthly)
+    ChainHead.objects.filter(id=1).update(sequence=sequence, hash=prev_hash)
+    return [Posted(ids[row[0]], row[0], row[11], row[8], True) for row in rows]
 
 
 # One statement posts one transaction on PostgreSQL: it advances the head (the UPDATE's
@@ -548,14 +602,15 @@ def transaction_post(
         if posted is not None:
             return posted
     with transaction.atomic():
-        return _write([entry], actor)[0]
+        return JournalTransaction.objects.get(pk=_write([entry], actor)[0].pk)
 
 
-def transactions_post_batch(*, entries: Sequence[Entry], actor=None) -> list[JournalTransaction]:
+def transactions_post_batch(*, entries: Sequence[Entry], actor=None) -> list[Posted]:
     """Post many transactions atomically under one lock; all are written or none.
 
-    Returns the transactions in the order of ``entries``; an entry whose key was already
-    posted with the same content returns that earlier transaction.
+    Returns, in the order of ``entries``, what was posted for each; an entry whose key was
+    already posted with the same content gets that earlier transaction, with
+    ``created=False``.
     """
     validated = [_validate(entry) for entry in entries]
     if not validated:
@@ -598,7 +653,7 @@ def transaction_reverse(
             raise exceptions.AlreadyReversed(
                 f"Transaction #{original.sequence} was already reversed by #{earlier.sequence}."
             )
-        reversal = _write([entry], actor)[0]
+        reversal = JournalTransaction.objects.get(pk=_write([entry], actor)[0].pk)
         if actor is not None:
             audit_record(
                 actor=actor,

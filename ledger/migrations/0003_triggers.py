@@ -5,6 +5,9 @@ from ledger import db_triggers
 
 def install(apps, schema_editor):
     db_triggers.install(schema_editor.connection)
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in db_triggers.PG_STORAGE:
+            schema_editor.execute(statement)
 
 
 def drop(apps, schema_editor):
