@@ -124,7 +124,9 @@ STORAGES = {
 # transaction.on_commit, so "in-process" still means "after commit".
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+# An eager task that fails records its failure on its own rows (and is retried by the
+# reconciliation jobs); it must not turn the web request that enqueued it into an error.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -142,10 +144,62 @@ FUND_CURRENCY = env.str("FUND_CURRENCY", default="usd").lower()
 FUND_NAME = env.str("FUND_NAME", default="Community Bail Fund")
 FUND_LEGAL_NAME = env.str("FUND_LEGAL_NAME", default="Community Bail Fund, Inc.")
 
-# Stripe. STRIPE_API_BASE points the official SDK at the local sandbox in development.
+# Stripe. Without a real key, development talks to the local sandbox
+# (python -m donations.stripe_sandbox, started by `make run`). With DEBUG off the sandbox is
+# refused unless ALLOW_STRIPE_SANDBOX is set, which only benchmarks and CI do.
+STRIPE_SANDBOX_URL = "http://127.0.0.1:12111"
+STRIPE_SANDBOX_KEY = "sk_test_sandbox"  # noqa: S105 (the sandbox accepts any sk_test_ key)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+if not STRIPE_SECRET_KEY:
+    STRIPE_SECRET_KEY = STRIPE_SANDBOX_KEY
+    STRIPE_API_BASE = STRIPE_API_BASE or STRIPE_SANDBOX_URL
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_sandbox_development")
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+ALLOW_STRIPE_SANDBOX = env.bool("ALLOW_STRIPE_SANDBOX", default=False)
+if (
+    not DEBUG
+    and not ALLOW_STRIPE_SANDBOX
+    and (
+        STRIPE_API_BASE
+        or not STRIPE_SECRET_KEY.startswith(("sk_live_", "sk_test_", "rk_"))
+        or STRIPE_SECRET_KEY == STRIPE_SANDBOX_KEY
+    )
+):
+    raise ImproperlyConfigured(
+        "With DEBUG off, set STRIPE_SECRET_KEY to a real Stripe key and leave STRIPE_API_BASE "
+        "empty: production never talks to the Stripe sandbox."
+    )
+
+# Donations.
+DONATION_MIN_AMOUNT = env.int("DONATION_MIN_AMOUNT", default=100)  # minor units
+DONATION_MAX_AMOUNT = env.int("DONATION_MAX_AMOUNT", default=5_000_000)
+DONATION_PRESET_AMOUNTS = env.list(
+    "DONATION_PRESET_AMOUNTS", cast=int, default=[2500, 5000, 10000, 25000]
+)
+# Stripe's standard card pricing, used to gross up a gift when the donor covers the fees.
+STRIPE_FEE_PERCENT = env.float("STRIPE_FEE_PERCENT", default=2.9)
+STRIPE_FEE_FIXED = env.int("STRIPE_FEE_FIXED", default=30)
+DONATIONS_PAUSED = env.bool("DONATIONS_PAUSED", default=False)
+DONATIONS_PAUSED_MESSAGE = env.str("DONATIONS_PAUSED_MESSAGE", default="")
+DONATIONS_REDIRECT_URL = env.str("DONATIONS_REDIRECT_URL", default="")
+# Card-testing protection: Checkout sessions a client may create per window.
+CHECKOUT_RATE_LIMIT_PER_IP = env.int("CHECKOUT_RATE_LIMIT_PER_IP", default=10)
+CHECKOUT_RATE_LIMIT_PER_SESSION = env.int("CHECKOUT_RATE_LIMIT_PER_SESSION", default=5)
+CHECKOUT_RATE_LIMIT_WINDOW = env.int("CHECKOUT_RATE_LIMIT_WINDOW", default=600)  # seconds
+FUND_TAX_STATEMENT = env.str(
+    "FUND_TAX_STATEMENT",
+    default="No goods or services were provided in exchange for this contribution.",
+)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Mail (receipts). Development prints mail to the console.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="receipts@bailfund.example.org")
+
+# Cache: rate limits and public totals. Redis in production (CACHE_URL), memory otherwise.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Keys for encrypted case fields, newest first (used by the disbursements side).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

@@ -1,0 +1,37 @@
+"""Typed errors of the donations side. Each docstring states the rule it protects."""
+
+
+class DonationError(Exception):
+    """Base class: nothing was changed."""
+
+
+class InvalidDonation(DonationError):
+    """A donation has an amount within the fund's limits and a known frequency."""
+
+
+class DonationsPaused(DonationError):
+    """While the fund has paused donations, no checkout is started."""
+
+
+class RateLimited(DonationError):
+    """A client may start only so many checkouts in a window (card-testing protection)."""
+
+
+class WebhookRejected(DonationError):
+    """Only signed, fresh, well-formed events of bounded size are accepted."""
+
+
+class StripeGatewayError(DonationError):
+    """Stripe refused a request: the request itself was wrong; retrying will not help."""
+
+
+class StripeUnavailable(StripeGatewayError):
+    """Stripe did not answer usefully (rate limit, server error, timeout): retry later."""
+
+
+class StripeObjectMissing(StripeGatewayError):
+    """The object does not exist at Stripe."""
+
+
+class UnprocessableEvent(DonationError):
+    """An event's object cannot be reconciled with what we know yet (retry later)."""

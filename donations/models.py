@@ -1,0 +1,154 @@
+"""Money in: donations, the Stripe charges that pay them, and the Stripe events we received.
+
+The books (``ledger``) are the record of money; these tables are the record of *donors'
+intentions and Stripe's facts* that lead to it:
+
+* :class:`Donation` is what a donor asked for on our page: an amount, once or monthly,
+  whether to cover the fees, whether to stay anonymous. Its public id is opaque; it is the
+  only donation identifier that reaches Stripe (in metadata) or a URL.
+* :class:`StripeCharge` is one successful charge at Stripe (a one-time gift, or one month of
+  a monthly gift, or a payment that did not come through our page at all). It carries the
+  receipt state. The money itself is posted to the books from the charge's balance
+  transaction, under the idempotency key ``stripe:<balance transaction id>``.
+* :class:`StripeEvent` is every webhook event we accepted, stored once by its Stripe id,
+  with its processing state so staff can see and retry failures.
+
+Personal data kept here is the minimum receipts need: the donor's email (and name, unless
+they chose to give anonymously). It never goes to logs, memos, metadata or public pages.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class Frequency(models.TextChoices):
+    ONCE = "once", "One time"
+    MONTHLY = "monthly", "Monthly"
+
+
+class DonationStatus(models.TextChoices):
+    CREATED = "created", "Created"  # our row exists; Stripe Checkout not reached yet
+    PENDING = "pending", "Pending"  # at Stripe, or paid by a method that settles later
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"  # a monthly gift the donor stopped
+
+
+class Donation(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+    status = models.CharField(
+        max_length=12, choices=DonationStatus.choices, default=DonationStatus.CREATED
+    )
+    currency = models.CharField(max_length=3)
+    gift_amount = models.BigIntegerField(help_text="What the donor chose to give, minor units.")
+    cover_fees = models.BooleanField(default=False)
+    amount = models.BigIntegerField(help_text="What is charged each time, minor units.")
+    anonymous = models.BooleanField(default=False)
+    display_name = models.CharField(max_length=60, blank=True)
+    message = models.CharField(max_length=280, blank=True)
+    show_amount = models.BooleanField(default=False)
+    # For receipts only; an anonymous donor's name is never stored.
+    email = models.EmailField(blank=True)
+    donor_name = models.CharField(max_length=120, blank=True)
+    checkout_idempotency_key = models.CharField(max_length=80, unique=True)
+    checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
+    customer_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0, gift_amount__gt=0),
+                name="donation_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=models.F("gift_amount")),
+                name="donation_amount_covers_gift",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"donation {self.public_id}"
+
+
+class StripeCharge(models.Model):
+    charge_id = models.CharField(max_length=255, unique=True)
+    donation = models.ForeignKey(
+        Donation, null=True, blank=True, on_delete=models.PROTECT, related_name="charges"
+    )
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    invoice_id = models.CharField(max_length=255, blank=True)
+    balance_transaction_id = models.CharField(max_length=255, blank=True)
+    amount = models.BigIntegerField()
+    fee = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    charged_at = models.DateTimeField()
+    amount_refunded = models.BigIntegerField(default=0)
+    disputed = models.BooleanField(default=False)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-charged_at"]
+
+    def __str__(self) -> str:
+        return self.charge_id
+
+
+class EventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+
+
+class StripeEvent(models.Model):
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    api_version = models.CharField(max_length=40, blank=True)
+    livemode = models.BooleanField(default=False)
+    stripe_created = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=EventStatus.choices, default=EventStatus.RECEIVED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="stripe_event_status_idx"),
+            models.Index(fields=["type", "received_at"], name="stripe_event_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class DonationSwitch(models.Model):
+    """Staff-editable pause switch (settings can also pause donations)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    paused = models.BooleanField(default=False)
+    message = models.TextField(blank=True)
+    redirect_url = models.URLField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="donation_switch_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return "paused" if self.paused else "open"

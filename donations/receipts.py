@@ -1,0 +1,76 @@
+"""Receipts: one email per successful charge, sent once, after the charge is recorded.
+
+A monthly gift's receipt carries a signed link that stops the gift without an account.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from donations.models import Frequency, StripeCharge
+from ledger.money import format_money
+
+logger = logging.getLogger(__name__)
+
+CANCEL_SALT = "donations.stop-monthly"
+
+
+def stop_monthly_token(donation) -> str:
+    return signing.dumps(str(donation.public_id), salt=CANCEL_SALT)
+
+
+def donation_id_from_token(token: str) -> str | None:
+    try:
+        return signing.loads(token, salt=CANCEL_SALT)
+    except signing.BadSignature:
+        return None
+
+
+def receipt_send(*, charge_pk: int) -> bool:
+    """Send the receipt for one charge unless it was sent; returns True if sent now."""
+    with transaction.atomic():
+        # The row lock makes two workers handling duplicate tasks send one email.
+        charge = (
+            StripeCharge.objects.select_for_update()
+            .select_related("donation")
+            .filter(pk=charge_pk)
+            .first()
+        )
+        if charge is None or charge.receipt_sent_at or not charge.donation:
+            return False
+        donation = charge.donation
+        if not donation.email:
+            return False
+        context = {
+            "fund_legal_name": settings.FUND_LEGAL_NAME,
+            "fund_name": settings.FUND_NAME,
+            "tax_statement": settings.FUND_TAX_STATEMENT,
+            "amount": format_money(charge.amount, charge.currency),
+            "date": timezone.localtime(charge.charged_at).date(),
+            "donor_name": "" if donation.anonymous else donation.donor_name,
+            "monthly": donation.frequency == Frequency.MONTHLY,
+            "reference": charge.charge_id,
+            "stop_url": settings.SITE_URL
+            + reverse("donations:stop_monthly", args=[stop_monthly_token(donation)])
+            if donation.frequency == Frequency.MONTHLY
+            else "",
+        }
+        body = render_to_string("donations/receipt.txt", context)
+        send_mail(
+            subject=f"Your gift to {settings.FUND_NAME}: receipt",
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[donation.email],
+        )
+        charge.receipt_sent_at = timezone.now()
+        charge.save(update_fields=["receipt_sent_at"])
+    logger.info("receipt sent for charge %s", charge.pk)
+    return True

@@ -1,0 +1,525 @@
+"""Every write on the donations side: starting a checkout, accepting webhook events and
+processing them into donations, charges and the books.
+
+Stripe delivers events at least once, in any order, for days. So processing never trusts
+an event's snapshot where order matters: each handler re-reads the object from Stripe, then
+records what is true now. Money reaches the books only from balance transactions
+(``donations.posting``), under keys derived from their ids, so a duplicate, a retry or a
+reconciliation run can never post the same money twice.
+
+Reads from Stripe happen outside database transactions; each write is atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import math
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from donations import stripe_gateway
+from donations.exceptions import (
+    DonationsPaused,
+    InvalidDonation,
+    RateLimited,
+    StripeObjectMissing,
+    UnprocessableEvent,
+)
+from donations.models import (
+    Donation,
+    DonationStatus,
+    DonationSwitch,
+    EventStatus,
+    Frequency,
+    StripeCharge,
+    StripeEvent,
+)
+from donations.posting import post_balance_transaction
+from ledger.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+# The donation page -------------------------------------------------------------------------
+
+
+def fee_covering_amount(gift: int) -> int:
+    """The charge that leaves ``gift`` after Stripe's fee: (gift + fixed) / (1 - percent)."""
+    percent = settings.STRIPE_FEE_PERCENT / 100
+    return math.ceil((gift + settings.STRIPE_FEE_FIXED) / (1 - percent))
+
+
+def donations_pause_state() -> tuple[bool, str, str]:
+    """(paused, message, redirect URL): from settings, or from the staff switch."""
+    switch = DonationSwitch.objects.filter(id=1).first()
+    if settings.DONATIONS_PAUSED:
+        return True, settings.DONATIONS_PAUSED_MESSAGE, settings.DONATIONS_REDIRECT_URL
+    if switch and switch.paused:
+        return True, switch.message, switch.redirect_url
+    return False, "", ""
+
+
+def _rate_limit(*, client_key: str, session_key: str) -> None:
+    """Fixed-window counters per client address and per browser session."""
+    window = settings.CHECKOUT_RATE_LIMIT_WINDOW
+    bucket = int(timezone.now().timestamp()) // window
+    for scope, key, limit in (
+        ("ip", client_key, settings.CHECKOUT_RATE_LIMIT_PER_IP),
+        ("session", session_key, settings.CHECKOUT_RATE_LIMIT_PER_SESSION),
+    ):
+        if not key:
+            continue
+        cache_key = f"checkout-rate:{scope}:{key}:{bucket}"
+        cache.add(cache_key, 0, timeout=window)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=window)
+            count = 1
+        if count > limit:
+            raise RateLimited(
+                "Too many donation attempts from here. Please wait a few minutes and try again."
+            )
+
+
+def client_fingerprint(remote_addr: str) -> str:
+    """A keyed hash of the client address: rate limits need identity, not the address."""
+    return hashlib.blake2b(
+        remote_addr.encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=16
+    ).hexdigest()
+
+
+def donation_start_checkout(
+    *,
+    gift_amount: int,
+    frequency: str,
+    cover_fees: bool,
+    anonymous: bool,
+    display_name: str,
+    message: str,
+    show_amount: bool,
+    email: str,
+    client_key: str,
+    session_key: str,
+    base_url: str,
+) -> Donation:
+    """Create our donation row and its Stripe Checkout Session; returns the donation.
+
+    The session is created with an idempotency key stored on the row, so a retried
+    request cannot create a second session (and a second charge) for the same donation.
+    Stripe metadata carries only our opaque donation id.
+    """
+    paused, _, _ = donations_pause_state()
+    if paused:
+        raise DonationsPaused("Donations are paused.")
+    if frequency not in Frequency.values:
+        raise InvalidDonation("Choose one time or monthly.")
+    if not settings.DONATION_MIN_AMOUNT <= gift_amount <= settings.DONATION_MAX_AMOUNT:
+        raise InvalidDonation("The amount is outside the fund's limits.")
+    _rate_limit(client_key=client_key, session_key=session_key)
+
+    amount = fee_covering_amount(gift_amount) if cover_fees else gift_amount
+    public_id = uuid.uuid4()
+    donation = Donation.objects.create(
+        public_id=public_id,
+        frequency=frequency,
+        currency=settings.FUND_CURRENCY,
+        gift_amount=gift_amount,
+        cover_fees=cover_fees,
+        amount=amount,
+        anonymous=anonymous,
+        display_name="" if anonymous else display_name,
+        message=message,
+        show_amount=show_amount and not anonymous,
+        email=email,
+        checkout_idempotency_key=f"checkout:{public_id}",
+    )
+    thanks = base_url + reverse("donations:thanks", args=[public_id])
+    price_data: dict = {
+        "currency": settings.FUND_CURRENCY,
+        "unit_amount": amount,
+        "product_data": {"name": f"Gift to {settings.FUND_NAME}"},
+    }
+    metadata = {"donation_id": str(public_id)}
+    params: dict = {
+        "mode": "payment" if frequency == Frequency.ONCE else "subscription",
+        "line_items": [{"price_data": price_data, "quantity": 1}],
+        "success_url": thanks + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": base_url + reverse("donations:donate"),
+        "client_reference_id": str(public_id),
+        "metadata": metadata,
+    }
+    if frequency == Frequency.ONCE:
+        params["submit_type"] = "donate"
+        params["payment_intent_data"] = {"metadata": metadata}
+    else:
+        price_data["recurring"] = {"interval": "month"}
+        params["subscription_data"] = {"metadata": metadata}
+    if email:
+        params["customer_email"] = email
+    session = stripe_gateway.create_checkout_session(
+        params=params, idempotency_key=donation.checkout_idempotency_key
+    )
+    Donation.objects.filter(pk=donation.pk).update(
+        checkout_session_id=session["id"],
+        checkout_url=session["url"],
+        status=DonationStatus.PENDING,
+    )
+    donation.refresh_from_db()
+    return donation
+
+
+def donation_stop_monthly(*, donation: Donation) -> Donation:
+    """Cancel a monthly gift at Stripe (idempotent) and record it."""
+    if donation.frequency != Frequency.MONTHLY or not donation.subscription_id:
+        raise InvalidDonation("This is not an active monthly gift.")
+    if donation.status != DonationStatus.CANCELLED:
+        stripe_gateway.cancel_subscription(
+            donation.subscription_id, idempotency_key=f"cancel:{donation.public_id}"
+        )
+    with transaction.atomic():
+        updated = (
+            Donation.objects.filter(pk=donation.pk)
+            .exclude(status=DonationStatus.CANCELLED)
+            .update(status=DonationStatus.CANCELLED)
+        )
+        if updated:
+            audit_record(
+                actor=None,
+                action="donation.monthly_stopped_by_donor",
+                object_type="donation",
+                object_id=str(donation.public_id),
+                details={},
+            )
+    donation.refresh_from_db()
+    return donation
+
+
+# Webhook intake ----------------------------------------------------------------------------
+
+
+def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[StripeEvent, bool]:
+    """Verify and store an event once. Returns (event, created); processing is enqueued
+    after commit for a new event only."""
+    from donations.tasks import process_stripe_event
+
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        from donations.exceptions import WebhookRejected
+
+        raise WebhookRejected("body too large")
+    data = stripe_gateway.verify_webhook(payload, signature)
+    created_at = dt.datetime.fromtimestamp(int(data.get("created") or 0), tz=dt.UTC)
+    try:
+        with transaction.atomic():
+            event = StripeEvent.objects.create(
+                event_id=data["id"],
+                type=str(data.get("type", ""))[:100],
+                api_version=str(data.get("api_version") or "")[:40],
+                livemode=bool(data.get("livemode")),
+                stripe_created=created_at,
+                payload=data,
+            )
+            transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
+            return event, True
+    except IntegrityError:
+        return StripeEvent.objects.get(event_id=data["id"]), False
+
+
+# Event processing --------------------------------------------------------------------------
+
+
+def stripe_event_process(*, event_pk: int) -> str:
+    """Process one stored event; returns its final status. Raises on a retryable failure
+    after recording it on the event."""
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event_pk)
+        if event.status in (EventStatus.PROCESSED, EventStatus.IGNORED):
+            return event.status
+        event.attempts += 1
+        event.save(update_fields=["attempts"])
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        StripeEvent.objects.filter(pk=event_pk).update(
+            status=EventStatus.IGNORED, processed_at=timezone.now(), last_error=""
+        )
+        return EventStatus.IGNORED
+    try:
+        handler(event.payload.get("data", {}).get("object", {}))
+    except Exception as error:
+        StripeEvent.objects.filter(pk=event_pk).update(
+            status=EventStatus.FAILED, last_error=f"{type(error).__name__}: {error}"[:500]
+        )
+        logger.warning(
+            "stripe event %s (%s) failed: %s", event.event_id, event.type, type(error).__name__
+        )
+        raise
+    StripeEvent.objects.filter(pk=event_pk).update(
+        status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+    )
+    return EventStatus.PROCESSED
+
+
+def stripe_event_retry(*, event: StripeEvent, actor) -> None:
+    """Staff asks for a failed event to be processed again."""
+    from donations.tasks import process_stripe_event
+
+    with transaction.atomic():
+        StripeEvent.objects.filter(pk=event.pk).update(status=EventStatus.RECEIVED)
+        audit_record(
+            actor=actor,
+            action="stripe_event.retry",
+            object_type="stripe_event",
+            object_id=event.event_id,
+            details={"type": event.type},
+        )
+        transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
+
+
+def _id(value) -> str:
+    """An expandable field: either an id or the expanded object."""
+    if isinstance(value, dict):
+        return value.get("id", "")
+    return value or ""
+
+
+def _donation_for(metadata: dict | None) -> Donation | None:
+    donation_id = (metadata or {}).get("donation_id")
+    if not donation_id:
+        return None
+    try:
+        return Donation.objects.filter(public_id=uuid.UUID(str(donation_id))).first()
+    except ValueError:
+        return None
+
+
+def _record_charge(
+    charge: dict, *, donation: Donation | None = None, invoice_id: str = ""
+) -> StripeCharge | None:
+    """Record a succeeded charge, link it to its donation, post its balance transaction,
+    and send the receipt after commit. Idempotent."""
+    if charge.get("status") != "succeeded":
+        return None
+    bt = charge.get("balance_transaction")
+    if bt and not isinstance(bt, dict):
+        bt = stripe_gateway.retrieve_balance_transaction(bt)
+    donation = donation or _donation_for(charge.get("metadata"))
+    with transaction.atomic():
+        record, _ = StripeCharge.objects.select_for_update().get_or_create(
+            charge_id=charge["id"],
+            defaults={
+                "amount": charge["amount"],
+                "currency": charge["currency"],
+                "charged_at": dt.datetime.fromtimestamp(charge["created"], tz=dt.UTC),
+                "payment_intent_id": _id(charge.get("payment_intent")),
+            },
+        )
+        changed = []
+        if donation is not None and record.donation_id is None:
+            record.donation = donation
+            changed.append("donation")
+        if invoice_id and not record.invoice_id:
+            record.invoice_id = invoice_id
+            changed.append("invoice_id")
+        if bt:
+            record.balance_transaction_id, record.fee = bt["id"], bt["fee"]
+            changed += ["balance_transaction_id", "fee"]
+            post_balance_transaction(bt)
+        if record.amount_refunded != charge.get("amount_refunded", 0):
+            record.amount_refunded = charge.get("amount_refunded", 0)
+            changed.append("amount_refunded")
+        if charge.get("disputed") and not record.disputed:
+            record.disputed = True
+            changed.append("disputed")
+        if changed:
+            record.save(update_fields=changed)
+        if record.donation_id and record.receipt_sent_at is None:
+            Donation.objects.filter(pk=record.donation_id).exclude(
+                status=DonationStatus.CANCELLED
+            ).update(status=DonationStatus.SUCCEEDED)
+            from donations.tasks import send_receipt
+
+            transaction.on_commit(lambda: send_receipt.delay(record.pk))
+    return record
+
+
+def _handle_charge(obj: dict) -> None:
+    _record_charge(stripe_gateway.retrieve_charge(obj["id"]))
+
+
+def _charge_of_payment_intent(payment_intent_id: str) -> dict | None:
+    intent = stripe_gateway.retrieve_payment_intent(payment_intent_id)
+    charge = intent.get("latest_charge")
+    if charge and not isinstance(charge, dict):
+        charge = stripe_gateway.retrieve_charge(charge)
+    return charge or None
+
+
+def _record_invoice(invoice_id: str, donation: Donation | None) -> None:
+    invoice = stripe_gateway.retrieve_invoice(invoice_id)
+    subscription = ((invoice.get("parent") or {}).get("subscription_details") or {}).get(
+        "subscription"
+    )
+    if donation is None and subscription:
+        donation = Donation.objects.filter(subscription_id=_id(subscription)).first()
+    if donation is None:
+        details = (invoice.get("parent") or {}).get("subscription_details") or {}
+        donation = _donation_for(details.get("metadata"))
+    if invoice.get("status") != "paid":
+        return
+    for payment in (invoice.get("payments") or {}).get("data", []):
+        inner = payment.get("payment") or {}
+        if inner.get("charge"):
+            charge = stripe_gateway.retrieve_charge(_id(inner["charge"]))
+        elif inner.get("payment_intent"):
+            charge = _charge_of_payment_intent(_id(inner["payment_intent"]))
+        else:
+            continue
+        if charge:
+            _record_charge(charge, donation=donation, invoice_id=invoice["id"])
+
+
+def _handle_checkout_session(obj: dict) -> None:
+    session = stripe_gateway.retrieve_checkout_session(obj["id"])
+    donation = _donation_for(session.get("metadata"))
+    if donation is None:
+        return  # a session we did not create (a payment link): its charge is still posted
+    details = session.get("customer_details") or {}
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        fields = {
+            "checkout_session_id": session["id"],
+            "customer_id": _id(session.get("customer")),
+            "subscription_id": _id(session.get("subscription")),
+        }
+        if details.get("email") and not donation.email:
+            fields["email"] = details["email"]
+        if details.get("name") and not donation.anonymous:
+            fields["donor_name"] = details["name"][:120]
+        status = session.get("status")
+        if status == "expired" and donation.status in (
+            DonationStatus.CREATED,
+            DonationStatus.PENDING,
+        ):
+            fields["status"] = DonationStatus.EXPIRED
+        elif session.get("payment_status") == "unpaid" and status == "complete":
+            intent = session.get("payment_intent")
+            if intent and _intent_failed(_id(intent)):
+                fields["status"] = DonationStatus.FAILED
+        for name, value in fields.items():
+            setattr(donation, name, value)
+        donation.save(update_fields=[*fields, "updated_at"])
+    if session.get("payment_status") != "paid":
+        return
+    if session.get("mode") == "subscription" and session.get("invoice"):
+        _record_invoice(_id(session["invoice"]), donation)
+    elif session.get("payment_intent"):
+        charge = _charge_of_payment_intent(_id(session["payment_intent"]))
+        if charge is None:
+            raise UnprocessableEvent("paid session without a charge yet")
+        _record_charge(charge, donation=donation)
+
+
+def _intent_failed(payment_intent_id: str) -> bool:
+    intent = stripe_gateway.retrieve_payment_intent(payment_intent_id)
+    return intent.get("status") in ("requires_payment_method", "canceled")
+
+
+def _handle_invoice(obj: dict) -> None:
+    _record_invoice(obj["id"], None)
+
+
+def _handle_subscription(obj: dict) -> None:
+    try:
+        subscription = stripe_gateway.retrieve_subscription(obj["id"])
+    except StripeObjectMissing:
+        subscription = obj
+    donation = Donation.objects.filter(subscription_id=subscription["id"]).first() or (
+        _donation_for(subscription.get("metadata"))
+    )
+    if donation is None:
+        return
+    if subscription.get("status") in ("canceled", "incomplete_expired"):
+        Donation.objects.filter(pk=donation.pk).update(
+            status=DonationStatus.CANCELLED, subscription_id=subscription["id"]
+        )
+    elif not donation.subscription_id:
+        Donation.objects.filter(pk=donation.pk).update(subscription_id=subscription["id"])
+
+
+def _handle_refund(obj: dict) -> None:
+    refund = stripe_gateway.retrieve_refund(obj["id"])
+    for field in ("balance_transaction", "failure_balance_transaction"):
+        bt = refund.get(field)
+        if bt:
+            post_balance_transaction(
+                bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
+            )
+    if refund.get("charge"):
+        charge = stripe_gateway.retrieve_charge(_id(refund["charge"]))
+        StripeCharge.objects.filter(charge_id=charge["id"]).update(
+            amount_refunded=charge.get("amount_refunded", 0)
+        )
+
+
+def _handle_dispute(obj: dict) -> None:
+    dispute = stripe_gateway.retrieve_dispute(obj["id"])
+    for bt in dispute.get("balance_transactions") or []:
+        post_balance_transaction(
+            bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
+        )
+    StripeCharge.objects.filter(charge_id=_id(dispute.get("charge"))).update(disputed=True)
+
+
+def _handle_payout(obj: dict) -> None:
+    payout = stripe_gateway.retrieve_payout(obj["id"])
+    fields = ["balance_transaction"]
+    if payout.get("status") == "failed":
+        fields.append("failure_balance_transaction")
+    if payout.get("status") not in ("paid", "failed"):
+        return  # in transit: the money is still at Stripe until it lands or fails
+    for field in fields:
+        bt = payout.get(field)
+        if bt:
+            post_balance_transaction(
+                bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
+            )
+
+
+def _handle_payment_failed(obj: dict) -> None:
+    """A payment attempt failed: nothing moved; the donation stays open at Checkout."""
+
+
+HANDLERS: dict[str, Callable[[dict], None]] = {
+    "checkout.session.completed": _handle_checkout_session,
+    "checkout.session.async_payment_succeeded": _handle_checkout_session,
+    "checkout.session.async_payment_failed": _handle_checkout_session,
+    "checkout.session.expired": _handle_checkout_session,
+    "charge.succeeded": _handle_charge,
+    "charge.updated": _handle_charge,
+    "charge.captured": _handle_charge,
+    "invoice.paid": _handle_invoice,
+    "invoice.payment_succeeded": _handle_invoice,
+    "invoice.payment_failed": _handle_payment_failed,
+    "customer.subscription.created": _handle_subscription,
+    "customer.subscription.updated": _handle_subscription,
+    "customer.subscription.deleted": _handle_subscription,
+    "refund.created": _handle_refund,
+    "refund.updated": _handle_refund,
+    "refund.failed": _handle_refund,
+    "charge.dispute.created": _handle_dispute,
+    "charge.dispute.funds_withdrawn": _handle_dispute,
+    "charge.dispute.funds_reinstated": _handle_dispute,
+    "charge.dispute.closed": _handle_dispute,
+    "payout.paid": _handle_payout,
+    "payout.failed": _handle_payout,
+}

@@ -1,0 +1,53 @@
+"""Staff pages of the donations side. Staff login is required here; roles and the second
+factor come with the disbursements side."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from donations import services
+from donations.filters import StripeEventFilter
+from donations.models import EventStatus, StripeEvent
+from donations.tables import StripeEventTable
+
+
+@staff_member_required
+def staff_home(request):
+    counts = {
+        status: StripeEvent.objects.filter(status=status).count()
+        for status in (EventStatus.FAILED, EventStatus.RECEIVED)
+    }
+    return render(request, "donations/staff/home.html", {"counts": counts})
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class StripeEventListView(ExportMixin, SingleTableMixin, FilterView):
+    model = StripeEvent
+    table_class = StripeEventTable
+    filterset_class = StripeEventFilter
+    template_name = "donations/staff/events.html"
+    paginate_by = 50
+    export_name = "stripe-events"
+    export_formats = ("csv",)
+
+    def get_queryset(self):
+        return StripeEvent.objects.defer("payload")
+
+
+@staff_member_required
+@require_POST
+def stripe_event_retry(request, pk: int):
+    event = get_object_or_404(StripeEvent, pk=pk)
+    if event.status != EventStatus.FAILED:
+        messages.error(request, "Only failed events can be retried.")
+    else:
+        services.stripe_event_retry(event=event, actor=request.user)
+        messages.success(request, f"Event {event.event_id} queued for another attempt.")
+    return redirect("donations:staff_events")

@@ -1,0 +1,175 @@
+"""The one door to Stripe. Nothing else in the project imports ``stripe``.
+
+Every call goes through the official SDK (its pinned API version is the one our webhook
+endpoint is set to), and comes back as plain ``dict``s so the rest of the code never
+depends on SDK classes. Stripe's errors become the typed errors of
+``donations.exceptions``: ``StripeUnavailable`` for what a retry may fix (rate limits,
+server errors, network), ``StripeObjectMissing`` for a 404, ``StripeGatewayError`` for the
+rest.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from donations.exceptions import (
+    StripeGatewayError,
+    StripeObjectMissing,
+    StripeUnavailable,
+    WebhookRejected,
+)
+
+API_VERSION = stripe.api_version
+
+
+@functools.cache
+def _client_for(api_key: str, api_base: str) -> stripe.StripeClient:
+    base = {"api": api_base} if api_base else None
+    return stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)
+
+
+def client() -> stripe.StripeClient:
+    return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+
+
+def _plain(obj: Any) -> dict:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def _call(fn, *args, **kwargs) -> dict:
+    try:
+        return _plain(fn(*args, **kwargs))
+    except (stripe.RateLimitError, stripe.APIConnectionError) as error:
+        raise StripeUnavailable(f"Stripe unavailable: {type(error).__name__}") from error
+    except stripe.APIError as error:
+        raise StripeUnavailable(f"Stripe error {error.http_status}") from error
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise StripeObjectMissing(str(error.user_message or "not found")) from error
+        raise StripeGatewayError(str(error.user_message or "invalid request")) from error
+    except stripe.StripeError as error:
+        raise StripeGatewayError(f"Stripe refused the request: {type(error).__name__}") from error
+
+
+# Webhooks ---------------------------------------------------------------------------------
+
+
+def verify_webhook(payload: bytes, signature: str | None) -> dict:
+    """Check the Stripe-Signature header (and its timestamp) and parse the event."""
+    if not signature:
+        raise WebhookRejected("missing signature")
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"),
+            signature,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+        )
+    except stripe.SignatureVerificationError as error:
+        reason = "stale timestamp" if "tolerance" in str(error) else "bad signature"
+        raise WebhookRejected(reason) from error
+    except UnicodeDecodeError as error:
+        raise WebhookRejected("malformed body") from error
+    try:
+        event = json.loads(payload)
+    except ValueError as error:
+        raise WebhookRejected("malformed JSON") from error
+    if not isinstance(event, dict) or event.get("object") != "event" or not event.get("id"):
+        raise WebhookRejected("not an event")
+    return event
+
+
+# Checkout ---------------------------------------------------------------------------------
+
+
+def create_checkout_session(*, params: dict, idempotency_key: str) -> dict:
+    return _call(
+        client().v1.checkout.sessions.create,
+        params=params,
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def retrieve_checkout_session(session_id: str) -> dict:
+    return _call(client().v1.checkout.sessions.retrieve, session_id)
+
+
+# Money objects ----------------------------------------------------------------------------
+
+
+def retrieve_charge(charge_id: str) -> dict:
+    return _call(
+        client().v1.charges.retrieve, charge_id, params={"expand": ["balance_transaction"]}
+    )
+
+
+def retrieve_payment_intent(payment_intent_id: str) -> dict:
+    return _call(
+        client().v1.payment_intents.retrieve,
+        payment_intent_id,
+        params={"expand": ["latest_charge.balance_transaction"]},
+    )
+
+
+def retrieve_invoice(invoice_id: str) -> dict:
+    return _call(client().v1.invoices.retrieve, invoice_id, params={"expand": ["payments"]})
+
+
+def retrieve_refund(refund_id: str) -> dict:
+    return _call(
+        client().v1.refunds.retrieve,
+        refund_id,
+        params={"expand": ["balance_transaction", "failure_balance_transaction"]},
+    )
+
+
+def retrieve_dispute(dispute_id: str) -> dict:
+    return _call(client().v1.disputes.retrieve, dispute_id)
+
+
+def retrieve_payout(payout_id: str) -> dict:
+    return _call(
+        client().v1.payouts.retrieve,
+        payout_id,
+        params={"expand": ["balance_transaction", "failure_balance_transaction"]},
+    )
+
+
+def retrieve_balance_transaction(balance_transaction_id: str) -> dict:
+    return _call(client().v1.balance_transactions.retrieve, balance_transaction_id)
+
+
+def iter_balance_transactions(**filters: Any) -> Iterator[dict]:
+    """Every balance transaction matching the filters, newest first, a page at a time."""
+    params = {"limit": 100, **filters}
+    while True:
+        page = _call(client().v1.balance_transactions.list, params=params)
+        yield from page["data"]
+        if not page.get("has_more") or not page["data"]:
+            return
+        params["starting_after"] = page["data"][-1]["id"]
+
+
+def retrieve_balance() -> dict:
+    return _call(client().v1.balance.retrieve)
+
+
+# Subscriptions ----------------------------------------------------------------------------
+
+
+def retrieve_subscription(subscription_id: str) -> dict:
+    return _call(client().v1.subscriptions.retrieve, subscription_id)
+
+
+def cancel_subscription(subscription_id: str, *, idempotency_key: str) -> dict:
+    return _call(
+        client().v1.subscriptions.cancel,
+        subscription_id,
+        options={"idempotency_key": idempotency_key},
+    )

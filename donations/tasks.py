@@ -1,0 +1,34 @@
+"""Celery tasks: thin doors that take ids and call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from donations.exceptions import StripeUnavailable, UnprocessableEvent
+
+RETRYABLE = (StripeUnavailable, UnprocessableEvent, OperationalError)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=2,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=10,
+)
+def process_stripe_event(self, event_pk: int) -> str:
+    """Process a stored Stripe event. Failures are recorded on the event and retried with
+    exponential backoff; reconciliation replays whatever still failed after that."""
+    from donations.services import stripe_event_process
+
+    return stripe_event_process(event_pk=event_pk)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
+def send_receipt(charge_pk: int) -> bool:
+    from donations.receipts import receipt_send
+
+    return receipt_send(charge_pk=charge_pk)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from donations import staff_views, views
+
+app_name = "donations"
+
+urlpatterns = [
+    path("donate/", views.donate, name="donate"),
+    path("donate/thanks/<uuid:public_id>/", views.thanks, name="thanks"),
+    path("donate/thanks/<uuid:public_id>/status.json", views.donation_status, name="status"),
+    path("donate/monthly/stop/<str:token>/", views.stop_monthly, name="stop_monthly"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("staff/", staff_views.staff_home, name="staff_home"),
+    path("staff/stripe/events/", staff_views.StripeEventListView.as_view(), name="staff_events"),
+    path(
+        "staff/stripe/events/<int:pk>/retry/",
+        staff_views.stripe_event_retry,
+        name="staff_event_retry",
+    ),
+]

@@ -1,0 +1,148 @@
+"""Donor pages and the Stripe webhook: thin doors into donations.services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from donations import services
+from donations.exceptions import (
+    DonationsPaused,
+    InvalidDonation,
+    RateLimited,
+    StripeGatewayError,
+    WebhookRejected,
+)
+from donations.forms import DonationForm
+from donations.models import Donation, DonationStatus
+from donations.receipts import donation_id_from_token
+from ledger.money import format_money
+
+
+def _fee_example(gift: int) -> dict:
+    covered = services.fee_covering_amount(gift)
+    currency = settings.FUND_CURRENCY
+    return {
+        "gift": format_money(gift, currency),
+        "covered": format_money(covered, currency),
+        "fee": format_money(covered - gift, currency),
+        "percent": settings.STRIPE_FEE_PERCENT,
+        "fixed": format_money(settings.STRIPE_FEE_FIXED, currency),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def donate(request):
+    paused, message, redirect_url = services.donations_pause_state()
+    if paused:
+        return render(
+            request,
+            "donations/paused.html",
+            {"message": message, "redirect_url": redirect_url},
+            status=503,
+        )
+    form = DonationForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not request.session.session_key:
+            request.session.save()
+        try:
+            donation = services.donation_start_checkout(
+                gift_amount=data["gift_amount"],
+                frequency=data["frequency"],
+                cover_fees=data["cover_fees"],
+                anonymous=data["anonymous"],
+                display_name=data["display_name"],
+                message=data["message"],
+                show_amount=data["show_amount"],
+                email=data["email"],
+                client_key=services.client_fingerprint(request.META.get("REMOTE_ADDR", "")),
+                session_key=request.session.session_key or "",
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            status = 429
+        except (InvalidDonation, DonationsPaused) as error:
+            form.add_error(None, str(error))
+            status = 400
+        except StripeGatewayError:
+            form.add_error(
+                None, "We could not reach our payment processor. Please try again shortly."
+            )
+            status = 502
+        else:
+            return HttpResponseRedirect(donation.checkout_url, status=303)
+    elif request.method == "POST":
+        status = 400
+    presets = settings.DONATION_PRESET_AMOUNTS
+    return render(
+        request,
+        "donations/donate.html",
+        {"form": form, "fee_example": _fee_example(presets[min(1, len(presets) - 1)])},
+        status=status,
+    )
+
+
+def thanks(request, public_id):
+    donation = get_object_or_404(Donation, public_id=public_id)
+    return render(
+        request,
+        "donations/thanks.html",
+        {
+            "donation": donation,
+            "pending": donation.status in (DonationStatus.CREATED, DonationStatus.PENDING),
+        },
+    )
+
+
+def donation_status(request, public_id):
+    """The thank-you page's state as JSON (for scripts and tests)."""
+    donation = get_object_or_404(Donation, public_id=public_id)
+    return JsonResponse({"status": donation.status})
+
+
+@require_http_methods(["GET", "POST"])
+def stop_monthly(request, token):
+    donation_id = donation_id_from_token(token)
+    donation = get_object_or_404(Donation, public_id=donation_id) if donation_id else None
+    if donation is None:
+        return render(request, "donations/stop_monthly.html", {"invalid": True}, status=404)
+    error = ""
+    if request.method == "POST":
+        try:
+            donation = services.donation_stop_monthly(donation=donation)
+        except InvalidDonation as exc:
+            error = str(exc)
+        except StripeGatewayError:
+            error = "We could not reach our payment processor. Please try again shortly."
+    return render(
+        request,
+        "donations/stop_monthly.html",
+        {"donation": donation, "error": error, "stopped": donation.status == "cancelled"},
+        status=400 if error else 200,
+    )
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's webhook: verify, store once, enqueue after commit, answer fast."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > services.MAX_WEBHOOK_BYTES:
+        return HttpResponse("body too large", status=413, content_type="text/plain")
+    try:
+        event, created = services.stripe_event_record(
+            payload=request.body, signature=request.headers.get("Stripe-Signature")
+        )
+    except WebhookRejected as error:
+        status = 413 if str(error) == "body too large" else 400
+        return HttpResponse(str(error), status=status, content_type="text/plain")
+    return JsonResponse({"received": True, "duplicate": not created})
