@@ -1,0 +1,109 @@
+"""Fixtures for the donations side: a Stripe sandbox in this process, and Celery tasks run
+in-process (a real worker is only used by tests marked redis)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from config.celery import app as celery_app
+from donations.stripe_sandbox import SandboxServer
+from ledger.selectors import account_balances
+
+WEBHOOK_SECRET = "whsec_test_suite"
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def sandbox(settings):
+    server = SandboxServer(port=0, webhook_url=None, webhook_secret=WEBHOOK_SECRET).start()
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_SECRET_KEY = "sk_test_suite"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_sandbox(sandbox, live_server, settings):
+    """The sandbox delivering its webhooks to the site served by live_server."""
+    settings.SITE_URL = live_server.url
+    sandbox.configure(webhook_url=f"{live_server.url}/stripe/webhook/")
+    return sandbox
+
+
+class Donor:
+    """A donor's browser, over real HTTP: our donation form, then Stripe's checkout page."""
+
+    def __init__(self, site_url: str):
+        self.site = site_url
+        self.http = requests.Session()
+
+    def give(self, *, card="4242424242424242", email="donor@example.org", **fields) -> str:
+        """Fill in the donation form and pay; returns the URL Stripe sends the donor to."""
+        page = self.http.get(f"{self.site}/donate/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        form = {
+            "csrfmiddlewaretoken": token,
+            "amount_choice": "5000",
+            "frequency": "once",
+            "email": email,
+            **fields,
+        }
+        started = self.http.post(
+            f"{self.site}/donate/",
+            data=form,
+            headers={"Referer": f"{self.site}/donate/"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert started.status_code == 303, started.text[:2000]
+        checkout_url = started.headers["Location"]
+        self.http.get(checkout_url, timeout=10).raise_for_status()
+        paid = self.http.post(
+            checkout_url,
+            data={"card_number": card, "name": "Ana Donor", "email": email},
+            allow_redirects=False,
+            timeout=10,
+        )
+        return paid.headers.get("Location", "")
+
+    def status_on_thanks_page(self, url: str) -> str:
+        page = self.http.get(url, timeout=10)
+        page.raise_for_status()
+        return re.search(r'data-status="([a-z]+)"', page.text).group(1)
+
+
+@pytest.fixture
+def donor(live_server):
+    return Donor(live_server.url)
+
+
+def assert_books_match_sandbox(sandbox) -> None:
+    """The books hold exactly what Stripe says happened."""
+    totals = sandbox.state.summary()["currencies"].get("usd", {})
+    books = account_balances()
+    assert -books["income:donations"] == totals.get("gross_charged", 0)
+    assert books["income:donations_refunded"] == totals.get("refunded", 0)
+    assert books["expenses:processing_fees"] == totals.get("processing_fees", 0)
+    assert books["expenses:dispute_losses"] == totals.get("dispute_lost", 0) + totals.get(
+        "dispute_fees", 0
+    )
+    assert books["assets:bank"] == totals.get("payouts_paid", 0)
+    stripe_balance = totals.get("balance_available", 0) + totals.get("balance_pending", 0)
+    in_transit = totals.get("payouts_pending", 0)
+    assert books["assets:stripe"] == stripe_balance + in_transit
+    assert sum(books.values()) == 0
