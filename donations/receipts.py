@@ -39,7 +39,7 @@ def receipt_send(*, charge_pk: int) -> bool:
     with transaction.atomic():
         # The row lock makes two workers handling duplicate tasks send one email.
         charge = (
-            StripeCharge.objects.select_for_update()
+            StripeCharge.objects.select_for_update(of=("self",))
             .select_related("donation")
             .filter(pk=charge_pk)
             .first()

@@ -89,7 +89,11 @@ class Donor:
 
 @pytest.fixture
 def donor(live_server):
-    return Donor(live_server.url)
+    browser = Donor(live_server.url)
+    yield browser
+    # A live-server thread waiting on an idle keep-alive socket holds a database
+    # connection; closing the sockets lets it finish.
+    browser.http.close()
 
 
 def assert_books_match_sandbox(sandbox) -> None:
