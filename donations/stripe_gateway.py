@@ -125,7 +125,7 @@ def retrieve_refund(refund_id: str) -> dict:
     return _call(
         client().v1.refunds.retrieve,
         refund_id,
-        params={"expand": ["balance_transaction", "failure_balance_transaction"]},
+        params={"expand": ["balance_transaction"]},
     )
 
 
@@ -137,7 +137,7 @@ def retrieve_payout(payout_id: str) -> dict:
     return _call(
         client().v1.payouts.retrieve,
         payout_id,
-        params={"expand": ["balance_transaction", "failure_balance_transaction"]},
+        params={"expand": ["balance_transaction"]},
     )
 
 
