@@ -6,4 +6,5 @@ app_name = "ledger"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
 ]

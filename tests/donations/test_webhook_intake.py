@@ -1,0 +1,131 @@
+"""POST /stripe/webhook/: signed, fresh, well-formed, bounded events are stored once."""
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from donations.models import EventStatus, StripeEvent
+from tests.donations.conftest import WEBHOOK_SECRET
+
+pytestmark = pytest.mark.django_db
+
+URL = "/stripe/webhook/"
+
+
+@pytest.fixture(autouse=True)
+def _secret(settings):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+
+
+def _event(event_id="evt_1", type_="customer.created", **extra):
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "api_version": "2026-10-28.endive",
+            "created": int(time.time()),
+            "livemode": False,
+            "type": type_,
+            "data": {"object": {"id": "cus_1", "object": "customer"}},
+            **extra,
+        }
+    ).encode()
+
+
+def _sign(payload: bytes, *, secret=WEBHOOK_SECRET, timestamp=None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def _post(client, payload: bytes, signature: str | None):
+    headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature is not None else {}
+    return client.post(URL, data=payload, content_type="application/json", **headers)
+
+
+def test_a_signed_event_is_stored_once_and_processed_after_commit(
+    client, django_capture_on_commit_callbacks
+):
+    payload = _event()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = _post(client, payload, _sign(payload))
+
+    assert response.status_code == 200
+    assert len(callbacks) == 1
+    event = StripeEvent.objects.get()
+    assert event.event_id == "evt_1"
+    assert event.status == EventStatus.IGNORED  # a type we do not handle
+    assert event.attempts == 1
+
+
+def test_a_duplicate_delivery_answers_2xx_and_is_not_processed_again(
+    client, django_capture_on_commit_callbacks
+):
+    payload = _event()
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, payload, _sign(payload))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = _post(client, payload, _sign(payload))
+
+    assert response.status_code == 200
+    assert response.json() == {"received": True, "duplicate": True}
+    assert callbacks == []
+    assert StripeEvent.objects.get().attempts == 1
+
+
+@pytest.mark.parametrize(
+    ("make_signature", "reason"),
+    [
+        (lambda payload: None, "missing signature"),
+        (lambda payload: "", "missing signature"),
+        (lambda payload: _sign(payload, secret="whsec_someone_else"), "bad signature"),
+        (lambda payload: _sign(payload) + "0", "bad signature"),
+        (lambda payload: "t=1,v1=nonsense", "bad signature"),
+        (lambda payload: _sign(payload, timestamp=int(time.time()) - 3600), "stale timestamp"),
+        (lambda payload: "garbage", "bad signature"),
+    ],
+)
+def test_a_badly_signed_request_gets_a_400_and_stores_nothing(client, make_signature, reason):
+    payload = _event()
+    response = _post(client, payload, make_signature(payload))
+
+    assert response.status_code == 400
+    assert response.content.decode() == reason
+    assert not StripeEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"{not json", b"[]", json.dumps({"object": "event"}).encode(), "é".encode("latin-1")],
+)
+def test_a_malformed_body_gets_a_400_and_stores_nothing(client, payload):
+    response = _post(client, payload, _sign(payload))
+
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
+def test_a_body_over_one_megabyte_gets_a_413_and_stores_nothing(client):
+    payload = _event(padding="x" * (1024 * 1024))
+    response = _post(client, payload, _sign(payload))
+
+    assert response.status_code == 413
+    assert not StripeEvent.objects.exists()
+
+
+def test_only_post_is_accepted(client):
+    assert client.get(URL).status_code == 405
+    assert not StripeEvent.objects.exists()
+
+
+def test_the_answer_leaks_nothing_about_the_secret_or_the_event(client):
+    payload = _event()
+    response = _post(client, payload, _sign(payload, secret="whsec_wrong"))
+
+    assert WEBHOOK_SECRET not in response.content.decode()
+    assert "evt_1" not in response.content.decode()
