@@ -29,7 +29,7 @@ dev-deps: $(VENV)/.dev
 run: $(VENV)/.runtime
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/run_dev.py
 
 test: $(VENV)/.dev
 	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)

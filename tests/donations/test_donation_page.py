@@ -57,7 +57,10 @@ def test_a_custom_amount_is_taken_in_dollars_and_cents(client, sandbox):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"amount_choice": "custom", "custom_amount": "0.50"}, "Gifts are from $1.00 to $50,000.00."),
+        (
+            {"amount_choice": "custom", "custom_amount": "0.50"},
+            "Gifts are from $1.00 to $50,000.00.",
+        ),
         ({"amount_choice": "custom", "custom_amount": "50000.01"}, "Gifts are from"),
         ({"amount_choice": "custom", "custom_amount": "12.345"}, "at most two decimals"),
         ({"amount_choice": "custom", "custom_amount": "lots"}, "Enter an amount"),

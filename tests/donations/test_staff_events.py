@@ -1,0 +1,104 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from donations.models import EventStatus, StripeEvent
+from ledger.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _event(n, status=EventStatus.PROCESSED, type_="charge.succeeded"):
+    return StripeEvent.objects.create(
+        event_id=f"evt_{n}",
+        type=type_,
+        stripe_created=timezone.now() - dt.timedelta(minutes=n),
+        payload={"id": f"evt_{n}", "type": type_, "data": {"object": {"id": "cus_1"}}},
+        status=status,
+        last_error="StripeUnavailable: Stripe error 500" if status == EventStatus.FAILED else "",
+    )
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(
+        "staff", password="pw-long-enough-1", is_staff=True
+    )
+
+
+def test_staff_pages_need_a_staff_login(client, django_user_model):
+    outsider = django_user_model.objects.create_user("outsider", password="pw-long-enough-1")
+    for url in ("/staff/", "/staff/stripe/events/"):
+        assert client.get(url).status_code == 302
+    client.force_login(outsider)
+    assert client.get("/staff/stripe/events/").status_code == 302
+    assert client.post("/staff/stripe/events/1/retry/").status_code == 302
+
+
+def test_staff_see_events_with_their_state_and_filter_them(client, staff):
+    _event(1)
+    _event(2, EventStatus.FAILED)
+    _event(3, EventStatus.IGNORED, "customer.created")
+    client.force_login(staff)
+
+    everything = client.get("/staff/stripe/events/").content.decode()
+    failed = client.get("/staff/stripe/events/?status=failed").content.decode()
+
+    assert all(f"evt_{n}" in everything for n in (1, 2, 3))
+    assert "evt_2" in failed and "evt_1" not in failed
+    assert "StripeUnavailable" in failed
+    assert "Retry" in failed
+
+
+def test_the_event_list_exports_csv_with_the_current_filter(client, staff):
+    _event(1)
+    _event(2, EventStatus.FAILED)
+    client.force_login(staff)
+
+    response = client.get("/staff/stripe/events/?status=failed&_export=csv")
+
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode()
+    assert "evt_2" in body and "evt_1" not in body
+    assert "Retry" not in body
+
+
+def test_the_event_list_costs_the_same_queries_for_many_events(
+    client, staff, django_assert_max_num_queries
+):
+    for n in range(60):
+        _event(n)
+    client.force_login(staff)
+    with django_assert_max_num_queries(6):
+        client.get("/staff/stripe/events/")
+
+
+def test_a_failed_event_is_retried_and_the_retry_is_audited(
+    client, staff, sandbox, django_capture_on_commit_callbacks
+):
+    charge = sandbox.state.create_charge(2500, emit_events=False).charge
+    event = StripeEvent.objects.create(
+        event_id="evt_failed",
+        type="charge.succeeded",
+        stripe_created=timezone.now(),
+        payload={"id": "evt_failed", "data": {"object": {"id": charge, "object": "charge"}}},
+        status=EventStatus.FAILED,
+    )
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/staff/stripe/events/{event.pk}/retry/")
+
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.status == EventStatus.PROCESSED
+    audit = AuditEvent.objects.get(action="stripe_event.retry")
+    assert audit.actor == staff and audit.object_id == "evt_failed"
+
+
+def test_only_failed_events_can_be_retried(client, staff):
+    event = _event(1)
+    client.force_login(staff)
+    client.post(f"/staff/stripe/events/{event.pk}/retry/")
+    assert not AuditEvent.objects.exists()
