@@ -1,0 +1,484 @@
+"""Shared pieces for benchmarks that run the project as separate processes.
+
+* ``Stack``: gunicorn, a Celery worker and the Stripe sandbox as subprocesses, each in its own
+  process group, on free ports; all of them are stopped when the ``with`` block ends, on an
+  exception, Ctrl-C or SIGTERM included.
+* ``cpu_snapshot``: CPU seconds per process group (and PostgreSQL, Redis, this process) from
+  ``/proc``, so a run can say where the machine's cores went.
+* A small asyncio HTTP/1.1 load generator: keep-alive when the server allows it (gunicorn's
+  sync workers close every connection, so those clients reconnect), closed loop (as fast as
+  the server answers) or open loop (requests sent on a fixed schedule, latency measured from
+  the scheduled time so that queueing shows), signing Stripe webhooks as they are sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from _setup import ROOT
+
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def app_env(
+    *, database_url: str, broker_url: str, webhook_secret: str, sandbox_url: str = ""
+) -> dict[str, str]:
+    """A production-like environment (DEBUG off) pointed at the given services."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(38)[:50],
+        ALLOWED_HOSTS=f"{HOST},localhost",
+        DATABASE_URL=database_url,
+        CELERY_BROKER_URL=broker_url,
+        STRIPE_SECRET_KEY="sk_test_bench",
+        STRIPE_API_BASE=sandbox_url or f"http://{HOST}:9",
+        STRIPE_WEBHOOK_SECRET=webhook_secret,
+        ALLOW_STRIPE_SANDBOX="1",
+        EMAIL_URL="dummymail://",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """A ``Stripe-Signature`` header for ``body``."""
+    t = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def http_json(url: str, data: bytes | None = None, headers: dict | None = None, timeout=60):
+    import json
+
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+# Subprocesses ------------------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    name: str
+    proc: subprocess.Popen
+    log: Path
+    url: str = ""
+
+    def tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+@dataclass
+class Stack:
+    services: list[Service] = field(default_factory=list)
+
+    def __enter__(self) -> Stack:
+        self._logs = tempfile.TemporaryDirectory(prefix="bench-logs-")
+        self._previous = signal.signal(signal.SIGTERM, _raise_exit)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+        signal.signal(signal.SIGTERM, self._previous)
+        self._logs.cleanup()
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Service:
+        log = Path(self._logs.name) / f"{name}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stopped as a whole
+            )
+        service = Service(name, proc, log)
+        self.services.append(service)
+        return service
+
+    def stop(self) -> None:
+        """TERM each service's leader (gunicorn and Celery shut down their children), then
+        KILL whatever is left of its process group."""
+        for service in reversed(self.services):
+            with contextlib.suppress(ProcessLookupError):
+                service.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for service in reversed(self.services):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                service.proc.wait(max(0.1, deadline - time.monotonic()))
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(service.proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                service.proc.wait(5)
+        self.services.clear()
+
+    def check(self) -> None:
+        for service in self.services:
+            if service.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{service.name} exited with {service.proc.returncode}:\n{service.tail()}"
+                )
+
+    def groups(self) -> dict[str, int]:
+        return {service.name: service.proc.pid for service in self.services}
+
+    # The three services --------------------------------------------------------------------
+
+    def sandbox(self, env: dict[str, str]) -> Service:
+        port = free_port()
+        env = {**env, "SANDBOX_WEBHOOK_URL": ""}  # no delivery: the benchmark delivers
+        argv = [sys.executable, "-m", "donations.stripe_sandbox", "--port", str(port)]
+        service = self.spawn("sandbox", argv, env)
+        service.url = f"http://{HOST}:{port}"
+        self._wait_http(service, service.url + "/")
+        return service
+
+    def gunicorn(self, env: dict[str, str], *, workers: int, threads: int = 1) -> Service:
+        port = free_port()
+        argv = [str(BIN / "gunicorn"), "config.wsgi", "-b", f"{HOST}:{port}", "-w", str(workers)]
+        if threads > 1:
+            argv += ["-k", "gthread", "--threads", str(threads)]
+        service = self.spawn("gunicorn", argv, env)
+        service.url = f"http://{HOST}:{port}"
+        self._wait_http(service, service.url + "/healthz")
+        return service
+
+    def celery(self, env: dict[str, str], *, concurrency: int, pool: str = "prefork") -> Service:
+        argv = [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "warning",
+            "-c",
+            str(concurrency),
+            "-P",
+            pool,
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        service = self.spawn("celery", argv, env)
+        self._wait_celery(service, env["CELERY_BROKER_URL"])
+        return service
+
+    def _wait_http(self, service: Service, url: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.check()
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{service.name} did not answer {url}:\n{service.tail()}")
+            time.sleep(0.2)
+
+    def _wait_celery(self, service: Service, broker_url: str, timeout: float = 60) -> None:
+        from celery import Celery
+
+        app = Celery(broker=broker_url)
+        deadline = time.monotonic() + timeout
+        try:
+            while not app.control.ping(timeout=0.5):
+                self.check()
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"celery worker not ready:\n{service.tail()}")
+        finally:
+            app.close()
+
+
+def _raise_exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+# CPU accounting ----------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) so far, per named process group, plus "postgres" (every
+    PostgreSQL process on the machine), "redis", "load generator" (this process) and
+    "machine" (busy time of all CPUs, from /proc/stat)."""
+    by_group = {pgid: name for name, pgid in groups.items()}
+    totals = dict.fromkeys([*groups, "postgres", "redis", "load generator", "other"], 0.0)
+    me = os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        rest = stat[stat.rindex(")") + 2 :].split()
+        pgrp, seconds = int(rest[2]), (int(rest[11]) + int(rest[12])) / TICK
+        if pgrp in by_group:
+            name = by_group[pgrp]
+        elif int(entry.name) == me:
+            name = "load generator"
+        elif comm.startswith("postgres") or comm.startswith("postmaster"):
+            name = "postgres"
+        elif comm.startswith("redis-server"):
+            name = "redis"
+        else:
+            name = "other"
+        totals[name] += seconds
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    totals["machine"] = (sum(fields[:8]) - idle) / TICK
+    return totals
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], wall: float) -> list[str]:
+    """Lines: CPU seconds per group over the interval, and as % of the machine's capacity."""
+    capacity = wall * (os.cpu_count() or 1)
+    lines = []
+    for name in after:
+        used = after[name] - before.get(name, 0.0)
+        if name == "machine" or used < 0.005:
+            continue
+        lines.append(f"  {name:16s} {used:7.1f} CPU-s  {100 * used / capacity:5.1f}% of capacity")
+    busy = after["machine"] - before["machine"]
+    lines.append(f"  {'all (machine)':16s} {busy:7.1f} CPU-s  {100 * busy / capacity:5.1f}% busy")
+    return lines
+
+
+# Load generation ---------------------------------------------------------------------------
+
+
+class HttpConnection:
+    """One HTTP/1.1 client connection; reconnects when the server closes it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, data: bytes) -> tuple[int, bytes]:
+        reused = self.writer is not None
+        if not reused:
+            await self._open()
+        try:
+            self.writer.write(data)
+            return await self._response()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.close()
+            if not reused:
+                raise
+        # The server closed an idle keep-alive connection as we reused it: once more, fresh.
+        await self._open()
+        try:
+            self.writer.write(data)
+            return await self._response()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.close()
+            raise
+
+    async def _open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    async def _response(self) -> tuple[int, bytes]:
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        version, status = lines[0].split(" ", 2)[:2]
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if "content-length" in headers:
+            body = await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            body = b""
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                body += (await self.reader.readexactly(size + 2))[:-2]
+            await self.reader.readuntil(b"\r\n")
+        else:
+            body = await self.reader.read()
+            headers["connection"] = "close"
+        if headers.get("connection") == "close" or version == "HTTP/1.0":
+            self.close()
+        return int(status), body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+@dataclass
+class LoadResult:
+    sent: int = 0
+    ok: int = 0
+    errors: int = 0
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+    def record(self, status: int, body: bytes, latency: float) -> None:
+        if status == 200:
+            self.ok += 1
+        else:
+            self.errors += 1
+            if len(self.error_samples) < 5:
+                self.error_samples.append(f"{status} {body[:200]!r}")
+        self.latencies.append(latency)
+
+    def fail(self, error: Exception) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(repr(error))
+
+
+def request_bytes(
+    method: str, url_path: str, host: str, body: bytes = b"", headers: dict | None = None
+) -> bytes:
+    lines = [f"{method} {url_path} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def closed_loop(
+    url: str,
+    make_request: Callable[[int], bytes],
+    *,
+    clients: int,
+    duration: float | None = None,
+    total: int | None = None,
+) -> LoadResult:
+    """``clients`` connections each send the next request as soon as the previous one is
+    answered, until ``duration`` seconds have passed or ``total`` requests were sent."""
+    host, port = _host_port(url)
+    result, counter = LoadResult(), iter(range(total if total is not None else sys.maxsize))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    deadline = start + duration if duration is not None else float("inf")
+
+    async def client() -> None:
+        conn = HttpConnection(host, port)
+        try:
+            for i in counter:
+                if loop.time() >= deadline:
+                    return
+                data = make_request(i)
+                result.sent += 1
+                sent_at = loop.time()
+                try:
+                    status, body = await conn.request(data)
+                except (OSError, asyncio.IncompleteReadError) as error:
+                    result.fail(error)
+                    continue
+                result.record(status, body, loop.time() - sent_at)
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    result.elapsed = loop.time() - start
+    return result
+
+
+async def open_loop(
+    url: str,
+    make_request: Callable[[int], bytes],
+    *,
+    rate: float,
+    duration: float,
+    max_connections: int = 256,
+) -> LoadResult:
+    """Send ``rate`` requests a second on schedule for ``duration`` seconds, whatever the
+    answers; latency runs from each request's scheduled time to its response."""
+    host, port = _host_port(url)
+    result = LoadResult()
+    loop = asyncio.get_running_loop()
+    idle: list[HttpConnection] = []
+    slots = asyncio.Semaphore(max_connections)
+
+    async def one(i: int, scheduled: float) -> None:
+        async with slots:
+            conn = idle.pop() if idle else HttpConnection(host, port)
+            try:
+                status, body = await conn.request(make_request(i))
+            except (OSError, asyncio.IncompleteReadError) as error:
+                conn.close()
+                result.fail(error)
+                return
+            result.record(status, body, loop.time() - scheduled)
+            idle.append(conn)
+
+    count = int(rate * duration)
+    start = loop.time() + 0.05
+    tasks = []
+    for i in range(count):
+        scheduled = start + i / rate
+        delay = scheduled - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        result.sent += 1
+        tasks.append(asyncio.create_task(one(i, scheduled)))
+    await asyncio.gather(*tasks)
+    result.elapsed = loop.time() - start
+    for conn in idle:
+        conn.close()
+    return result
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    host, _, port = url.split("//", 1)[1].partition(":")
+    return host, int(port.rstrip("/"))
