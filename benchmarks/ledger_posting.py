@@ -85,6 +85,63 @@ def service_single(n: int) -> float:
     return time.perf_counter() - start
 
 
+def service_single_concurrent(n: int, clients: int) -> float:
+    """n postings, one transaction at a time, from `clients` threads (own connections)."""
+    import threading
+
+    from django.db import connections
+
+    from ledger.services import transaction_post
+
+    per_client = n // clients
+    barrier = threading.Barrier(clients + 1)
+
+    def client(number: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(per_client):
+                transaction_post(
+                    kind="donation",
+                    date=dt.date(2026, 2, 1 + i % 28),
+                    legs=LEGS,
+                    idempotency_key=f"bench:concurrent:{number}:{i}",
+                )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
+
+
+def raw_single_concurrent(url: str, n: int, clients: int, offset: int) -> float:
+    import threading
+
+    import psycopg
+
+    per_client = n // clients
+    barrier = threading.Barrier(clients + 1)
+
+    def client(number: int) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            barrier.wait()
+            raw_single(conn, per_client, offset + number * per_client)
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
+
+
 def service_batches(batches: int, size: int) -> float:
     from ledger.services import Entry, transactions_post_batch
 
@@ -109,6 +166,7 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=3000)
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=4, help="for the concurrent run")
     args = parser.parse_args()
 
     url = fresh_database("bench_posting")
@@ -117,6 +175,7 @@ def main() -> None:
     from ledger.verification import verify_ledger
 
     svc_single = service_single(args.single)
+    svc_concurrent = service_single_concurrent(args.single, args.clients)
     svc_batch = service_batches(args.batches, args.batch_size)
     report = verify_ledger()
     assert report.ok, report.problems
@@ -125,6 +184,7 @@ def main() -> None:
         offset = 10_000_000
         base_single = raw_single(conn, args.single, offset)
         base_batch = raw_batches(conn, args.batches, args.batch_size, offset + args.single)
+    base_concurrent = raw_single_concurrent(url, args.single, args.clients, 20_000_000)
 
     batch_n = args.batches * args.batch_size
     rows = [
@@ -132,6 +192,8 @@ def main() -> None:
         ("service, one at a time", args.single / svc_single),
         ("raw SQL, batches (baseline)", batch_n / base_batch),
         ("service, batches", batch_n / svc_batch),
+        (f"raw SQL, one at a time, {args.clients} clients", args.single / base_concurrent),
+        (f"service, one at a time, {args.clients} clients", args.single / svc_concurrent),
     ]
     print(f"# ledger posting, {dt.date.today()}, {machine()}, PostgreSQL")
     print(f"# {args.single} single postings; {args.batches} batches of {args.batch_size}")
@@ -139,6 +201,7 @@ def main() -> None:
         print(f"{label:40s} {rate:10.0f} transactions/s")
     print(f"service/raw, one at a time: {rows[1][1] / rows[0][1]:.2f}")
     print(f"service/raw, batches:       {rows[3][1] / rows[2][1]:.2f}")
+    print(f"service/raw, {args.clients} clients:     {rows[5][1] / rows[4][1]:.2f}")
     print(f"verify_ledger: {report.summary()[:60]}…")
 
 
