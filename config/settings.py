@@ -8,6 +8,7 @@ tasks run in-process after commit. Production differs only by environment variab
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -135,7 +136,30 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "ledger-daily-checkpoint": {
         "task": "ledger.tasks.checkpoint_ledger",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=0, minute=5),
+    },
+    # Balance transactions the webhooks missed, from the watermark minus an overlap.
+    "stripe-sync": {
+        "task": "donations.tasks.reconcile_stripe",
+        "schedule": 10 * 60,
+        "kwargs": {"kind": "sync"},
+    },
+    # Failed events again, and events Stripe never delivered.
+    "stripe-events": {
+        "task": "donations.tasks.reconcile_stripe",
+        "schedule": 15 * 60,
+        "kwargs": {"kind": "events"},
+    },
+    "stripe-payouts": {
+        "task": "donations.tasks.reconcile_stripe",
+        "schedule": crontab(minute=30),
+        "kwargs": {"kind": "payouts"},
+    },
+    # Nightly: the whole history, Stripe's balance against assets:stripe, verify_ledger.
+    "stripe-nightly": {
+        "task": "donations.tasks.reconcile_stripe",
+        "schedule": crontab(hour=3, minute=15),
+        "kwargs": {"kind": "all", "full": True},
     },
 }
 
@@ -156,6 +180,7 @@ if not STRIPE_SECRET_KEY:
     STRIPE_API_BASE = STRIPE_API_BASE or STRIPE_SANDBOX_URL
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_sandbox_development")
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per request
 ALLOW_STRIPE_SANDBOX = env.bool("ALLOW_STRIPE_SANDBOX", default=False)
 if (
     not DEBUG

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -152,3 +153,106 @@ class DonationSwitch(models.Model):
 
     def __str__(self) -> str:
         return "paused" if self.paused else "open"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (another run was in progress)"
+    INTERRUPTED = "interrupted", "Interrupted (resumed by a later run)"
+
+
+class ReconciliationRun(models.Model):
+    """One run of the reconciliation jobs: what was checked, posted and found wrong."""
+
+    kind = models.CharField(max_length=20)
+    trigger = models.CharField(max_length=20, default="beat")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    # The window of balance transactions this run walks (Unix times) and how far it got:
+    # a run interrupted by a crash is resumed from here by the next one.
+    window_start = models.BigIntegerField(null=True, blank=True)
+    window_end = models.BigIntegerField(null=True, blank=True)
+    cursor = models.CharField(max_length=255, blank=True)
+    newest_created = models.BigIntegerField(null=True, blank=True)
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked = models.PositiveIntegerField(default=0)
+    posted = models.PositiveIntegerField(default=0)
+    mismatched = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"], name="recon_run_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} run {self.pk} ({self.status})"
+
+
+class DiscrepancyStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Discrepancy(models.Model):
+    """Something the books and Stripe disagree on, listed for staff until resolved."""
+
+    kind = models.CharField(max_length=40)
+    stripe_object = models.CharField(max_length=255, blank=True)
+    expected = models.BigIntegerField(null=True, blank=True, help_text="What Stripe says.")
+    found = models.BigIntegerField(null=True, blank=True, help_text="What the books say.")
+    description = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=10, choices=DiscrepancyStatus.choices, default=DiscrepancyStatus.OPEN
+    )
+    first_seen_run = models.ForeignKey(
+        ReconciliationRun, on_delete=models.PROTECT, related_name="discrepancies"
+    )
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        constraints = [
+            # One open discrepancy per kind and object: later runs update it, not repeat it.
+            models.UniqueConstraint(
+                fields=["kind", "stripe_object"],
+                condition=models.Q(status="open"),
+                name="discrepancy_open_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.stripe_object}"
+
+
+class ReconciliationState(models.Model):
+    """The single row that holds the reconciliation lock and the sync watermark."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    lock_holder = models.CharField(max_length=64, blank=True)
+    lock_expires_at = models.DateTimeField(null=True, blank=True)
+    watermark = models.BigIntegerField(
+        null=True, blank=True, help_text="Newest balance transaction time fully synced."
+    )
+    events_watermark = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="reconciliation_state_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return f"watermark {self.watermark}"

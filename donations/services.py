@@ -218,6 +218,15 @@ def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[Strip
 
         raise WebhookRejected("body too large")
     data = stripe_gateway.verify_webhook(payload, signature)
+    with transaction.atomic():
+        event, created = stripe_event_store(data)
+        if created:
+            transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
+    return event, created
+
+
+def stripe_event_store(data: dict) -> tuple[StripeEvent, bool]:
+    """Store an event (verified, or read from Stripe's API) once by its id."""
     created_at = dt.datetime.fromtimestamp(int(data.get("created") or 0), tz=dt.UTC)
     try:
         with transaction.atomic():
@@ -229,7 +238,6 @@ def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[Strip
                 stripe_created=created_at,
                 payload=data,
             )
-            transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
             return event, True
     except IntegrityError:
         return StripeEvent.objects.get(event_id=data["id"]), False
@@ -481,12 +489,12 @@ def _handle_dispute(obj: dict) -> None:
 
 
 def _handle_payout(obj: dict) -> None:
+    """A payout leaves Stripe's balance when it is created (so does its balance
+    transaction): it is booked to the bank then, and reversed if it fails."""
     payout = stripe_gateway.retrieve_payout(obj["id"])
     fields = ["balance_transaction"]
     if payout.get("status") == "failed":
         fields.append("failure_balance_transaction")
-    if payout.get("status") not in ("paid", "failed"):
-        return  # in transit: the money is still at Stripe until it lands or fails
     for field in fields:
         bt = payout.get(field)
         if bt:
@@ -520,6 +528,8 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
     "charge.dispute.funds_withdrawn": _handle_dispute,
     "charge.dispute.funds_reinstated": _handle_dispute,
     "charge.dispute.closed": _handle_dispute,
+    "payout.created": _handle_payout,
+    "payout.updated": _handle_payout,
     "payout.paid": _handle_payout,
     "payout.failed": _handle_payout,
 }

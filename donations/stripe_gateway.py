@@ -29,13 +29,20 @@ API_VERSION = stripe.api_version
 
 
 @functools.cache
-def _client_for(api_key: str, api_base: str) -> stripe.StripeClient:
+def _client_for(api_key: str, api_base: str, timeout: float) -> stripe.StripeClient:
     base = {"api": api_base} if api_base else None
-    return stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)
+    return stripe.StripeClient(
+        api_key,
+        base_addresses=base,
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
 
 
 def client() -> stripe.StripeClient:
-    return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+    return _client_for(
+        settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_TIMEOUT
+    )
 
 
 def _plain(obj: Any) -> dict:
@@ -158,6 +165,19 @@ def iter_balance_transactions(**filters: Any) -> Iterator[dict]:
 
 def retrieve_balance() -> dict:
     return _call(client().v1.balance.retrieve)
+
+
+def list_balance_transactions(params: dict) -> dict:
+    """One page (Stripe list object) of balance transactions, newest first."""
+    return _call(client().v1.balance_transactions.list, params=params)
+
+
+def list_payouts(params: dict) -> dict:
+    return _call(client().v1.payouts.list, params=params)
+
+
+def list_events(params: dict) -> dict:
+    return _call(client().v1.events.list, params=params)
 
 
 # Subscriptions ----------------------------------------------------------------------------

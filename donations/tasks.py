@@ -32,3 +32,12 @@ def send_receipt(charge_pk: int) -> bool:
     from donations.receipts import receipt_send
 
     return receipt_send(charge_pk=charge_pk)
+
+
+@shared_task(acks_late=True)
+def reconcile_stripe(kind: str = "all", full: bool = False) -> str:
+    """Beat: run reconciliation steps (single-flight; a run already working makes this one
+    record itself as skipped). A failed run is recorded and resumed by the next."""
+    from donations.reconciliation import reconcile_stripe as run_reconciliation
+
+    return run_reconciliation(kind=kind, full=full, trigger="beat").status

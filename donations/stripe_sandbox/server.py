@@ -216,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         try:
             slow = sandbox.switches.slow_ms
-            if slow:
+            if slow and sandbox.switches.is_slow():
                 time.sleep(slow / 1000)
             self._authenticate()
             fault = sandbox.switches.api_fault()

@@ -34,6 +34,7 @@ class Switches:
     rate_limit_rate: float = 0.0  # answer 429
     server_error_rate: float = 0.0  # answer 500
     slow_ms: int = 0  # sleep before answering
+    slow_rate: float = 1.0  # share of API requests that are slow (timeouts for some only)
     # Behaviour.
     late_balance_transaction: bool = False  # charge.succeeded without balance_transaction,
     # then charge.updated adding it (as Stripe does for some payment methods)
@@ -90,6 +91,11 @@ class Switches:
                 return "server_error"
         return None
 
+    def is_slow(self) -> bool:
+        """Whether this API request is one of the slow ones."""
+        with self._lock:
+            return self.slow_rate >= 1.0 or self._api_rng.random() < self.slow_rate
+
     def delivery_copies(self) -> int:
         """How many times one event should be delivered (0 = dropped)."""
         with self._lock:
@@ -108,7 +114,7 @@ class Switches:
             return self._webhook_rng.randrange(min(count, max(1, self.reorder_window)))
 
 
-_RATES = {"duplicate_rate", "drop_rate", "rate_limit_rate", "server_error_rate"}
+_RATES = {"duplicate_rate", "drop_rate", "rate_limit_rate", "server_error_rate", "slow_rate"}
 
 
 def _coerce(name: str, value: Any, current: Any) -> Any:

@@ -2,6 +2,7 @@
 
 import os
 import time
+import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -17,14 +18,15 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def worker():
     broker = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
-    saved = {
-        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
-    }
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    saved = {key: celery_app.conf[key] for key in keys}
     celery_app.conf.update(
         broker_url=broker,
         result_backend=None,
         task_always_eager=False,
         broker_connection_retry_on_startup=True,
+        # A queue of its own: no other worker on this Redis takes these tasks.
+        task_default_queue=f"test-{uuid.uuid4().hex}",
     )
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield

@@ -1,0 +1,33 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from donations.models import RunStatus
+from donations.reconciliation import KINDS, reconcile_stripe
+
+
+class Command(BaseCommand):
+    help = (
+        "Reconcile the books with Stripe: post missed balance transactions, replay events, "
+        "check payouts and Stripe's balance. Same service as the beat jobs."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--full", action="store_true", help="Walk Stripe's whole history.")
+        parser.add_argument("--since", type=dt.date.fromisoformat, help="YYYY-MM-DD")
+        parser.add_argument("--kind", choices=KINDS, default="all")
+
+    def handle(self, *args, **options):
+        run = reconcile_stripe(
+            kind=options["kind"], full=options["full"], since=options["since"], trigger="command"
+        )
+        summary = (
+            f"reconciliation run {run.pk} {run.status}: checked {run.checked}, "
+            f"posted {run.posted}, mismatched {run.mismatched}"
+        )
+        if run.status == RunStatus.SKIPPED:
+            self.stdout.write(summary + " (another run is in progress)")
+            return
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"{summary}; {run.error}")
+        self.stdout.write(summary)

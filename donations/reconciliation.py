@@ -1,0 +1,476 @@
+"""Reconciliation: keep the books equal to Stripe, and show staff where they differ.
+
+Webhooks get lost, arrive days late or fail; Stripe's balance is the truth for the money it
+holds. The jobs here are the safety net, run by Celery beat and by
+``manage.py reconcile_stripe``:
+
+* **sync**: walk Stripe's balance transactions from the stored watermark (minus an
+  overlap) and post any the books lack, a page of 100 at a time, with the same idempotency
+  keys as the webhook path, so nothing is ever posted twice;
+* **events**: replay stored events whose processing failed, and fetch from Stripe's event
+  list (its 30-day window) those that were never delivered;
+* **payouts**: each payout's balance transactions sum to the payout, and the books show
+  its transfer to the bank;
+* **balance**: ``assets:stripe`` equals Stripe's balance (available + pending), and
+  ``verify_ledger`` is clean.
+
+Runs are single-flight: a lease on one row (renewed after every page) lets exactly one run
+work; another started meanwhile records itself as skipped and exits. A run killed midway
+leaves its cursor behind; once its lease lapses the next run resumes from it. Every run is
+recorded with its counts, and every disagreement becomes a :class:`Discrepancy` that stays
+listed until a staff member resolves it with a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from donations import stripe_gateway
+from donations.exceptions import DonationError, StripeUnavailable
+from donations.models import (
+    Discrepancy,
+    DiscrepancyStatus,
+    EventStatus,
+    ReconciliationRun,
+    ReconciliationState,
+    RunStatus,
+    StripeEvent,
+)
+from donations.posting import balance_transaction_key, entry_for, post_balance_transactions
+from ledger.models import JournalTransaction
+from ledger.selectors import account_balances
+from ledger.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=5)
+OVERLAP_SECONDS = 15 * 60
+PAGE_SIZE = int(os.environ.get("RECONCILIATION_PAGE_SIZE", "100"))  # Stripe's maximum
+EVENT_WINDOW_SECONDS = 30 * 24 * 3600
+RETRY_ATTEMPTS = 7
+KINDS = ("all", "sync", "events", "payouts", "balance")
+
+
+class LockLost(DonationError):
+    """A run that lost its lease (it stalled past it and another run took over) stops."""
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _retrying(call: Callable[..., dict], *args) -> dict:
+    """Call Stripe, retrying rate limits, server errors and timeouts with backoff."""
+    for attempt in range(RETRY_ATTEMPTS):
+        try:
+            return call(*args)
+        except StripeUnavailable:
+            if attempt == RETRY_ATTEMPTS - 1:
+                raise
+            _sleep(min(8.0, 0.25 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
+    raise AssertionError("unreachable")
+
+
+# The lock ---------------------------------------------------------------------------------
+
+
+def _state() -> ReconciliationState:
+    state, _ = ReconciliationState.objects.get_or_create(id=1)
+    return state
+
+
+def _acquire(holder: str) -> bool:
+    _state()
+    now = timezone.now()
+    # One conditional UPDATE: atomic on every database, so two runs cannot both win.
+    taken = (
+        ReconciliationState.objects.filter(id=1)
+        .filter(Q(lock_holder="") | Q(lock_expires_at__lt=now))
+        .update(lock_holder=holder, lock_expires_at=now + LEASE)
+    )
+    return taken == 1
+
+
+def _renew(holder: str) -> None:
+    renewed = ReconciliationState.objects.filter(id=1, lock_holder=holder).update(
+        lock_expires_at=timezone.now() + LEASE
+    )
+    if not renewed:
+        raise LockLost("another run took over")
+
+
+def _release(holder: str) -> None:
+    ReconciliationState.objects.filter(id=1, lock_holder=holder).update(
+        lock_holder="", lock_expires_at=None
+    )
+
+
+# Discrepancies ----------------------------------------------------------------------------
+
+
+def _discrepancy(
+    run: ReconciliationRun,
+    *,
+    kind: str,
+    stripe_object: str,
+    expected: int | None,
+    found: int | None,
+    description: str,
+) -> None:
+    """Record a disagreement; an open one of the same kind and object is updated instead."""
+    now = timezone.now()
+    updated = Discrepancy.objects.filter(
+        kind=kind, stripe_object=stripe_object, status=DiscrepancyStatus.OPEN
+    ).update(expected=expected, found=found, description=description[:300], last_seen_at=now)
+    if not updated:
+        Discrepancy.objects.create(
+            kind=kind,
+            stripe_object=stripe_object,
+            expected=expected,
+            found=found,
+            description=description[:300],
+            first_seen_run=run,
+            last_seen_at=now,
+        )
+    run.mismatched += 1
+    ReconciliationRun.objects.filter(pk=run.pk).update(mismatched=run.mismatched)
+
+
+def discrepancy_resolve(*, discrepancy: Discrepancy, actor, note: str) -> Discrepancy:
+    """Staff closes a discrepancy with a note saying what was done (audited)."""
+    note = note.strip()
+    if not note:
+        raise DonationError("A note saying how it was resolved is required.")
+    with transaction.atomic():
+        locked = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
+        if locked.status == DiscrepancyStatus.RESOLVED:
+            return locked
+        locked.status = DiscrepancyStatus.RESOLVED
+        locked.resolved_at = timezone.now()
+        locked.resolved_by = actor
+        locked.resolution_note = note[:2000]
+        locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
+        audit_record(
+            actor=actor,
+            action="discrepancy.resolved",
+            object_type="discrepancy",
+            object_id=str(locked.pk),
+            details={"kind": locked.kind, "stripe_object": locked.stripe_object},
+        )
+    return locked
+
+
+# Steps ------------------------------------------------------------------------------------
+
+
+def _sync(
+    run: ReconciliationRun,
+    holder: str,
+    *,
+    full: bool,
+    since: dt.date | None,
+    after_page: Callable[[ReconciliationRun], None] | None,
+) -> dict[str, int]:
+    """Post every balance transaction in the window the books lack. Returns what the
+    walked transactions should have put in the Stripe-only accounts (full runs compare it
+    with the books)."""
+    state = _state()
+    interrupted = (
+        ReconciliationRun.objects.filter(status=RunStatus.RUNNING, kind__in=("all", "sync"))
+        .exclude(pk=run.pk)
+        .order_by("-started_at")
+        .first()
+    )
+    ReconciliationRun.objects.filter(status=RunStatus.RUNNING).exclude(pk=run.pk).update(
+        status=RunStatus.INTERRUPTED, finished_at=timezone.now()
+    )
+    if interrupted and interrupted.cursor and not full and since is None:
+        run.resumed_from = interrupted
+        run.window_start, run.cursor = interrupted.window_start, interrupted.cursor
+        run.newest_created = interrupted.newest_created
+    elif full:
+        run.window_start = None
+    elif since is not None:
+        start = dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC)
+        run.window_start = int(start.timestamp())
+    elif state.watermark is not None:
+        run.window_start = state.watermark - OVERLAP_SECONDS
+    run.save(update_fields=["resumed_from", "window_start", "cursor", "newest_created"])
+
+    params: dict = {"limit": PAGE_SIZE}
+    if run.window_start is not None:
+        params["created"] = {"gte": run.window_start}
+    if run.cursor:
+        params["starting_after"] = run.cursor
+    sums = {"assets:stripe": 0, "expenses:processing_fees": 0}
+    while True:
+        page = _retrying(stripe_gateway.list_balance_transactions, params)
+        data = page.get("data") or []
+        if not data:
+            break
+        if run.newest_created is None:
+            run.newest_created = data[0]["created"]
+        posted = post_balance_transactions(data)
+        for bt in data:
+            entry = entry_for(bt)
+            for code, amount in entry.legs if entry else ():
+                if code in sums:
+                    sums[code] += amount
+        run.checked += len(data)
+        run.posted += posted
+        run.cursor = data[-1]["id"]
+        ReconciliationRun.objects.filter(pk=run.pk).update(
+            checked=run.checked,
+            posted=run.posted,
+            cursor=run.cursor,
+            newest_created=run.newest_created,
+        )
+        _renew(holder)
+        if after_page:
+            after_page(run)
+        if not page.get("has_more"):
+            break
+        params["starting_after"] = run.cursor
+    if run.newest_created is not None:
+        ReconciliationState.objects.filter(id=1).update(
+            watermark=max(state.watermark or 0, run.newest_created)
+        )
+    return sums
+
+
+def _events(run: ReconciliationRun, holder: str) -> None:
+    """Replay failed events; fetch and process events Stripe never delivered."""
+    from donations.services import stripe_event_process, stripe_event_store
+
+    stale = timezone.now() - dt.timedelta(minutes=10)
+    pending = StripeEvent.objects.filter(
+        Q(status=EventStatus.FAILED) | Q(status=EventStatus.RECEIVED, received_at__lt=stale)
+    ).values_list("pk", flat=True)
+    for pk in pending.iterator():
+        run.checked += 1
+        try:
+            stripe_event_process(event_pk=pk)
+        except Exception:  # recorded on the event; counted here; the next run tries again
+            run.mismatched += 1
+    state = _state()
+    since = int(time.time()) - EVENT_WINDOW_SECONDS
+    if state.events_watermark:
+        since = max(since, state.events_watermark - OVERLAP_SECONDS)
+    params: dict = {"limit": PAGE_SIZE, "created": {"gte": since}, "delivery_success": False}
+    newest = state.events_watermark or 0
+    while True:
+        page = _retrying(stripe_gateway.list_events, params)
+        data = page.get("data") or []
+        if not data:
+            break
+        known = set(
+            StripeEvent.objects.filter(event_id__in=[e["id"] for e in data]).values_list(
+                "event_id", flat=True
+            )
+        )
+        # Stripe lists newest first; process oldest first, as they happened.
+        for event in reversed(data):
+            newest = max(newest, event["created"])
+            if event["id"] in known:
+                continue
+            stored, created = stripe_event_store(event)
+            if created:
+                run.checked += 1
+                try:
+                    stripe_event_process(event_pk=stored.pk)
+                    run.posted += 1
+                except Exception:
+                    run.mismatched += 1
+        _renew(holder)
+        if not page.get("has_more"):
+            break
+        params["starting_after"] = data[-1]["id"]
+    ReconciliationState.objects.filter(id=1).update(events_watermark=newest or None)
+    ReconciliationRun.objects.filter(pk=run.pk).update(
+        checked=run.checked, posted=run.posted, mismatched=run.mismatched
+    )
+
+
+def _payouts(run: ReconciliationRun, holder: str, *, since: int | None) -> None:
+    """Each paid payout equals the sum of what it swept, and the books show the transfer."""
+    params: dict = {"limit": PAGE_SIZE}
+    if since is not None:
+        params["created"] = {"gte": since}
+    while True:
+        page = _retrying(stripe_gateway.list_payouts, params)
+        data = page.get("data") or []
+        for payout in data:
+            if payout.get("status") not in ("paid", "failed"):
+                continue
+            run.checked += 1
+            _check_payout(run, payout)
+        _renew(holder)
+        if not page.get("has_more") or not data:
+            break
+        params["starting_after"] = data[-1]["id"]
+    ReconciliationRun.objects.filter(pk=run.pk).update(
+        checked=run.checked, posted=run.posted, mismatched=run.mismatched
+    )
+
+
+def _check_payout(run: ReconciliationRun, payout: dict) -> None:
+    own_ids = {
+        stripe_gateway_id(payout.get("balance_transaction")),
+        stripe_gateway_id(payout.get("failure_balance_transaction")),
+    } - {""}
+    swept = 0
+    count = 0
+    params: dict = {"limit": PAGE_SIZE, "payout": payout["id"]}
+    while True:
+        page = _retrying(stripe_gateway.list_balance_transactions, params)
+        data = page.get("data") or []
+        for bt in data:
+            if bt["id"] in own_ids or bt["type"] in ("payout", "payout_failure"):
+                continue
+            swept += bt["net"]
+            count += 1
+        if not page.get("has_more") or not data:
+            break
+        params["starting_after"] = data[-1]["id"]
+    if count and swept != payout["amount"]:
+        _discrepancy(
+            run,
+            kind="payout_sum",
+            stripe_object=payout["id"],
+            expected=payout["amount"],
+            found=swept,
+            description="The payout's balance transactions do not sum to the payout.",
+        )
+    missing = [
+        bt_id
+        for bt_id in own_ids
+        if not JournalTransaction.objects.filter(
+            idempotency_key=balance_transaction_key(bt_id)
+        ).exists()
+    ]
+    if missing:
+        _discrepancy(
+            run,
+            kind="payout_not_in_books",
+            stripe_object=payout["id"],
+            expected=payout["amount"],
+            found=None,
+            description="The books do not show this payout's transfer to the bank.",
+        )
+
+
+def stripe_gateway_id(value) -> str:
+    if isinstance(value, dict):
+        return value.get("id", "")
+    return value or ""
+
+
+def _balance(run: ReconciliationRun, *, totals: dict[str, int] | None, verify: bool) -> None:
+    """assets:stripe against Stripe's balance; in full runs, fees against Stripe's too."""
+    from ledger.verification import verify_ledger
+
+    balance = _retrying(stripe_gateway.retrieve_balance)
+    currency = settings.FUND_CURRENCY
+    stripe_total = sum(
+        entry["amount"]
+        for key in ("available", "pending")
+        for entry in balance.get(key, [])
+        if entry["currency"].lower() == currency
+    )
+    books = account_balances()
+    run.checked += 1
+    if books.get("assets:stripe", 0) != stripe_total:
+        _discrepancy(
+            run,
+            kind="stripe_balance",
+            stripe_object="balance",
+            expected=stripe_total,
+            found=books.get("assets:stripe", 0),
+            description="assets:stripe differs from Stripe's balance (available + pending).",
+        )
+    if totals is not None:
+        # Only Stripe's balance transactions post to processing fees, so the books must
+        # hold exactly what the recipes give for all of them.
+        run.checked += 1
+        expected = totals["expenses:processing_fees"]
+        if books.get("expenses:processing_fees", 0) != expected:
+            _discrepancy(
+                run,
+                kind="processing_fees",
+                stripe_object="balance_transactions",
+                expected=expected,
+                found=books.get("expenses:processing_fees", 0),
+                description="Processing fees in the books differ from the fees Stripe charged.",
+            )
+    if verify:
+        run.checked += 1
+        report = verify_ledger()
+        if not report.ok:
+            _discrepancy(
+                run,
+                kind="ledger_verification",
+                stripe_object="",
+                expected=None,
+                found=report.first_bad_sequence,
+                description=report.summary(),
+            )
+    ReconciliationRun.objects.filter(pk=run.pk).update(
+        checked=run.checked, mismatched=run.mismatched
+    )
+
+
+# Entry point ------------------------------------------------------------------------------
+
+
+def reconcile_stripe(
+    *,
+    kind: str = "all",
+    full: bool = False,
+    since: dt.date | None = None,
+    trigger: str = "beat",
+    after_page: Callable[[ReconciliationRun], None] | None = None,
+) -> ReconciliationRun:
+    """Run reconciliation steps under the single-flight lock; returns the run record."""
+    if kind not in KINDS:
+        raise DonationError(f"Unknown reconciliation kind {kind!r}.")
+    holder = uuid.uuid4().hex
+    if not _acquire(holder):
+        return ReconciliationRun.objects.create(
+            kind=kind, trigger=trigger, status=RunStatus.SKIPPED, finished_at=timezone.now()
+        )
+    run = ReconciliationRun.objects.create(kind=kind, trigger=trigger)
+    try:
+        totals = None
+        if kind in ("all", "sync"):
+            totals = _sync(run, holder, full=full, since=since, after_page=after_page)
+        if kind in ("all", "events"):
+            _events(run, holder)
+        if kind in ("all", "payouts"):
+            window = None if full else _state().watermark
+            _payouts(run, holder, since=window - 7 * 24 * 3600 if window else None)
+        if kind in ("all", "balance"):
+            _balance(run, totals=totals if full else None, verify=kind == "balance" or full)
+        run.status = RunStatus.SUCCEEDED
+    except LockLost as error:
+        run.status, run.error = RunStatus.INTERRUPTED, str(error)
+    except Exception as error:
+        run.status, run.error = RunStatus.FAILED, f"{type(error).__name__}: {error}"[:500]
+        logger.warning("reconciliation run %s failed: %s", run.pk, type(error).__name__)
+    finally:
+        ReconciliationRun.objects.filter(pk=run.pk).update(
+            status=run.status, error=run.error, finished_at=timezone.now()
+        )
+        _release(holder)
+    run.refresh_from_db()
+    return run

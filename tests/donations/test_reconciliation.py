@@ -1,0 +1,215 @@
+"""Reconciliation keeps the books equal to Stripe whatever the webhooks did."""
+
+import pytest
+
+from donations import reconciliation
+from donations.models import Discrepancy, ReconciliationRun, RunStatus, StripeCharge
+from donations.reconciliation import reconcile_stripe
+from ledger.models import JournalTransaction
+from ledger.selectors import account_balances
+from ledger.services import transaction_post
+from tests.donations.conftest import assert_books_match_sandbox
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff_waits(monkeypatch):
+    monkeypatch.setattr(reconciliation, "_sleep", lambda seconds: None)
+
+
+def a_fund_week(state, charges=12):
+    ids = [state.create_charge(1000 + 137 * n).charge for n in range(charges)]
+    state.create_refund(charge=ids[0])
+    state.create_refund(charge=ids[1], amount=500)
+    lost = state.create_dispute(ids[2])
+    state.close_dispute(lost["id"], "lost")
+    won = state.create_dispute(ids[3])
+    state.close_dispute(won["id"], "won")
+    state.advance_clock(3 * 24 * 3600)
+    state.create_payout(outcome="paid")
+    state.create_charge(4200)
+    return ids
+
+
+def _keys_unique():
+    keys = list(JournalTransaction.objects.values_list("idempotency_key", flat=True))
+    return len(keys) == len(set(keys))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_half_the_webhooks_lost_one_run_makes_the_books_exact(live_sandbox):
+    live_sandbox.configure(drop_rate=0.5, seed=3)
+    a_fund_week(live_sandbox.state)
+    assert live_sandbox.flush_webhooks(timeout=30)
+    assert account_balances()["income:donations"] != -sum(1000 + 137 * n for n in range(12)) - 4200
+
+    first = reconcile_stripe(kind="all", trigger="test")
+    second = reconcile_stripe(kind="all", trigger="test")
+
+    assert first.status == second.status == RunStatus.SUCCEEDED
+    assert first.posted > 0
+    assert second.posted == 0
+    assert_books_match_sandbox(live_sandbox)
+    assert StripeCharge.objects.count() == 13  # lost events were fetched and processed
+    assert _keys_unique()
+    assert not Discrepancy.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_full_run_posts_every_balance_transaction_once(sandbox):
+    a_fund_week(sandbox.state)
+
+    run = reconcile_stripe(kind="sync", full=True, trigger="test")
+    again = reconcile_stripe(kind="sync", full=True, trigger="test")
+
+    assert run.checked == sum(1 for _ in sandbox.state.store.all("balance_transaction"))
+    assert again.posted == 0
+    assert_books_match_sandbox(sandbox)
+
+
+@pytest.mark.django_db
+def test_a_second_run_started_while_one_works_exits_cleanly(sandbox, monkeypatch):
+    monkeypatch.setattr(reconciliation, "PAGE_SIZE", 5)
+    a_fund_week(sandbox.state)
+    skipped = []
+
+    def start_another(run):
+        if not skipped:
+            skipped.append(reconcile_stripe(kind="sync", trigger="test"))
+
+    run = reconcile_stripe(kind="sync", trigger="test", after_page=start_another)
+
+    assert run.status == RunStatus.SUCCEEDED
+    assert skipped[0].status == RunStatus.SKIPPED
+    assert_books_match_sandbox(sandbox)
+
+
+@pytest.mark.django_db
+def test_injected_rate_limits_errors_and_timeouts_still_give_exact_books(
+    sandbox, settings, monkeypatch
+):
+    from donations import stripe_gateway
+    from donations.exceptions import StripeUnavailable
+
+    a_fund_week(sandbox.state, charges=30)
+    failures = []
+    original = stripe_gateway._call
+
+    def counting(fn, *args, **kwargs):
+        try:
+            return original(fn, *args, **kwargs)
+        except StripeUnavailable as error:
+            failures.append(str(error))
+            raise
+
+    monkeypatch.setattr(stripe_gateway, "_call", counting)
+    settings.STRIPE_TIMEOUT = 0.3
+    sandbox.configure(
+        rate_limit_rate=0.25, server_error_rate=0.15, slow_ms=600, slow_rate=0.1, seed=11
+    )
+
+    run = reconcile_stripe(kind="all", full=True, trigger="test")
+
+    sandbox.configure(rate_limit_rate=0, server_error_rate=0, slow_ms=0)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert failures, "the faults were injected and seen"
+    assert_books_match_sandbox(sandbox)
+    assert _keys_unique()
+
+
+class Killed(BaseException):
+    """Stands in for the worker being killed: not an Exception, so no handler sees it."""
+
+
+@pytest.mark.django_db
+def test_a_run_killed_midway_is_resumed_by_the_next_and_nothing_doubles(sandbox, monkeypatch):
+    monkeypatch.setattr(reconciliation, "PAGE_SIZE", 4)
+    a_fund_week(sandbox.state)
+    pages = []
+
+    def die_on_third_page(run):
+        pages.append(run.cursor)
+        if len(pages) == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        reconcile_stripe(kind="sync", full=True, trigger="test", after_page=die_on_third_page)
+    killed = ReconciliationRun.objects.get()
+    assert killed.status == RunStatus.RUNNING and killed.checked == 12
+
+    resumed = reconcile_stripe(kind="sync", trigger="test")
+
+    killed.refresh_from_db()
+    assert killed.status == RunStatus.INTERRUPTED
+    assert resumed.resumed_from == killed
+    assert resumed.status == RunStatus.SUCCEEDED
+    assert_books_match_sandbox(sandbox)
+    assert _keys_unique()
+
+
+@pytest.mark.django_db
+def test_a_wrong_fee_adjustment_shows_as_a_discrepancy_with_both_amounts(sandbox):
+    a_fund_week(sandbox.state)
+    reconcile_stripe(kind="all", full=True, trigger="test")
+    stripe_before = account_balances()["assets:stripe"]
+    fees_before = account_balances()["expenses:processing_fees"]
+    transaction_post(
+        kind="adjustment",
+        date=sandbox_date(),
+        legs=[("expenses:processing_fees", 50), ("assets:stripe", -50)],
+        idempotency_key="manual:fee-fix",
+        memo="Fee correction entered by hand",
+    )
+
+    run = reconcile_stripe(kind="all", full=True, trigger="test")
+
+    assert run.mismatched == 2
+    balance = Discrepancy.objects.get(kind="stripe_balance")
+    assert (balance.expected, balance.found) == (stripe_before, stripe_before - 50)
+    fees = Discrepancy.objects.get(kind="processing_fees")
+    assert (fees.expected, fees.found) == (fees_before, fees_before + 50)
+
+
+@pytest.mark.django_db
+def test_the_same_discrepancy_is_not_listed_twice(sandbox):
+    a_fund_week(sandbox.state)
+    reconcile_stripe(kind="sync", full=True, trigger="test")
+    transaction_post(
+        kind="adjustment",
+        date=sandbox_date(),
+        legs=[("expenses:processing_fees", 50), ("assets:stripe", -50)],
+        idempotency_key="manual:fee-fix",
+    )
+    reconcile_stripe(kind="balance", trigger="test")
+    reconcile_stripe(kind="balance", trigger="test")
+
+    assert Discrepancy.objects.filter(kind="stripe_balance").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_payout_missing_from_the_books_is_a_discrepancy(sandbox):
+    sandbox.state.create_charge(10000)
+    sandbox.state.advance_clock(3 * 24 * 3600)
+    payout = sandbox.state.create_payout(outcome="paid")
+
+    run = reconcile_stripe(kind="payouts", trigger="test")
+
+    assert run.mismatched == 1
+    missing = Discrepancy.objects.get(kind="payout_not_in_books")
+    assert missing.stripe_object == payout["id"] and missing.expected == payout["amount"]
+
+
+@pytest.mark.django_db
+def test_payouts_in_the_books_and_summing_right_are_clean(sandbox):
+    a_fund_week(sandbox.state)
+    reconcile_stripe(kind="sync", full=True, trigger="test")
+
+    run = reconcile_stripe(kind="payouts", trigger="test")
+
+    assert run.status == RunStatus.SUCCEEDED and run.mismatched == 0
+    assert run.checked == 1
+
+
+def sandbox_date():
+    import datetime as dt
+
+    return dt.date(2026, 1, 15)
