@@ -1,6 +1,13 @@
 import django_filters
 
-from donations.models import EventStatus, StripeEvent
+from donations.models import (
+    Discrepancy,
+    DiscrepancyStatus,
+    EventStatus,
+    ReconciliationRun,
+    RunStatus,
+    StripeEvent,
+)
 
 
 class StripeEventFilter(django_filters.FilterSet):
@@ -11,3 +18,21 @@ class StripeEventFilter(django_filters.FilterSet):
     class Meta:
         model = StripeEvent
         fields = ["status", "type", "event_id"]
+
+
+class ReconciliationRunFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
+    kind = django_filters.CharFilter()
+
+    class Meta:
+        model = ReconciliationRun
+        fields = ["status", "kind"]
+
+
+class DiscrepancyFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=DiscrepancyStatus.choices)
+    kind = django_filters.CharFilter()
+
+    class Meta:
+        model = Discrepancy
+        fields = ["status", "kind"]

@@ -13,9 +13,18 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from donations import services
-from donations.filters import StripeEventFilter
-from donations.models import EventStatus, StripeEvent
-from donations.tables import StripeEventTable
+from donations.exceptions import DonationError
+from donations.filters import DiscrepancyFilter, ReconciliationRunFilter, StripeEventFilter
+from donations.models import (
+    Discrepancy,
+    DiscrepancyStatus,
+    EventStatus,
+    ReconciliationRun,
+    RunStatus,
+    StripeEvent,
+)
+from donations.reconciliation import discrepancy_resolve
+from donations.tables import DiscrepancyTable, ReconciliationRunTable, StripeEventTable
 
 
 @staff_member_required
@@ -24,7 +33,12 @@ def staff_home(request):
         status: StripeEvent.objects.filter(status=status).count()
         for status in (EventStatus.FAILED, EventStatus.RECEIVED)
     }
-    return render(request, "donations/staff/home.html", {"counts": counts})
+    context = {
+        "counts": counts,
+        "last_success": ReconciliationRun.objects.filter(status=RunStatus.SUCCEEDED).first(),
+        "open_discrepancies": Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count(),
+    }
+    return render(request, "donations/staff/home.html", context)
 
 
 @method_decorator(staff_member_required, name="dispatch")
@@ -32,7 +46,8 @@ class StripeEventListView(ExportMixin, SingleTableMixin, FilterView):
     model = StripeEvent
     table_class = StripeEventTable
     filterset_class = StripeEventFilter
-    template_name = "donations/staff/events.html"
+    template_name = "donations/staff/list.html"
+    extra_context = {"title": "Stripe events"}
     paginate_by = 50
     export_name = "stripe-events"
     export_formats = ("csv",)
@@ -51,3 +66,42 @@ def stripe_event_retry(request, pk: int):
         services.stripe_event_retry(event=event, actor=request.user)
         messages.success(request, f"Event {event.event_id} queued for another attempt.")
     return redirect("donations:staff_events")
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class ReconciliationRunListView(ExportMixin, SingleTableMixin, FilterView):
+    model = ReconciliationRun
+    table_class = ReconciliationRunTable
+    filterset_class = ReconciliationRunFilter
+    template_name = "donations/staff/list.html"
+    paginate_by = 50
+    export_name = "reconciliation-runs"
+    export_formats = ("csv",)
+    extra_context = {"title": "Reconciliation runs"}
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class DiscrepancyListView(ExportMixin, SingleTableMixin, FilterView):
+    model = Discrepancy
+    table_class = DiscrepancyTable
+    filterset_class = DiscrepancyFilter
+    template_name = "donations/staff/list.html"
+    paginate_by = 50
+    export_name = "discrepancies"
+    export_formats = ("csv",)
+    extra_context = {"title": "Discrepancies between the books and Stripe"}
+
+
+@staff_member_required
+@require_POST
+def discrepancy_resolve_view(request, pk: int):
+    discrepancy = get_object_or_404(Discrepancy, pk=pk)
+    try:
+        discrepancy_resolve(
+            discrepancy=discrepancy, actor=request.user, note=request.POST.get("note", "")
+        )
+    except DonationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Discrepancy resolved.")
+    return redirect("donations:staff_discrepancies")

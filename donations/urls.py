@@ -13,6 +13,21 @@ urlpatterns = [
     path("staff/", staff_views.staff_home, name="staff_home"),
     path("staff/stripe/events/", staff_views.StripeEventListView.as_view(), name="staff_events"),
     path(
+        "staff/reconciliation/runs/",
+        staff_views.ReconciliationRunListView.as_view(),
+        name="staff_runs",
+    ),
+    path(
+        "staff/reconciliation/discrepancies/",
+        staff_views.DiscrepancyListView.as_view(),
+        name="staff_discrepancies",
+    ),
+    path(
+        "staff/reconciliation/discrepancies/<int:pk>/resolve/",
+        staff_views.discrepancy_resolve_view,
+        name="staff_discrepancy_resolve",
+    ),
+    path(
         "staff/stripe/events/<int:pk>/retry/",
         staff_views.stripe_event_retry,
         name="staff_event_retry",

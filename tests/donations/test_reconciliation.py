@@ -213,3 +213,46 @@ def sandbox_date():
     import datetime as dt
 
     return dt.date(2026, 1, 15)
+
+
+@pytest.mark.django_db
+def test_the_command_runs_the_same_service_and_reports(sandbox, capsys):
+    from django.core.management import call_command
+
+    a_fund_week(sandbox.state)
+    call_command("reconcile_stripe", "--full")
+
+    out = capsys.readouterr().out
+    assert "succeeded" in out and "posted" in out
+    assert_books_match_sandbox(sandbox)
+
+
+@pytest.mark.django_db
+def test_the_command_fails_loudly_when_stripe_cannot_be_reached(settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    with pytest.raises(CommandError, match="failed"):
+        call_command("reconcile_stripe", "--kind", "sync")
+    assert ReconciliationRun.objects.get().status == RunStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_the_beat_task_runs_a_reconciliation(sandbox):
+    from donations.tasks import reconcile_stripe as task
+
+    sandbox.state.create_charge(2500)
+    assert task.delay(kind="sync").get() == RunStatus.SUCCEEDED
+    assert account_balances()["income:donations"] == -2500
+
+
+def test_the_beat_schedule_has_every_job():
+    from django.conf import settings
+
+    kinds = {
+        job["kwargs"]["kind"]
+        for job in settings.CELERY_BEAT_SCHEDULE.values()
+        if job["task"] == "donations.tasks.reconcile_stripe"
+    }
+    assert kinds == {"sync", "events", "payouts", "all"}

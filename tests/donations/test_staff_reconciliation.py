@@ -1,0 +1,96 @@
+import pytest
+from django.utils import timezone
+
+from donations.models import Discrepancy, DiscrepancyStatus, ReconciliationRun, RunStatus
+from ledger.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(
+        "staff", password="pw-long-enough-1", is_staff=True
+    )
+
+
+def _run(status=RunStatus.SUCCEEDED, **fields):
+    return ReconciliationRun.objects.create(
+        kind="all", status=status, finished_at=timezone.now(), **fields
+    )
+
+
+def _discrepancy(run, kind="stripe_balance", **fields):
+    return Discrepancy.objects.create(
+        kind=kind,
+        stripe_object="balance",
+        expected=1000,
+        found=950,
+        description="assets:stripe differs from Stripe's balance",
+        first_seen_run=run,
+        last_seen_at=timezone.now(),
+        **fields,
+    )
+
+
+def test_the_staff_home_shows_the_last_successful_run(client, staff):
+    _run(checked=120, posted=7)
+    _run(RunStatus.FAILED)
+    client.force_login(staff)
+
+    body = client.get("/staff/").content.decode()
+
+    assert "Last successful run" in body and "checked 120, posted 7" in body
+
+
+def test_runs_and_open_discrepancies_are_listed_with_filters_and_csv(client, staff):
+    run = _run()
+    _discrepancy(run)
+    _discrepancy(run, kind="payout_sum", status=DiscrepancyStatus.RESOLVED)
+    client.force_login(staff)
+
+    runs = client.get("/staff/reconciliation/runs/").content.decode()
+    open_only = client.get("/staff/reconciliation/discrepancies/?status=open").content.decode()
+    csv = client.get("/staff/reconciliation/discrepancies/?status=open&_export=csv")
+
+    assert "succeeded" in runs.lower()
+    assert "stripe_balance" in open_only and "payout_sum" not in open_only
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "1000,950" in csv.content.decode()
+
+
+def test_resolving_needs_a_note_and_is_audited(client, staff):
+    discrepancy = _discrepancy(_run())
+    client.force_login(staff)
+
+    client.post(f"/staff/reconciliation/discrepancies/{discrepancy.pk}/resolve/", {"note": " "})
+    discrepancy.refresh_from_db()
+    assert discrepancy.status == DiscrepancyStatus.OPEN
+
+    client.post(
+        f"/staff/reconciliation/discrepancies/{discrepancy.pk}/resolve/",
+        {"note": "Reversed the manual fee entry #412."},
+    )
+    discrepancy.refresh_from_db()
+    assert discrepancy.status == DiscrepancyStatus.RESOLVED
+    assert discrepancy.resolved_by == staff
+    assert discrepancy.resolution_note == "Reversed the manual fee entry #412."
+    assert AuditEvent.objects.get(action="discrepancy.resolved").actor == staff
+
+
+def test_reconciliation_pages_need_a_staff_login(client):
+    for url in ("/staff/reconciliation/runs/", "/staff/reconciliation/discrepancies/"):
+        assert client.get(url).status_code == 302
+    assert client.post("/staff/reconciliation/discrepancies/1/resolve/").status_code == 302
+
+
+def test_the_lists_cost_a_fixed_number_of_queries(client, staff, django_assert_max_num_queries):
+    run = _run()
+    for n in range(40):
+        _run()
+        _discrepancy(run, kind=f"kind_{n}")
+    client.force_login(staff)
+    with django_assert_max_num_queries(6):
+        client.get("/staff/reconciliation/runs/")
+    with django_assert_max_num_queries(6):
+        client.get("/staff/reconciliation/discrepancies/")
