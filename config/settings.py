@@ -234,4 +234,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The Stripe SDK logs every request at INFO: request ids are useful, the volume is not.
+    "loggers": {"stripe": {"level": "WARNING"}},
 }
