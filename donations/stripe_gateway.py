@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import stripe
@@ -50,8 +49,22 @@ def _plain(obj: Any) -> dict:
 
 
 def _call(fn, *args, **kwargs) -> dict:
+    return _plain(_call_raw(fn, *args, **kwargs))
+
+
+def _get(path: str, params: dict | None = None) -> dict:
+    """A GET through the SDK (auth, version, retries, errors) answered as plain JSON.
+
+    Reconciliation and event processing read thousands of objects; building the SDK's
+    typed objects and converting them back to dicts would cost more than the request.
+    """
+    response = _call_raw(client().raw_request, "get", path, **(params or {}))
+    return json.loads(response.body)
+
+
+def _call_raw(fn, *args, **kwargs):
     try:
-        return _plain(fn(*args, **kwargs))
+        return fn(*args, **kwargs)
     except (stripe.RateLimitError, stripe.APIConnectionError) as error:
         raise StripeUnavailable(f"Stripe unavailable: {type(error).__name__}") from error
     except stripe.APIError as error:
@@ -111,9 +124,7 @@ def retrieve_checkout_session(session_id: str) -> dict:
 
 
 def retrieve_charge(charge_id: str) -> dict:
-    return _call(
-        client().v1.charges.retrieve, charge_id, params={"expand": ["balance_transaction"]}
-    )
+    return _get(f"/v1/charges/{_path_id(charge_id)}", {"expand": ["balance_transaction"]})
 
 
 def retrieve_payment_intent(payment_intent_id: str) -> dict:
@@ -149,18 +160,7 @@ def retrieve_payout(payout_id: str) -> dict:
 
 
 def retrieve_balance_transaction(balance_transaction_id: str) -> dict:
-    return _call(client().v1.balance_transactions.retrieve, balance_transaction_id)
-
-
-def iter_balance_transactions(**filters: Any) -> Iterator[dict]:
-    """Every balance transaction matching the filters, newest first, a page at a time."""
-    params = {"limit": 100, **filters}
-    while True:
-        page = _call(client().v1.balance_transactions.list, params=params)
-        yield from page["data"]
-        if not page.get("has_more") or not page["data"]:
-            return
-        params["starting_after"] = page["data"][-1]["id"]
+    return _get(f"/v1/balance_transactions/{_path_id(balance_transaction_id)}")
 
 
 def retrieve_balance() -> dict:
@@ -169,15 +169,22 @@ def retrieve_balance() -> dict:
 
 def list_balance_transactions(params: dict) -> dict:
     """One page (Stripe list object) of balance transactions, newest first."""
-    return _call(client().v1.balance_transactions.list, params=params)
+    return _get("/v1/balance_transactions", params)
 
 
 def list_payouts(params: dict) -> dict:
-    return _call(client().v1.payouts.list, params=params)
+    return _get("/v1/payouts", params)
 
 
 def list_events(params: dict) -> dict:
-    return _call(client().v1.events.list, params=params)
+    return _get("/v1/events", params)
+
+
+def _path_id(object_id: str) -> str:
+    """Object ids go into URL paths: refuse anything that is not a plain Stripe id."""
+    if not object_id or not all(ch.isalnum() or ch == "_" for ch in object_id):
+        raise StripeGatewayError("malformed Stripe object id")
+    return object_id
 
 
 # Subscriptions ----------------------------------------------------------------------------

@@ -26,12 +26,15 @@ def pytest_runtest_setup(item):
         _missing("needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)")
     if item.get_closest_marker("redis"):
         import redis
+        from django.conf import settings
 
-        url = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+        url = settings.CELERY_BROKER_URL
+        if not url.startswith("redis"):
+            _missing("needs a Redis broker: set CELERY_BROKER_URL=redis://… (CI does)")
         try:
             redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
         except Exception:
-            _missing(f"needs a Redis server at {url}")
+            _missing("needs the Redis broker in CELERY_BROKER_URL to answer")
 
 
 def _uses_transactional_db(request) -> bool:
@@ -46,6 +49,22 @@ def _uses_db(request) -> bool:
         request.node.get_closest_marker("django_db")
         or {"db", "transactional_db", "live_server", "django_db_setup"} & set(request.fixturenames)
     )
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Celery tasks run in-process (after commit, as in development), whatever broker is
+    configured; only tests marked redis go through the broker to a real worker."""
+    from config.celery import app as celery_app
+
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture(autouse=True)

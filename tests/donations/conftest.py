@@ -1,5 +1,4 @@
-"""Fixtures for the donations side: a Stripe sandbox in this process, and Celery tasks run
-in-process (a real worker is only used by tests marked redis)."""
+"""Fixtures for the donations side: a Stripe sandbox in this process, a donor's browser."""
 
 from __future__ import annotations
 
@@ -8,23 +7,10 @@ import re
 import pytest
 import requests
 
-from config.celery import app as celery_app
 from donations.stripe_sandbox import SandboxServer
 from ledger.selectors import account_balances
 
 WEBHOOK_SECRET = "whsec_test_suite"
-
-
-@pytest.fixture(autouse=True)
-def _tasks_in_process(request):
-    if request.node.get_closest_marker("redis"):
-        yield
-        return
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = False
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture

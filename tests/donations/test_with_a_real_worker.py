@@ -1,8 +1,6 @@
 """Through the real broker: webhook → Redis → a Celery worker → the books."""
 
-import os
 import time
-import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -17,20 +15,12 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def worker():
-    broker = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
-    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
-    saved = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(
-        broker_url=broker,
-        result_backend=None,
-        task_always_eager=False,
-        broker_connection_retry_on_startup=True,
-        # A queue of its own: no other worker on this Redis takes these tasks.
-        task_default_queue=f"test-{uuid.uuid4().hex}",
-    )
+    """A worker thread consuming the configured broker (CELERY_BROKER_URL)."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
-    celery_app.conf.update(saved)
+    celery_app.conf.task_always_eager = saved
 
 
 def test_events_queued_on_redis_are_processed_by_a_worker_into_the_books(live_sandbox, worker):
@@ -46,5 +36,7 @@ def test_events_queued_on_redis_are_processed_by_a_worker_into_the_books(live_sa
             break
         time.sleep(0.2)
 
-    assert account_balances()["income:donations"] == -7500
+    assert account_balances()["income:donations"] == -7500, list(
+        StripeEvent.objects.values_list("type", "status", "last_error")
+    )
     assert_books_match_sandbox(live_sandbox)
