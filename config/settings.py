@@ -181,6 +181,8 @@ if not STRIPE_SECRET_KEY:
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_sandbox_development")
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per request
+# Objects per page when reconciliation walks Stripe's lists (100 is Stripe's maximum).
+RECONCILIATION_PAGE_SIZE = env.int("RECONCILIATION_PAGE_SIZE", default=100)
 ALLOW_STRIPE_SANDBOX = env.bool("ALLOW_STRIPE_SANDBOX", default=False)
 if (
     not DEBUG

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import random
 import time
 import uuid
@@ -56,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)
 OVERLAP_SECONDS = 15 * 60
-PAGE_SIZE = int(os.environ.get("RECONCILIATION_PAGE_SIZE", "100"))  # Stripe's maximum
 EVENT_WINDOW_SECONDS = 30 * 24 * 3600
 RETRY_ATTEMPTS = 7
 KINDS = ("all", "sync", "events", "payouts", "balance")
@@ -208,7 +206,7 @@ def _sync(
         run.window_start = state.watermark - OVERLAP_SECONDS
     run.save(update_fields=["resumed_from", "window_start", "cursor", "newest_created"])
 
-    params: dict = {"limit": PAGE_SIZE}
+    params: dict = {"limit": settings.RECONCILIATION_PAGE_SIZE}
     if run.window_start is not None:
         params["created"] = {"gte": run.window_start}
     if run.cursor:
@@ -267,7 +265,11 @@ def _events(run: ReconciliationRun, holder: str) -> None:
     since = int(time.time()) - EVENT_WINDOW_SECONDS
     if state.events_watermark:
         since = max(since, state.events_watermark - OVERLAP_SECONDS)
-    params: dict = {"limit": PAGE_SIZE, "created": {"gte": since}, "delivery_success": False}
+    params: dict = {
+        "limit": settings.RECONCILIATION_PAGE_SIZE,
+        "created": {"gte": since},
+        "delivery_success": False,
+    }
     newest = state.events_watermark or 0
     while True:
         page = _retrying(stripe_gateway.list_events, params)
@@ -304,7 +306,7 @@ def _events(run: ReconciliationRun, holder: str) -> None:
 
 def _payouts(run: ReconciliationRun, holder: str, *, since: int | None) -> None:
     """Each paid payout equals the sum of what it swept, and the books show the transfer."""
-    params: dict = {"limit": PAGE_SIZE}
+    params: dict = {"limit": settings.RECONCILIATION_PAGE_SIZE}
     if since is not None:
         params["created"] = {"gte": since}
     while True:
@@ -331,7 +333,7 @@ def _check_payout(run: ReconciliationRun, payout: dict) -> None:
     } - {""}
     swept = 0
     count = 0
-    params: dict = {"limit": PAGE_SIZE, "payout": payout["id"]}
+    params: dict = {"limit": settings.RECONCILIATION_PAGE_SIZE, "payout": payout["id"]}
     while True:
         page = _retrying(stripe_gateway.list_balance_transactions, params)
         data = page.get("data") or []

@@ -67,8 +67,8 @@ def test_a_full_run_posts_every_balance_transaction_once(sandbox):
 
 
 @pytest.mark.django_db
-def test_a_second_run_started_while_one_works_exits_cleanly(sandbox, monkeypatch):
-    monkeypatch.setattr(reconciliation, "PAGE_SIZE", 5)
+def test_a_second_run_started_while_one_works_exits_cleanly(sandbox, settings):
+    settings.RECONCILIATION_PAGE_SIZE = 5
     a_fund_week(sandbox.state)
     skipped = []
 
@@ -92,7 +92,7 @@ def test_injected_rate_limits_errors_and_timeouts_still_give_exact_books(
 
     a_fund_week(sandbox.state, charges=30)
     failures = []
-    original = stripe_gateway._call
+    original = stripe_gateway._call_raw
 
     def counting(fn, *args, **kwargs):
         try:
@@ -101,7 +101,7 @@ def test_injected_rate_limits_errors_and_timeouts_still_give_exact_books(
             failures.append(str(error))
             raise
 
-    monkeypatch.setattr(stripe_gateway, "_call", counting)
+    monkeypatch.setattr(stripe_gateway, "_call_raw", counting)
     settings.STRIPE_TIMEOUT = 0.3
     sandbox.configure(
         rate_limit_rate=0.25, server_error_rate=0.15, slow_ms=600, slow_rate=0.1, seed=11
@@ -121,8 +121,8 @@ class Killed(BaseException):
 
 
 @pytest.mark.django_db
-def test_a_run_killed_midway_is_resumed_by_the_next_and_nothing_doubles(sandbox, monkeypatch):
-    monkeypatch.setattr(reconciliation, "PAGE_SIZE", 4)
+def test_a_run_killed_midway_is_resumed_by_the_next_and_nothing_doubles(sandbox, settings):
+    settings.RECONCILIATION_PAGE_SIZE = 4
     a_fund_week(sandbox.state)
     pages = []
 
