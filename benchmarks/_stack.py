@@ -102,12 +102,18 @@ class Stack:
 
     def __enter__(self) -> Stack:
         self._logs = tempfile.TemporaryDirectory(prefix="bench-logs-")
-        self._previous = signal.signal(signal.SIGTERM, _raise_exit)
+        # Ctrl-C and SIGTERM end the run through __exit__ (even when started in the
+        # background, where SIGINT arrives ignored).
+        self._previous = (
+            signal.signal(signal.SIGTERM, _raise_exit),
+            signal.signal(signal.SIGINT, signal.default_int_handler),
+        )
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
-        signal.signal(signal.SIGTERM, self._previous)
+        signal.signal(signal.SIGTERM, self._previous[0])
+        signal.signal(signal.SIGINT, self._previous[1])
         self._logs.cleanup()
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Service:
@@ -241,8 +247,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 def cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
     """CPU seconds (user + system) so far, per named process group, plus "postgres" (every
-    PostgreSQL process on the machine), "redis", "load generator" (this process) and
-    "machine" (busy time of all CPUs, from /proc/stat)."""
+    PostgreSQL process on the machine, whatever the database), "redis", "load generator"
+    (this process), "other" and "machine" (busy time of all CPUs, from /proc/stat)."""
     by_group = {pgid: name for name, pgid in groups.items()}
     totals = dict.fromkeys([*groups, "postgres", "redis", "load generator", "other"], 0.0)
     me = os.getpid()
@@ -284,7 +290,21 @@ def cpu_report(before: dict[str, float], after: dict[str, float], wall: float) -
             continue
         lines.append(f"  {name:16s} {used:7.1f} CPU-s  {100 * used / capacity:5.1f}% of capacity")
     busy = after["machine"] - before["machine"]
+    seen = sum(after[name] - before.get(name, 0.0) for name in after if name != "machine")
+    if busy - seen > 0.05 * capacity:
+        # Processes that ended within the interval (short-lived PostgreSQL backends, for
+        # one) or other work on the machine.
+        lines.append(
+            f"  {'unattributed':16s} {busy - seen:7.1f} CPU-s  "
+            f"{100 * (busy - seen) / capacity:5.1f}% of capacity (processes that exited)"
+        )
     lines.append(f"  {'all (machine)':16s} {busy:7.1f} CPU-s  {100 * busy / capacity:5.1f}% busy")
+    other = after["other"] - before.get("other", 0.0)
+    if other > 0.05 * capacity:
+        lines.append(
+            f"  note: other processes used {100 * other / capacity:.0f}% of the machine meanwhile;"
+            " the figures above are pessimistic"
+        )
     return lines
 
 
@@ -402,6 +422,7 @@ async def closed_loop(
     clients: int,
     duration: float | None = None,
     total: int | None = None,
+    on_response: Callable[[int, bytes], None] | None = None,
 ) -> LoadResult:
     """``clients`` connections each send the next request as soon as the previous one is
     answered, until ``duration`` seconds have passed or ``total`` requests were sent."""
@@ -426,6 +447,8 @@ async def closed_loop(
                     result.fail(error)
                     continue
                 result.record(status, body, loop.time() - sent_at)
+                if on_response is not None:
+                    on_response(status, body)
         finally:
             conn.close()
 

@@ -107,12 +107,14 @@ def main() -> None:
     print(f"# reconciliation, {dt.date.today()}, {machine()}, PostgreSQL, {n:,} balance txns")
     print(f"sandbox loaded in {load_seconds:.1f} s; listed {listed:,} in {list_seconds:.1f} s")
     print(
-        f"full run:        {full[0]:.1f} s process, {seconds(full_run):.1f} s run, peak {full[1]:.0f} MB"
-    )  # noqa: E501
+        f"full run:        {full[0]:.1f} s process, {seconds(full_run):.1f} s run, "
+        f"peak {full[1]:.0f} MB"
+    )
     print(f"  {full[2]}")
     print(
-        f"incremental:     {noop[0]:.2f} s process, {seconds(noop_run):.2f} s run, peak {noop[1]:.0f} MB"
-    )  # noqa: E501
+        f"incremental:     {noop[0]:.2f} s process, {seconds(noop_run):.2f} s run, "
+        f"peak {noop[1]:.0f} MB"
+    )
     print(f"  {noop[2]}")
     print(f"baseline, listing only: {list_seconds:.1f} s; Django process: peak {bare[1]:.0f} MB")
     print(f"full run / listing only: {seconds(full_run) / list_seconds:.2f}")
