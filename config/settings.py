@@ -130,6 +130,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django integration closes the database connection around every task unless
+# told to reuse it: a new PostgreSQL connection per donation cost more than the donation.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -181,6 +184,7 @@ if not STRIPE_SECRET_KEY:
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_sandbox_development")
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per request
+STRIPE_PROXY = env.str("STRIPE_PROXY", default="")  # e.g. http://proxy:3128, if egress needs one
 # Objects per page when reconciliation walks Stripe's lists (100 is Stripe's maximum).
 RECONCILIATION_PAGE_SIZE = env.int("RECONCILIATION_PAGE_SIZE", default=100)
 ALLOW_STRIPE_SANDBOX = env.bool("ALLOW_STRIPE_SANDBOX", default=False)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -249,12 +250,17 @@ def stripe_event_store(data: dict) -> tuple[StripeEvent, bool]:
 def stripe_event_process(*, event_pk: int) -> str:
     """Process one stored event; returns its final status. Raises on a retryable failure
     after recording it on the event."""
-    with transaction.atomic():
-        event = StripeEvent.objects.select_for_update().get(pk=event_pk)
-        if event.status in (EventStatus.PROCESSED, EventStatus.IGNORED):
-            return event.status
-        event.attempts += 1
-        event.save(update_fields=["attempts"])
+    # Counting the attempt first means a worker that dies mid-way still leaves a trace.
+    # Two workers may process the same event at once (a duplicate task): every write
+    # below is idempotent, so that costs time, never money.
+    started = (
+        StripeEvent.objects.filter(pk=event_pk)
+        .exclude(status__in=(EventStatus.PROCESSED, EventStatus.IGNORED))
+        .update(attempts=F("attempts") + 1)
+    )
+    event = StripeEvent.objects.only("event_id", "type", "payload", "status").get(pk=event_pk)
+    if not started:
+        return event.status
     handler = HANDLERS.get(event.type)
     if handler is None:
         StripeEvent.objects.filter(pk=event_pk).update(
@@ -338,10 +344,9 @@ def _record_charge(
         if invoice_id and not record.invoice_id:
             record.invoice_id = invoice_id
             changed.append("invoice_id")
-        if bt:
+        if bt and record.balance_transaction_id != bt["id"]:
             record.balance_transaction_id, record.fee = bt["id"], bt["fee"]
             changed += ["balance_transaction_id", "fee"]
-            post_balance_transaction(bt)
         if record.amount_refunded != charge.get("amount_refunded", 0):
             record.amount_refunded = charge.get("amount_refunded", 0)
             changed.append("amount_refunded")
@@ -357,6 +362,9 @@ def _record_charge(
             from donations.tasks import send_receipt
 
             transaction.on_commit(lambda: send_receipt.delay(record.pk))
+        if bt:
+            # Last, so the ledger's chain lock is held only from here to the commit.
+            post_balance_transaction(bt)
     return record
 
 

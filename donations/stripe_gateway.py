@@ -14,6 +14,7 @@ import functools
 import json
 from typing import Any
 
+import requests
 import stripe
 from django.conf import settings
 
@@ -28,19 +29,28 @@ API_VERSION = stripe.api_version
 
 
 @functools.cache
-def _client_for(api_key: str, api_base: str, timeout: float) -> stripe.StripeClient:
+def _client_for(
+    api_key: str, api_base: str, timeout: float, proxy: str
+) -> stripe.StripeClient:
     base = {"api": api_base} if api_base else None
+    # The proxy comes from settings, not from the environment on every request (requests
+    # would read proxy variables anew for each call, a measurable share of each read).
+    session = requests.Session()
+    session.trust_env = False
     return stripe.StripeClient(
         api_key,
         base_addresses=base,
         max_network_retries=2,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=stripe.RequestsClient(timeout=timeout, session=session, proxy=proxy or None),
     )
 
 
 def client() -> stripe.StripeClient:
     return _client_for(
-        settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_TIMEOUT
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_TIMEOUT,
+        settings.STRIPE_PROXY,
     )
 
 
