@@ -95,9 +95,8 @@ def post_balance_transaction(balance_transaction: dict) -> bool:
     return True
 
 
-def post_balance_transactions(balance_transactions: list[dict]) -> int:
-    """Post many at once (reconciliation pages); returns how many were new to the books."""
-    entries = [entry for bt in balance_transactions if (entry := entry_for(bt)) is not None]
+def post_entries(entries: list[Entry]) -> int:
+    """Post many at once (reconciliation); returns how many were new to the books."""
     if not entries:
         return 0
     return sum(posted.created for posted in transactions_post_batch(entries=entries))

@@ -46,7 +46,7 @@ from donations.models import (
     RunStatus,
     StripeEvent,
 )
-from donations.posting import balance_transaction_key, entry_for, post_balance_transactions
+from donations.posting import balance_transaction_key, entry_for, post_entries
 from ledger.models import JournalTransaction
 from ledger.selectors import account_balances
 from ledger.services import audit_record
@@ -212,22 +212,22 @@ def _sync(
     if run.cursor:
         params["starting_after"] = run.cursor
     sums = {"assets:stripe": 0, "expenses:processing_fees": 0}
-    while True:
-        page = _retrying(stripe_gateway.list_balance_transactions, params)
-        data = page.get("data") or []
-        if not data:
-            break
-        if run.newest_created is None:
-            run.newest_created = data[0]["created"]
-        posted = post_balance_transactions(data)
-        for bt in data:
-            entry = entry_for(bt)
-            for code, amount in entry.legs if entry else ():
+    # Pages are posted ten at a time: one batch takes the ledger's lock once for up to a
+    # thousand transactions. The cursor is saved only after the batch is in the books, so
+    # a crash resumes from the last batch that committed.
+    flush_at = 10 * settings.RECONCILIATION_PAGE_SIZE
+    pending: list[dict] = []
+
+    def flush(cursor: str) -> None:
+        entries = [entry for bt in pending if (entry := entry_for(bt)) is not None]
+        for entry in entries:
+            for code, amount in entry.legs:
                 if code in sums:
                     sums[code] += amount
-        run.checked += len(data)
-        run.posted += posted
-        run.cursor = data[-1]["id"]
+        run.posted += post_entries(entries)
+        run.checked += len(pending)
+        run.cursor = cursor
+        pending.clear()
         ReconciliationRun.objects.filter(pk=run.pk).update(
             checked=run.checked,
             posted=run.posted,
@@ -237,9 +237,24 @@ def _sync(
         _renew(holder)
         if after_page:
             after_page(run)
-        if not page.get("has_more"):
+
+    while True:
+        page = _retrying(stripe_gateway.list_balance_transactions, params)
+        data = page.get("data") or []
+        if not data:
             break
-        params["starting_after"] = run.cursor
+        if run.newest_created is None:
+            run.newest_created = data[0]["created"]
+        pending.extend(data)
+        last = data[-1]["id"]
+        more = bool(page.get("has_more"))
+        if len(pending) >= flush_at or not more:
+            flush(last)
+        if not more:
+            break
+        params["starting_after"] = last
+    if pending:
+        flush(pending[-1]["id"])
     if run.newest_created is not None:
         ReconciliationState.objects.filter(id=1).update(
             watermark=max(state.watermark or 0, run.newest_created)

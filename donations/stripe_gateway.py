@@ -29,9 +29,7 @@ API_VERSION = stripe.api_version
 
 
 @functools.cache
-def _client_for(
-    api_key: str, api_base: str, timeout: float, proxy: str
-) -> stripe.StripeClient:
+def _client_for(api_key: str, api_base: str, timeout: float, proxy: str) -> stripe.StripeClient:
     base = {"api": api_base} if api_base else None
     # The proxy comes from settings, not from the environment on every request (requests
     # would read proxy variables anew for each call, a measurable share of each read).

@@ -122,19 +122,19 @@ class Killed(BaseException):
 
 @pytest.mark.django_db
 def test_a_run_killed_midway_is_resumed_by_the_next_and_nothing_doubles(sandbox, settings):
-    settings.RECONCILIATION_PAGE_SIZE = 4
-    a_fund_week(sandbox.state)
-    pages = []
+    settings.RECONCILIATION_PAGE_SIZE = 1  # batches of ten balance transactions
+    a_fund_week(sandbox.state, charges=30)
+    batches = []
 
-    def die_on_third_page(run):
-        pages.append(run.cursor)
-        if len(pages) == 3:
+    def die_after_second_batch(run):
+        batches.append(run.cursor)
+        if len(batches) == 2:
             raise Killed
 
     with pytest.raises(Killed):
-        reconcile_stripe(kind="sync", full=True, trigger="test", after_page=die_on_third_page)
+        reconcile_stripe(kind="sync", full=True, trigger="test", after_page=die_after_second_batch)
     killed = ReconciliationRun.objects.get()
-    assert killed.status == RunStatus.RUNNING and killed.checked == 12
+    assert killed.status == RunStatus.RUNNING and killed.checked == 20
 
     resumed = reconcile_stripe(kind="sync", trigger="test")
 
