@@ -37,19 +37,23 @@ def load_sandbox(server, total: int, per_call: int = 100) -> float:
 
 
 def list_everything(url: str) -> tuple[float, int]:
-    import stripe
+    """Read every balance transaction the way the run does (the gateway's plain-JSON
+    reads through the SDK), posting nothing: the floor for any full run."""
+    from django.test.utils import override_settings
 
-    client = stripe.StripeClient("sk_test_bench", base_addresses={"api": url})
-    start = time.perf_counter()
-    count = 0
-    params: dict = {"limit": 100}
-    while True:
-        page = client.v1.balance_transactions.list(params=params)
-        count += len(page.data)
-        if not page.has_more:
-            break
-        params["starting_after"] = page.data[-1].id
-    return time.perf_counter() - start, count
+    from donations import stripe_gateway
+
+    with override_settings(STRIPE_API_BASE=url, STRIPE_SECRET_KEY="sk_test_bench"):
+        start = time.perf_counter()
+        count = 0
+        params: dict = {"limit": 100}
+        while True:
+            page = stripe_gateway.list_balance_transactions(params)
+            count += len(page["data"])
+            if not page["has_more"]:
+                break
+            params["starting_after"] = page["data"][-1]["id"]
+        return time.perf_counter() - start, count
 
 
 def run_command(args: list[str], env: dict) -> tuple[float, float, str]:
