@@ -219,10 +219,10 @@ def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[Strip
 
         raise WebhookRejected("body too large")
     data = stripe_gateway.verify_webhook(payload, signature)
-    with transaction.atomic():
-        event, created = stripe_event_store(data)
-        if created:
-            transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
+    event, created = stripe_event_store(data)
+    if created:
+        # Outside a transaction this runs at once, the row being committed already.
+        transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
     return event, created
 
 
