@@ -106,6 +106,7 @@ class StripeCharge(models.Model):
 
 class EventStatus(models.TextChoices):
     RECEIVED = "received", "Received"
+    PROCESSING = "processing", "Processing"  # claimed by a worker
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored"
     FAILED = "failed", "Failed"
@@ -123,6 +124,7 @@ class StripeEvent(models.Model):
         max_length=10, choices=EventStatus.choices, default=EventStatus.RECEIVED
     )
     attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

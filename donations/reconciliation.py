@@ -268,7 +268,9 @@ def _events(run: ReconciliationRun, holder: str) -> None:
 
     stale = timezone.now() - dt.timedelta(minutes=10)
     pending = StripeEvent.objects.filter(
-        Q(status=EventStatus.FAILED) | Q(status=EventStatus.RECEIVED, received_at__lt=stale)
+        Q(status=EventStatus.FAILED)
+        | Q(status=EventStatus.RECEIVED, received_at__lt=stale)
+        | Q(status=EventStatus.PROCESSING, claimed_at__lt=stale)  # its worker died
     ).values_list("pk", flat=True)
     for pk in pending.iterator():
         run.checked += 1

@@ -212,7 +212,6 @@ def donation_stop_monthly(*, donation: Donation) -> Donation:
 def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[StripeEvent, bool]:
     """Verify and store an event once. Returns (event, created); processing is enqueued
     after commit for a new event only."""
-    from donations.tasks import process_stripe_event
 
     if len(payload) > MAX_WEBHOOK_BYTES:
         from donations.exceptions import WebhookRejected
@@ -222,8 +221,57 @@ def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[Strip
     event, created = stripe_event_store(data)
     if created:
         # Outside a transaction this runs at once, the row being committed already.
-        transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
+        transaction.on_commit(schedule_drain)
     return event, created
+
+
+# Stored events are the queue. A webhook does not publish a task per event: it makes sure
+# a drain is scheduled. The drain deletes the flag before it claims anything, so an event
+# stored after a drain's last claim always schedules another one.
+DRAIN_FLAG = "stripe-events:drain-scheduled"
+DRAIN_BATCH = 100
+
+
+def schedule_drain() -> None:
+    from donations.tasks import drain_stripe_events
+
+    if cache.add(DRAIN_FLAG, 1, timeout=30):
+        drain_stripe_events.delay()
+
+
+def stripe_events_claim(*, limit: int = DRAIN_BATCH) -> list[int]:
+    """Claim received events, oldest first; concurrent drains claim disjoint batches."""
+    with transaction.atomic():
+        pks = list(
+            StripeEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=EventStatus.RECEIVED)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if pks:
+            StripeEvent.objects.filter(pk__in=pks).update(
+                status=EventStatus.PROCESSING, claimed_at=timezone.now()
+            )
+    return pks
+
+
+def stripe_events_drain() -> int:
+    """Process every received event; returns how many were taken. A retryable failure is
+    handed to its own task with exponential backoff."""
+    from donations.tasks import RETRYABLE, process_stripe_event
+
+    cache.delete(DRAIN_FLAG)
+    taken = 0
+    while pks := stripe_events_claim():
+        for pk in pks:
+            taken += 1
+            try:
+                stripe_event_process(event_pk=pk)
+            except RETRYABLE:
+                process_stripe_event.apply_async((pk,), countdown=2)
+            except Exception:  # noqa: S110 - recorded on the event, listed for staff
+                pass
+    return taken
 
 
 def stripe_event_store(data: dict) -> tuple[StripeEvent, bool]:

@@ -27,6 +27,14 @@ def process_stripe_event(self, event_pk: int) -> str:
     return stripe_event_process(event_pk=event_pk)
 
 
+@shared_task(acks_late=True)
+def drain_stripe_events() -> int:
+    """Process the stored events waiting in the database (see services.schedule_drain)."""
+    from donations.services import stripe_events_drain
+
+    return stripe_events_drain()
+
+
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
 def send_receipt(charge_pk: int) -> bool:
     from donations.receipts import receipt_send

@@ -52,6 +52,16 @@ def _uses_db(request) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and scheduling flags do not leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Celery tasks run in-process (after commit, as in development), whatever broker is
     configured; only tests marked redis go through the broker to a real worker."""
