@@ -211,7 +211,7 @@ def _sync(
         params["created"] = {"gte": run.window_start}
     if run.cursor:
         params["starting_after"] = run.cursor
-    sums = {"assets:stripe": 0, "expenses:processing_fees": 0}
+    sums = {"expenses:processing_fees": 0}
     # Pages are posted ten at a time: one batch takes the ledger's lock once for up to a
     # thousand transactions. The cursor is saved only after the batch is in the books, so
     # a crash resumes from the last batch that committed.

@@ -97,3 +97,19 @@ def assert_books_match_sandbox(sandbox) -> None:
     stripe_balance = totals.get("balance_available", 0) + totals.get("balance_pending", 0)
     assert books["assets:stripe"] == stripe_balance
     assert sum(books.values()) == 0
+
+
+def a_fund_week(state, charges=12):
+    """Charges, a full and a partial refund, a dispute lost and one won, a payout, and a
+    charge after it: a week of a fund's money at Stripe."""
+    ids = [state.create_charge(1000 + 137 * n).charge for n in range(charges)]
+    state.create_refund(charge=ids[0])
+    state.create_refund(charge=ids[1], amount=500)
+    lost = state.create_dispute(ids[2])
+    state.close_dispute(lost["id"], "lost")
+    won = state.create_dispute(ids[3])
+    state.close_dispute(won["id"], "won")
+    state.advance_clock(3 * 24 * 3600)
+    state.create_payout(outcome="paid")
+    state.create_charge(4200)
+    return ids

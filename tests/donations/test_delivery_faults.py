@@ -4,28 +4,14 @@ import pytest
 
 from donations.models import EventStatus, StripeCharge, StripeEvent
 from ledger.models import JournalTransaction
-from tests.donations.conftest import assert_books_match_sandbox
+from tests.donations.conftest import a_fund_week, assert_books_match_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _a_fund_week(state):
-    charges = [state.create_charge(1000 + 137 * n).charge for n in range(12)]
-    state.create_refund(charge=charges[0])
-    state.create_refund(charge=charges[1], amount=500)
-    lost = state.create_dispute(charges[2])
-    state.close_dispute(lost["id"], "lost")
-    won = state.create_dispute(charges[3])
-    state.close_dispute(won["id"], "won")
-    state.advance_clock(3 * 24 * 3600)
-    state.create_payout(outcome="paid")
-    state.create_charge(4200)
-    return charges
-
-
 def test_every_event_three_times_in_shuffled_order_posts_everything_once(live_sandbox):
     live_sandbox.configure(duplicates=3, reorder=True, reorder_window=25, seed=7)
-    _a_fund_week(live_sandbox.state)
+    a_fund_week(live_sandbox.state)
     assert live_sandbox.flush_webhooks(timeout=60)
 
     assert_books_match_sandbox(live_sandbox)

@@ -8,26 +8,12 @@ from donations.reconciliation import reconcile_stripe
 from ledger.models import JournalTransaction
 from ledger.selectors import account_balances
 from ledger.services import transaction_post
-from tests.donations.conftest import assert_books_match_sandbox
+from tests.donations.conftest import a_fund_week, assert_books_match_sandbox
 
 
 @pytest.fixture(autouse=True)
 def _no_backoff_waits(monkeypatch):
     monkeypatch.setattr(reconciliation, "_sleep", lambda seconds: None)
-
-
-def a_fund_week(state, charges=12):
-    ids = [state.create_charge(1000 + 137 * n).charge for n in range(charges)]
-    state.create_refund(charge=ids[0])
-    state.create_refund(charge=ids[1], amount=500)
-    lost = state.create_dispute(ids[2])
-    state.close_dispute(lost["id"], "lost")
-    won = state.create_dispute(ids[3])
-    state.close_dispute(won["id"], "won")
-    state.advance_clock(3 * 24 * 3600)
-    state.create_payout(outcome="paid")
-    state.create_charge(4200)
-    return ids
 
 
 def _keys_unique():

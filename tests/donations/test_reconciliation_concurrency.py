@@ -17,8 +17,7 @@ from donations.models import ReconciliationRun, ReconciliationState, RunStatus, 
 from donations.reconciliation import reconcile_stripe
 from donations.services import stripe_event_process
 from ledger.models import JournalTransaction
-from tests.donations.conftest import assert_books_match_sandbox
-from tests.donations.test_reconciliation import a_fund_week
+from tests.donations.conftest import a_fund_week, assert_books_match_sandbox
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
