@@ -296,46 +296,45 @@ SELECT txn.id, leg.account_id, leg.amount
 """  # noqa: S608
 
 
-def _insert_rows_postgres(
-    rows: list[tuple], postings: list[tuple[int, int, int]]
-) -> dict[int, int]:
-    """Insert journal rows and legs; returns {sequence: id}.
+def _insert_rows_postgres(chunks: Iterable[tuple[list[tuple], list[tuple]]]) -> dict[int, int]:
+    """Insert journal rows and legs, a chunk per statement; returns {sequence: id}.
 
-    Chunks are sent in pipeline mode: while the database writes one chunk, Python is
-    already encoding the next, so a large batch costs about the larger of the two.
+    The chunks come from a generator that hashes as it goes, and are sent in pipeline
+    mode: while the database writes one chunk, Python is already hashing the next, so a
+    large batch costs about the larger of the two rather than their sum.
     """
     connection.ensure_connection()
     raw = connection.connection
-    legs_by_sequence: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for leg in postings:
-        legs_by_sequence[leg[0]].append(leg)
+    first = last = None
     with raw.pipeline(), psycopg.Cursor(raw) as cursor:
-        for start in range(0, len(rows), _PG_CHUNK):
-            chunk = rows[start : start + _PG_CHUNK]
-            legs = [leg for row in chunk for leg in legs_by_sequence[row[0]]]
+        for rows, legs in chunks:
+            first = rows[0][0] if first is None else first
+            last = rows[-1][0]
             cursor.execute(
                 _INSERT_CHUNK_PG,
-                [*(list(column) for column in zip(*chunk, strict=True))]
+                [*(list(column) for column in zip(*rows, strict=True))]
                 + [list(column) for column in zip(*legs, strict=True)],
             )
     with psycopg.Cursor(raw) as cursor:
         cursor.execute(
             "SELECT sequence, id FROM ledger_journaltransaction WHERE sequence BETWEEN %s AND %s",
-            [rows[0][0], rows[-1][0]],
+            [first, last],
         )
         return dict(cursor.fetchall())
 
 
-def _insert_rows_portable(
-    rows: list[tuple], postings: list[tuple[int, int, int]]
-) -> dict[int, int]:
-    transactions = [JournalTransaction(**dict(zip(_TXN_FIELDS, row, strict=True))) for row in rows]
-    JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
-    ids = {txn.sequence: txn.pk for txn in transactions}
-    Posting.objects.bulk_create(
-        [Posting(transaction_id=ids[seq], account_id=a, amount=m) for seq, a, m in postings],
-        batch_size=2000,
-    )
+def _insert_rows_portable(chunks: Iterable[tuple[list[tuple], list[tuple]]]) -> dict[int, int]:
+    ids: dict[int, int] = {}
+    for rows, legs in chunks:
+        transactions = [
+            JournalTransaction(**dict(zip(_TXN_FIELDS, row, strict=True))) for row in rows
+        ]
+        JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
+        ids.update((txn.sequence, txn.pk) for txn in transactions)
+        Posting.objects.bulk_create(
+            [Posting(transaction_id=ids[seq], account_id=a, amount=m) for seq, a, m in legs],
+            batch_size=2000,
+        )
     return ids
 
 
@@ -396,67 +395,76 @@ def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
     accounts = _accounts_for(entries)
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
-    sequence, prev_hash = head.sequence, head.hash
-    # One tuple per transaction, in _TXN_COLUMNS order.
-    rows: list[tuple] = []
-    postings: list[tuple[int, int, int]] = []  # (sequence, account id, amount)
+    posted: list[Posted] = []
     balance_deltas: dict[int, int] = defaultdict(int)
     monthly: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for entry in entries:
-        sequence += 1
-        reverses = entry.reverses
-        digest = chain_hash(
-            prev_hash,
-            canonical_content(
-                sequence=sequence,
-                kind=entry.kind,
-                date=entry.date,
-                recorded_at=now,
-                currency=entry.currency,
-                memo=entry.memo,
-                source_ref=entry.source_ref,
-                idempotency_key=entry.idempotency_key,
-                reverses=reverses.sequence if reverses else None,
-                actor=actor_id,
-                postings=entry.legs,
-            ),
-        )
-        rows.append(
-            (
-                sequence,
-                entry.kind,
-                entry.date,
-                now,
-                entry.currency,
-                entry.memo,
-                actor_id,
-                entry.source_ref,
-                entry.idempotency_key,
-                reverses.pk if reverses else None,
-                prev_hash,
-                digest,
-            )
-        )
-        prev_hash = digest
-        month = entry.date.replace(day=1)
-        for code, amount in entry.legs:
-            account_id = accounts[code][0]
-            postings.append((sequence, account_id, amount))
-            balance_deltas[account_id] += amount
-            totals = monthly[(account_id, month)]
-            if amount > 0:
-                totals[0] += amount
-            else:
-                totals[1] -= amount
-            totals[2] += 1
+    chain = [head.sequence, head.hash]
+
+    def chunks():
+        """Rows (in _TXN_FIELDS order) and legs (sequence, account id, amount), a chunk at
+        a time; totals and results are gathered on the way."""
+        sequence, prev_hash = chain
+        for start in range(0, len(entries), _PG_CHUNK):
+            rows: list[tuple] = []
+            legs: list[tuple[int, int, int]] = []
+            for entry in entries[start : start + _PG_CHUNK]:
+                sequence += 1
+                reverses = entry.reverses
+                digest = chain_hash(
+                    prev_hash,
+                    canonical_content(
+                        sequence=sequence,
+                        kind=entry.kind,
+                        date=entry.date,
+                        recorded_at=now,
+                        currency=entry.currency,
+                        memo=entry.memo,
+                        source_ref=entry.source_ref,
+                        idempotency_key=entry.idempotency_key,
+                        reverses=reverses.sequence if reverses else None,
+                        actor=actor_id,
+                        postings=entry.legs,
+                    ),
+                )
+                rows.append(
+                    (
+                        sequence,
+                        entry.kind,
+                        entry.date,
+                        now,
+                        entry.currency,
+                        entry.memo,
+                        actor_id,
+                        entry.source_ref,
+                        entry.idempotency_key,
+                        reverses.pk if reverses else None,
+                        prev_hash,
+                        digest,
+                    )
+                )
+                posted.append(Posted(0, sequence, digest, entry.idempotency_key, True))
+                prev_hash = digest
+                month = entry.date.replace(day=1)
+                for code, amount in entry.legs:
+                    account_id = accounts[code][0]
+                    legs.append((sequence, account_id, amount))
+                    balance_deltas[account_id] += amount
+                    totals = monthly[(account_id, month)]
+                    if amount > 0:
+                        totals[0] += amount
+                    else:
+                        totals[1] -= amount
+                    totals[2] += 1
+            chain[:] = [sequence, prev_hash]
+            yield rows, legs
 
     if connection.vendor == "postgresql":
-        ids = _insert_rows_postgres(rows, postings)
+        ids = _insert_rows_postgres(chunks())
     else:
-        ids = _insert_rows_portable(rows, postings)
+        ids = _insert_rows_portable(chunks())
     _apply_totals(balance_deltas, monthly)
-    ChainHead.objects.filter(id=1).update(sequence=sequence, hash=prev_hash)
-    return [Posted(ids[row[0]], row[0], row[11], row[8], True) for row in rows]
+    ChainHead.objects.filter(id=1).update(sequence=chain[0], hash=chain[1])
+    return [result._replace(pk=ids[result.sequence]) for result in posted]
 
 
 # One statement posts one transaction on PostgreSQL: it advances the head (the UPDATE's
