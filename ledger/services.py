@@ -390,6 +390,22 @@ def _write(entries: Sequence[Entry], actor) -> list[Posted]:
     return results  # type: ignore[return-value]
 
 
+def _hashed_fields(entry: Entry, recorded_at: dt.datetime, actor_id: int | None) -> dict:
+    """Everything the hash covers except the sequence (see ledger.hashing)."""
+    return {
+        "kind": entry.kind,
+        "date": entry.date,
+        "recorded_at": recorded_at,
+        "currency": entry.currency,
+        "memo": entry.memo,
+        "source_ref": entry.source_ref,
+        "idempotency_key": entry.idempotency_key,
+        "reverses": entry.reverses.sequence if entry.reverses else None,
+        "actor": actor_id,
+        "postings": entry.legs,
+    }
+
+
 def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
     """Chain, hash and write entries known to be new; returns them in order."""
     accounts = _accounts_for(entries)
@@ -412,19 +428,7 @@ def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
                 reverses = entry.reverses
                 digest = chain_hash(
                     prev_hash,
-                    canonical_content(
-                        sequence=sequence,
-                        kind=entry.kind,
-                        date=entry.date,
-                        recorded_at=now,
-                        currency=entry.currency,
-                        memo=entry.memo,
-                        source_ref=entry.source_ref,
-                        idempotency_key=entry.idempotency_key,
-                        reverses=reverses.sequence if reverses else None,
-                        actor=actor_id,
-                        postings=entry.legs,
-                    ),
+                    canonical_content(sequence=sequence, **_hashed_fields(entry, now, actor_id)),
                 )
                 rows.append(
                     (
@@ -523,18 +527,7 @@ def _post_one_postgres(entry: Entry, actor) -> JournalTransaction | None:
     """The fast path; returns None when the portable path must decide."""
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
-    prefix, suffix = content_around_sequence(
-        kind=entry.kind,
-        date=entry.date,
-        recorded_at=now,
-        currency=entry.currency,
-        memo=entry.memo,
-        source_ref=entry.source_ref,
-        idempotency_key=entry.idempotency_key,
-        reverses=None,
-        actor=actor_id,
-        postings=entry.legs,
-    )
+    prefix, suffix = content_around_sequence(**_hashed_fields(entry, now, actor_id))
     params = {
         "prefix": prefix,
         "suffix": suffix,
