@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ledger.tasks.checkpoint_ledger",
         "schedule": crontab(hour=0, minute=5),
     },
+    "case-identifying-data-purge": {
+        "task": "ledger.tasks.purge_case_identifying_data",
+        "schedule": crontab(hour=2, minute=0),
+    },
     # Balance transactions the webhooks missed, from the watermark minus an overlap.
     "stripe-sync": {
         "task": "donations.tasks.reconcile_stripe",
@@ -238,6 +242,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Keys for encrypted case fields, newest first (used by the disbursements side).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# Identifying case data is erased this many days after a case closes.
+CASE_PII_RETENTION_DAYS = env.int("CASE_PII_RETENTION_DAYS", default=90)
 
 LOGGING = {
     "version": 1,

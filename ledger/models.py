@@ -29,6 +29,8 @@ DELETE of journal rows and, on PostgreSQL, reject an unbalanced transaction at c
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -235,3 +237,36 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class BailType(models.TextChoices):
+    CRIMINAL_BAIL = "criminal_bail", "Criminal bail"
+    IMMIGRATION_BOND = "immigration_bond", "Immigration bond"
+    OTHER_SUPPORT = "other_support", "Other support"
+
+
+class BailCase(models.Model):
+    """A person the fund helps. Identifying data (name, date of birth, booking and docket
+    numbers, notes) is one encrypted JSON value (``ledger.crypto``); what aggregates need
+    (county, court, bail type, dates, outcome) stays in clear. After the retention period
+    the identifying data is purged; the books and aggregates keep only the case's id."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    county = models.CharField(max_length=80)
+    court = models.CharField(max_length=120, blank=True)
+    bail_type = models.CharField(max_length=20, choices=BailType.choices)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=60, blank=True)
+    identity_ciphertext = models.TextField(blank=True)
+    docket_lookup = models.CharField(max_length=64, blank=True, db_index=True)
+    pii_purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        indexes = [models.Index(fields=["closed_on"], name="ledger_case_closed_idx")]
+
+    def __str__(self) -> str:
+        return f"case {self.public_id}"

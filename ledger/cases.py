@@ -1,0 +1,125 @@
+"""Services for bail cases: the one place that encrypts, reads and purges identifying data.
+
+Every write is audited without personal data (the audit log names the case by its opaque
+id and the fields that changed, never their values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ledger import crypto
+from ledger.models import BailCase, BailType
+from ledger.services import audit_record
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What identifies the person; stored only encrypted."""
+
+    name: str = ""
+    date_of_birth: str = ""  # YYYY-MM-DD
+    booking_number: str = ""
+    docket_number: str = ""
+    notes: str = ""
+
+
+class InvalidCase(ValueError):
+    """A case needs a county, a known bail type and an opening date."""
+
+
+def case_create(
+    *,
+    actor,
+    county: str,
+    bail_type: str,
+    opened_on: dt.date,
+    identity: Identity,
+    court: str = "",
+) -> BailCase:
+    if not county.strip() or bail_type not in BailType.values:
+        raise InvalidCase("A case needs a county and a known bail type.")
+    with transaction.atomic():
+        case = BailCase.objects.create(
+            county=county.strip(),
+            court=court.strip(),
+            bail_type=bail_type,
+            opened_on=opened_on,
+            identity_ciphertext=crypto.encrypt_json(asdict(identity)),
+            docket_lookup=(
+                crypto.docket_lookup_hash(identity.docket_number) if identity.docket_number else ""
+            ),
+        )
+        audit_record(
+            actor=actor,
+            action="case.created",
+            object_type="case",
+            object_id=str(case.public_id),
+            details={"bail_type": bail_type},
+        )
+    return case
+
+
+def case_identity(*, case: BailCase) -> Identity | None:
+    """The decrypted identity, or None once purged."""
+    if not case.identity_ciphertext:
+        return None
+    return Identity(**crypto.decrypt_json(case.identity_ciphertext))
+
+
+def case_find_by_docket(docket_number: str) -> BailCase | None:
+    """Exact look-up by docket number, through the keyed hash (no decryption, no scan)."""
+    if not docket_number.strip():
+        return None
+    return BailCase.objects.filter(docket_lookup=crypto.docket_lookup_hash(docket_number)).first()
+
+
+def cases_purge_identifying_data(*, now: dt.datetime | None = None) -> int:
+    """Erase identifying data of cases closed longer than CASE_PII_RETENTION_DAYS ago.
+
+    The case row (county, type, dates, outcome) and every ledger entry stay: the books and
+    the public aggregates are untouched.
+    """
+    now = now or timezone.now()
+    cutoff = now.date() - dt.timedelta(days=settings.CASE_PII_RETENTION_DAYS)
+    with transaction.atomic():
+        due = list(
+            BailCase.objects.select_for_update()
+            .filter(closed_on__lt=cutoff, pii_purged_at__isnull=True)
+            .values_list("pk", "public_id")
+        )
+        BailCase.objects.filter(pk__in=[pk for pk, _ in due]).update(
+            identity_ciphertext="", docket_lookup="", pii_purged_at=now
+        )
+        for _, public_id in due:
+            audit_record(
+                actor=None,
+                action="case.identifying_data_purged",
+                object_type="case",
+                object_id=str(public_id),
+                details={"retention_days": settings.CASE_PII_RETENTION_DAYS},
+            )
+    return len(due)
+
+
+def cases_reencrypt() -> int:
+    """Re-encrypt every case with the newest key and recompute docket look-ups."""
+    count = 0
+    for pk in BailCase.objects.exclude(identity_ciphertext="").values_list("pk", flat=True):
+        with transaction.atomic():
+            case = BailCase.objects.select_for_update().get(pk=pk)
+            identity = case_identity(case=case)
+            case.identity_ciphertext = crypto.reencrypt(case.identity_ciphertext)
+            case.docket_lookup = (
+                crypto.docket_lookup_hash(identity.docket_number)
+                if identity and identity.docket_number
+                else ""
+            )
+            case.save(update_fields=["identity_ciphertext", "docket_lookup", "updated_at"])
+        count += 1
+    return count
