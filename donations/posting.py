@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.conf import settings
 from django.utils import timezone
 
 from ledger.models import TransactionKind
@@ -90,7 +89,7 @@ def post_balance_transaction(balance_transaction: dict) -> bool:
         idempotency_key=entry.idempotency_key,
         memo=entry.memo,
         source_ref=entry.source_ref,
-        currency=entry.currency or settings.FUND_CURRENCY,
+        currency=entry.currency,
     )
     return True
 

@@ -345,8 +345,8 @@ def _payouts(run: ReconciliationRun, holder: str, *, since: int | None) -> None:
 
 def _check_payout(run: ReconciliationRun, payout: dict) -> None:
     own_ids = {
-        stripe_gateway_id(payout.get("balance_transaction")),
-        stripe_gateway_id(payout.get("failure_balance_transaction")),
+        stripe_gateway.object_id(payout.get("balance_transaction")),
+        stripe_gateway.object_id(payout.get("failure_balance_transaction")),
     } - {""}
     swept = 0
     count = 0
@@ -387,12 +387,6 @@ def _check_payout(run: ReconciliationRun, payout: dict) -> None:
             found=None,
             description="The books do not show this payout's transfer to the bank.",
         )
-
-
-def stripe_gateway_id(value) -> str:
-    if isinstance(value, dict):
-        return value.get("id", "")
-    return value or ""
 
 
 def _balance(run: ReconciliationRun, *, totals: dict[str, int] | None, verify: bool) -> None:

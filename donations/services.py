@@ -31,8 +31,10 @@ from donations.exceptions import (
     DonationsPaused,
     InvalidDonation,
     RateLimited,
+    StripeGatewayError,
     StripeObjectMissing,
     UnprocessableEvent,
+    WebhookRejected,
 )
 from donations.models import (
     Donation,
@@ -62,9 +64,9 @@ def fee_covering_amount(gift: int) -> int:
 
 def donations_pause_state() -> tuple[bool, str, str]:
     """(paused, message, redirect URL): from settings, or from the staff switch."""
-    switch = DonationSwitch.objects.filter(id=1).first()
     if settings.DONATIONS_PAUSED:
         return True, settings.DONATIONS_PAUSED_MESSAGE, settings.DONATIONS_REDIRECT_URL
+    switch = DonationSwitch.objects.filter(id=1).first()
     if switch and switch.paused:
         return True, switch.message, switch.redirect_url
     return False, "", ""
@@ -168,9 +170,13 @@ def donation_start_checkout(
         params["subscription_data"] = {"metadata": metadata}
     if email:
         params["customer_email"] = email
-    session = stripe_gateway.create_checkout_session(
-        params=params, idempotency_key=donation.checkout_idempotency_key
-    )
+    try:
+        session = stripe_gateway.create_checkout_session(
+            params=params, idempotency_key=donation.checkout_idempotency_key
+        )
+    except StripeGatewayError:
+        Donation.objects.filter(pk=donation.pk).update(status=DonationStatus.FAILED)
+        raise
     Donation.objects.filter(pk=donation.pk).update(
         checkout_session_id=session["id"],
         checkout_url=session["url"],
@@ -210,12 +216,9 @@ def donation_stop_monthly(*, donation: Donation) -> Donation:
 
 
 def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[StripeEvent, bool]:
-    """Verify and store an event once. Returns (event, created); processing is enqueued
-    after commit for a new event only."""
-
+    """Verify and store an event once. Returns (event, created); a new event makes sure a
+    drain is scheduled after commit."""
     if len(payload) > MAX_WEBHOOK_BYTES:
-        from donations.exceptions import WebhookRejected
-
         raise WebhookRejected("body too large")
     data = stripe_gateway.verify_webhook(payload, signature)
     event, created = stripe_event_store(data)
@@ -332,9 +335,7 @@ def stripe_event_process(*, event_pk: int) -> str:
 
 
 def stripe_event_retry(*, event: StripeEvent, actor) -> None:
-    """Staff asks for a failed event to be processed again."""
-    from donations.tasks import process_stripe_event
-
+    """Staff asks for a failed event to be processed again: it rejoins the queue."""
     with transaction.atomic():
         StripeEvent.objects.filter(pk=event.pk).update(status=EventStatus.RECEIVED)
         audit_record(
@@ -344,14 +345,7 @@ def stripe_event_retry(*, event: StripeEvent, actor) -> None:
             object_id=event.event_id,
             details={"type": event.type},
         )
-        transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
-
-
-def _id(value) -> str:
-    """An expandable field: either an id or the expanded object."""
-    if isinstance(value, dict):
-        return value.get("id", "")
-    return value or ""
+        transaction.on_commit(schedule_drain)
 
 
 def _donation_for(metadata: dict | None) -> Donation | None:
@@ -382,7 +376,7 @@ def _record_charge(
                 "amount": charge["amount"],
                 "currency": charge["currency"],
                 "charged_at": dt.datetime.fromtimestamp(charge["created"], tz=dt.UTC),
-                "payment_intent_id": _id(charge.get("payment_intent")),
+                "payment_intent_id": stripe_gateway.object_id(charge.get("payment_intent")),
             },
         )
         changed = []
@@ -434,7 +428,9 @@ def _record_invoice(invoice_id: str, donation: Donation | None) -> None:
         "subscription"
     )
     if donation is None and subscription:
-        donation = Donation.objects.filter(subscription_id=_id(subscription)).first()
+        donation = Donation.objects.filter(
+            subscription_id=stripe_gateway.object_id(subscription)
+        ).first()
     if donation is None:
         details = (invoice.get("parent") or {}).get("subscription_details") or {}
         donation = _donation_for(details.get("metadata"))
@@ -443,9 +439,9 @@ def _record_invoice(invoice_id: str, donation: Donation | None) -> None:
     for payment in (invoice.get("payments") or {}).get("data", []):
         inner = payment.get("payment") or {}
         if inner.get("charge"):
-            charge = stripe_gateway.retrieve_charge(_id(inner["charge"]))
+            charge = stripe_gateway.retrieve_charge(stripe_gateway.object_id(inner["charge"]))
         elif inner.get("payment_intent"):
-            charge = _charge_of_payment_intent(_id(inner["payment_intent"]))
+            charge = _charge_of_payment_intent(stripe_gateway.object_id(inner["payment_intent"]))
         else:
             continue
         if charge:
@@ -462,8 +458,8 @@ def _handle_checkout_session(obj: dict) -> None:
         donation = Donation.objects.select_for_update().get(pk=donation.pk)
         fields = {
             "checkout_session_id": session["id"],
-            "customer_id": _id(session.get("customer")),
-            "subscription_id": _id(session.get("subscription")),
+            "customer_id": stripe_gateway.object_id(session.get("customer")),
+            "subscription_id": stripe_gateway.object_id(session.get("subscription")),
         }
         if details.get("email") and not donation.email:
             fields["email"] = details["email"]
@@ -477,7 +473,7 @@ def _handle_checkout_session(obj: dict) -> None:
             fields["status"] = DonationStatus.EXPIRED
         elif session.get("payment_status") == "unpaid" and status == "complete":
             intent = session.get("payment_intent")
-            if intent and _intent_failed(_id(intent)):
+            if intent and _intent_failed(stripe_gateway.object_id(intent)):
                 fields["status"] = DonationStatus.FAILED
         for name, value in fields.items():
             setattr(donation, name, value)
@@ -485,9 +481,9 @@ def _handle_checkout_session(obj: dict) -> None:
     if session.get("payment_status") != "paid":
         return
     if session.get("mode") == "subscription" and session.get("invoice"):
-        _record_invoice(_id(session["invoice"]), donation)
+        _record_invoice(stripe_gateway.object_id(session["invoice"]), donation)
     elif session.get("payment_intent"):
-        charge = _charge_of_payment_intent(_id(session["payment_intent"]))
+        charge = _charge_of_payment_intent(stripe_gateway.object_id(session["payment_intent"]))
         if charge is None:
             raise UnprocessableEvent("paid session without a charge yet")
         _record_charge(charge, donation=donation)
@@ -529,7 +525,7 @@ def _handle_refund(obj: dict) -> None:
                 bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
             )
     if refund.get("charge"):
-        charge = stripe_gateway.retrieve_charge(_id(refund["charge"]))
+        charge = stripe_gateway.retrieve_charge(stripe_gateway.object_id(refund["charge"]))
         StripeCharge.objects.filter(charge_id=charge["id"]).update(
             amount_refunded=charge.get("amount_refunded", 0)
         )
@@ -541,7 +537,9 @@ def _handle_dispute(obj: dict) -> None:
         post_balance_transaction(
             bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
         )
-    StripeCharge.objects.filter(charge_id=_id(dispute.get("charge"))).update(disputed=True)
+    StripeCharge.objects.filter(charge_id=stripe_gateway.object_id(dispute.get("charge"))).update(
+        disputed=True
+    )
 
 
 def _handle_payout(obj: dict) -> None:

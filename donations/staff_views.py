@@ -42,15 +42,21 @@ def staff_home(request):
 
 
 @method_decorator(staff_member_required, name="dispatch")
-class StripeEventListView(ExportMixin, SingleTableMixin, FilterView):
+class StaffTableView(ExportMixin, SingleTableMixin, FilterView):
+    """A staff list: a django-tables2 table with filters, pages and CSV export, behind the
+    staff login. Subclasses name the model, table, filter, title and export name."""
+
+    template_name = "donations/staff/list.html"
+    paginate_by = 50
+    export_formats = ("csv",)
+
+
+class StripeEventListView(StaffTableView):
     model = StripeEvent
     table_class = StripeEventTable
     filterset_class = StripeEventFilter
-    template_name = "donations/staff/list.html"
     extra_context = {"title": "Stripe events"}
-    paginate_by = 50
     export_name = "stripe-events"
-    export_formats = ("csv",)
 
     def get_queryset(self):
         return StripeEvent.objects.defer("payload")
@@ -68,27 +74,19 @@ def stripe_event_retry(request, pk: int):
     return redirect("donations:staff_events")
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class ReconciliationRunListView(ExportMixin, SingleTableMixin, FilterView):
+class ReconciliationRunListView(StaffTableView):
     model = ReconciliationRun
     table_class = ReconciliationRunTable
     filterset_class = ReconciliationRunFilter
-    template_name = "donations/staff/list.html"
-    paginate_by = 50
     export_name = "reconciliation-runs"
-    export_formats = ("csv",)
     extra_context = {"title": "Reconciliation runs"}
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class DiscrepancyListView(ExportMixin, SingleTableMixin, FilterView):
+class DiscrepancyListView(StaffTableView):
     model = Discrepancy
     table_class = DiscrepancyTable
     filterset_class = DiscrepancyFilter
-    template_name = "donations/staff/list.html"
-    paginate_by = 50
     export_name = "discrepancies"
-    export_formats = ("csv",)
     extra_context = {"title": "Discrepancies between the books and Stripe"}
 
 

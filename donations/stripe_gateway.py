@@ -85,6 +85,13 @@ def _call_raw(fn, *args, **kwargs):
         raise StripeGatewayError(f"Stripe refused the request: {type(error).__name__}") from error
 
 
+def object_id(value) -> str:
+    """An expandable field's id, whether Stripe sent the id or the expanded object."""
+    if isinstance(value, dict):
+        return value.get("id", "")
+    return value or ""
+
+
 # Webhooks ---------------------------------------------------------------------------------
 
 
