@@ -244,6 +244,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # Identifying case data is erased this many days after a case closes.
 CASE_PII_RETENTION_DAYS = env.int("CASE_PII_RETENTION_DAYS", default=90)
+# Disbursements of at least this many minor units need an approver other than the
+# requester; 0 (the default) applies the two-person rule to every disbursement.
+DISBURSEMENT_TWO_PERSON_MIN = env.int("DISBURSEMENT_TWO_PERSON_MIN", default=0)
 
 LOGGING = {
     "version": 1,

@@ -258,3 +258,38 @@ class ReconciliationState(models.Model):
 
     def __str__(self) -> str:
         return f"watermark {self.watermark}"
+
+
+class OfflineGiftMethod(models.TextChoices):
+    CHECK = "check", "Check"
+    CASH = "cash", "Cash"
+
+
+class OfflineGift(models.Model):
+    """A gift received outside Stripe, recorded by a bookkeeper and posted to the books
+    (a check to ``assets:bank``, cash to ``assets:cash``). ``token`` makes recording
+    idempotent: the form carries one per submission, so a double submit posts once."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    method = models.CharField(max_length=8, choices=OfflineGiftMethod.choices)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    received_on = models.DateField()
+    reference = models.CharField(max_length=60, blank=True, help_text="Check number, receipt no.")
+    token = models.CharField(max_length=64, unique=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    transaction = models.ForeignKey(
+        "ledger.JournalTransaction", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="offline_gift_amount_pos")
+        ]
+
+    def __str__(self) -> str:
+        return f"offline gift {self.pk}"

@@ -4,6 +4,8 @@ Services raise these before writing anything; views, tasks and commands translat
 into form errors, 4xx answers or retries.
 """
 
+from django.core.exceptions import PermissionDenied
+
 
 class LedgerError(Exception):
     """Base class: the books refused a write and nothing was written."""
@@ -51,3 +53,31 @@ class AlreadyReversed(LedgerError):
 
 class LedgerIntegrityError(LedgerError):
     """Verification found the stored books disagree with what the postings say."""
+
+
+class NotPermitted(PermissionDenied):
+    """Staff act only within their role (see ``ledger.roles`` and docs/permissions.md)."""
+
+
+class DisbursementError(Exception):
+    """Base class: a disbursement transition was refused and nothing was written."""
+
+
+class InvalidDisbursement(DisbursementError):
+    """A disbursement needs a case, a positive amount, a known payee kind and method."""
+
+
+class InvalidTransition(DisbursementError):
+    """A disbursement moves only along its lifecycle: requested → approved → paid → closed."""
+
+
+class SelfApproval(DisbursementError):
+    """Above DISBURSEMENT_TWO_PERSON_MIN the approver is someone other than the requester."""
+
+
+class InsufficientFunds(DisbursementError):
+    """Money out never makes available funds (bank + cash − approved but unpaid) negative."""
+
+
+class OutcomeExceedsOutstanding(DisbursementError):
+    """Returns, court fees and forfeitures together never exceed the bail still outstanding."""

@@ -270,3 +270,152 @@ class BailCase(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.public_id}"
+
+
+class DisbursementPurpose(models.TextChoices):
+    BAIL = "bail", "Bail or bond (returnable)"
+    SUPPORT = "support", "Non-returnable support"
+
+
+class DisbursementStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    PAID = "paid", "Paid"
+    PARTLY_RETURNED = "partly_returned", "Partly returned"
+    RETURNED = "returned", "Returned"
+    FORFEITED = "forfeited", "Forfeited"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PayeeKind(models.TextChoices):
+    COURT = "court", "Court"
+    JAIL = "jail", "Jail"
+    BOND_AGENT = "bond_agent", "Bond agent"
+    IMMIGRATION_OFFICE = "immigration_office", "Immigration office"
+
+
+class PaymentMethod(models.TextChoices):
+    CASHIERS_CHECK = "cashiers_check", "Cashier's check"
+    CHECK = "check", "Check"
+    WIRE = "wire", "Wire"
+    CASH = "cash", "Cash"
+    ONLINE = "online", "Online"
+
+
+class RefundPayee(models.TextChoices):
+    FUND = "fund", "The fund, by assignment"
+    NONE = "none", "Not returnable"
+
+
+class Disbursement(models.Model):
+    """Money the fund pays out for a case: bail or bond (held by the court and expected
+    back) or non-returnable support. Its status moves only through
+    ``ledger.disbursements``; every move is audited and the money moves are posted."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(BailCase, on_delete=models.PROTECT, related_name="disbursements")
+    purpose = models.CharField(max_length=10, choices=DisbursementPurpose.choices)
+    status = models.CharField(
+        max_length=16, choices=DisbursementStatus.choices, default=DisbursementStatus.REQUESTED
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    payee_kind = models.CharField(max_length=20, choices=PayeeKind.choices)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    refund_payee = models.CharField(
+        max_length=8, choices=RefundPayee.choices, default=RefundPayee.FUND
+    )
+    instrument_reference = models.CharField(max_length=60, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Running totals of recorded outcomes; outstanding = amount − all three while paid.
+    returned_amount = models.BigIntegerField(default=0)
+    court_fees = models.BigIntegerField(default=0)
+    forfeited_amount = models.BigIntegerField(default=0)
+    settled_on = models.DateField(null=True, blank=True)
+    payment_transaction = models.ForeignKey(
+        JournalTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "approved_at"], name="ledger_disb_status_idx"),
+            models.Index(fields=["paid_on"], name="ledger_disb_paid_on_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="disbursement_amount_pos"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    returned_amount__gte=0, court_fees__gte=0, forfeited_amount__gte=0
+                ),
+                name="disbursement_outcomes_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    amount__gte=models.F("returned_amount")
+                    + models.F("court_fees")
+                    + models.F("forfeited_amount")
+                ),
+                name="disbursement_outcomes_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"disbursement {self.pk}"
+
+    @property
+    def outstanding(self) -> int:
+        """Bail the court still holds for this disbursement (zero unless paid bail)."""
+        if self.purpose != DisbursementPurpose.BAIL or self.paid_on is None:
+            return 0
+        return self.amount - self.returned_amount - self.court_fees - self.forfeited_amount
+
+
+class OutcomeKind(models.TextChoices):
+    RETURN = "return", "Bail returned"
+    FORFEITURE = "forfeiture", "Bail forfeited"
+
+
+class DisbursementOutcome(models.Model):
+    """One event in the life of paid bail: money came back (less court fees), or the court
+    kept it. ``token`` makes recording idempotent: the form carries one per submission."""
+
+    disbursement = models.ForeignKey(
+        Disbursement, on_delete=models.PROTECT, related_name="outcomes"
+    )
+    kind = models.CharField(max_length=10, choices=OutcomeKind.choices)
+    token = models.CharField(max_length=64, unique=True)
+    occurred_on = models.DateField()
+    returned_amount = models.BigIntegerField(default=0)
+    court_fees = models.BigIntegerField(default=0)
+    forfeited_amount = models.BigIntegerField(default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    transaction = models.ForeignKey(JournalTransaction, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["kind", "occurred_on"], name="ledger_outcome_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for disbursement {self.disbursement_id}"
