@@ -83,7 +83,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests that serve the site to a browser or the Stripe sandbox write from several
     # threads: an in-memory database would fail them with "table is locked" instead of
     # waiting, so the test database is a file too.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # SQLITE_TEST_NAME lets two test runs on one checkout use separate files.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / "var" / "test-db.sqlite3"))
+    }
 else:
     # Django's own queries bind parameters client-side and are never prepared; this lets
     # the ledger's posting statement (a server-side-binding cursor) stay prepared on the
