@@ -35,3 +35,7 @@ class StripeObjectMissing(StripeGatewayError):
 
 class UnprocessableEvent(DonationError):
     """An event's object cannot be reconciled with what we know yet (retry later)."""
+
+
+class InvalidOfflineGift(DonationError):
+    """An offline gift has a positive amount, a method (check or cash) and a past date."""

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger import crypto
-from ledger.models import BailCase, BailType
+from ledger.models import BailCase, BailType, DisbursementStatus
+from ledger.roles import Capability, require
 from ledger.services import audit_record
 
 
@@ -33,6 +34,34 @@ class InvalidCase(ValueError):
     """A case needs a county, a known bail type and an opening date."""
 
 
+IDENTITY_LIMITS = {
+    "name": 200,
+    "date_of_birth": 10,
+    "booking_number": 60,
+    "docket_number": 60,
+    "notes": 4000,
+}
+
+
+def _check_identity(identity: Identity) -> None:
+    for field, limit in IDENTITY_LIMITS.items():
+        if len(getattr(identity, field)) > limit:
+            raise InvalidCase(f"The {field.replace('_', ' ')} is at most {limit} characters.")
+    if identity.date_of_birth:
+        try:
+            dt.date.fromisoformat(identity.date_of_birth)
+        except ValueError:
+            raise InvalidCase("The date of birth must be a date (YYYY-MM-DD).") from None
+
+
+def _check_date(value, what: str) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidCase(f"The {what} must be a date.")
+    if value > timezone.localdate():
+        raise InvalidCase(f"The {what} cannot be in the future.")
+    return value
+
+
 def case_create(
     *,
     actor,
@@ -42,8 +71,13 @@ def case_create(
     identity: Identity,
     court: str = "",
 ) -> BailCase:
+    require(actor, Capability.MANAGE_CASES)
     if not county.strip() or bail_type not in BailType.values:
         raise InvalidCase("A case needs a county and a known bail type.")
+    if len(county.strip()) > 80 or len(court.strip()) > 120:
+        raise InvalidCase("The county is at most 80 characters and the court 120.")
+    _check_date(opened_on, "opening date")
+    _check_identity(identity)
     with transaction.atomic():
         case = BailCase.objects.create(
             county=county.strip(),
@@ -61,6 +95,72 @@ def case_create(
             object_type="case",
             object_id=str(case.public_id),
             details={"bail_type": bail_type},
+        )
+    return case
+
+
+def case_update_identity(*, actor, case: BailCase, identity: Identity) -> BailCase:
+    """Replace the identifying data (all of it: it is one encrypted value)."""
+    require(actor, Capability.MANAGE_CASES)
+    _check_identity(identity)
+    with transaction.atomic():
+        case = BailCase.objects.select_for_update().get(pk=case.pk)
+        if case.pii_purged_at is not None:
+            raise InvalidCase("This case's identifying data was purged; it cannot be edited.")
+        before = case_identity(case=case) or Identity()
+        changed = sorted(f for f in IDENTITY_LIMITS if getattr(before, f) != getattr(identity, f))
+        if not changed:
+            return case
+        case.identity_ciphertext = crypto.encrypt_json(asdict(identity))
+        case.docket_lookup = (
+            crypto.docket_lookup_hash(identity.docket_number) if identity.docket_number else ""
+        )
+        case.save(update_fields=["identity_ciphertext", "docket_lookup", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="case.identity_changed",
+            object_type="case",
+            object_id=str(case.public_id),
+            details={"fields": changed},
+        )
+    return case
+
+
+def case_close(*, actor, case: BailCase, closed_on: dt.date, outcome: str = "") -> BailCase:
+    """Close a case once none of its disbursements is waiting or outstanding. The retention
+    clock for its identifying data starts here."""
+    require(actor, Capability.MANAGE_CASES)
+    _check_date(closed_on, "closing date")
+    outcome = outcome.strip()
+    if len(outcome) > 60:
+        raise InvalidCase("The outcome is at most 60 characters.")
+    with transaction.atomic():
+        case = BailCase.objects.select_for_update().get(pk=case.pk)
+        if case.closed_on is not None:
+            return case
+        if closed_on < case.opened_on:
+            raise InvalidCase("A case cannot close before it opened.")
+        open_states = (
+            DisbursementStatus.REQUESTED,
+            DisbursementStatus.APPROVED,
+            DisbursementStatus.PAID,
+        )
+        busy = case.disbursements.filter(status__in=open_states).exists() or any(
+            d.outstanding
+            for d in case.disbursements.filter(status=DisbursementStatus.PARTLY_RETURNED)
+        )
+        if busy:
+            raise InvalidCase(
+                "This case still has disbursements waiting or bail outstanding; settle them first."
+            )
+        case.closed_on, case.outcome = closed_on, outcome
+        case.save(update_fields=["closed_on", "outcome", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="case.closed",
+            object_type="case",
+            object_id=str(case.public_id),
+            details={},
         )
     return case
 

@@ -313,6 +313,8 @@ class Disbursement(models.Model):
     ``ledger.disbursements``; every move is audited and the money moves are posted."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # One per request form: a double submit returns the first request instead of a second.
+    request_token = models.CharField(max_length=64, unique=True)
     case = models.ForeignKey(BailCase, on_delete=models.PROTECT, related_name="disbursements")
     purpose = models.CharField(max_length=10, choices=DisbursementPurpose.choices)
     status = models.CharField(

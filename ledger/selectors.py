@@ -61,3 +61,21 @@ def fund_summary(currency: str) -> FundSummary:
         sequence=sequence,
         head_hash=head_hash,
     )
+
+
+def approved_unpaid_total() -> int:
+    """Money promised by approval and not yet paid out."""
+    from ledger.models import Disbursement, DisbursementStatus
+
+    total = Disbursement.objects.filter(status=DisbursementStatus.APPROVED).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total or 0
+
+
+def funds_available() -> int:
+    """Available now: bank + cash − approved but unpaid disbursements (DESIGN.md)."""
+    balances = Account.objects.filter(code__in=("assets:bank", "assets:cash")).aggregate(
+        total=Sum("balance")
+    )["total"]
+    return (balances or 0) - approved_unpaid_total()

@@ -139,6 +139,14 @@ def _lock_head() -> ChainHead:
     return head
 
 
+def books_lock() -> None:
+    """Serialise the caller's database transaction with every posting (the chain-head row
+    lock). Decisions that read balances and then post, such as paying bail only from funds
+    that are there, take it first so no other posting can change those balances between
+    the read and the write. Callers hold transaction.atomic()."""
+    _lock_head()
+
+
 def _stored_content(txn: JournalTransaction, legs: list[tuple[str, int]]) -> tuple:
     return (
         txn.kind,

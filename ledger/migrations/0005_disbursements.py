@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('request_token', models.CharField(max_length=64, unique=True)),
                 ('purpose', models.CharField(choices=[('bail', 'Bail or bond (returnable)'), ('support', 'Non-returnable support')], max_length=10)),
                 ('status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paid', 'Paid'), ('partly_returned', 'Partly returned'), ('returned', 'Returned'), ('forfeited', 'Forfeited'), ('cancelled', 'Cancelled')], default='requested', max_length=16)),
                 ('amount', models.BigIntegerField()),

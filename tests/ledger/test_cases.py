@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from cryptography.fernet import Fernet
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
 
@@ -34,9 +35,15 @@ def _keys(settings):
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
 
 
+def _case_manager() -> User:
+    user, _ = User.objects.get_or_create(username="case-manager")
+    user.groups.add(Group.objects.get_or_create(name="case_manager")[0])
+    return user
+
+
 def _case(identity=SECRET, **fields):
     return case_create(
-        actor=None,
+        actor=_case_manager(),
         county=fields.pop("county", "Hennepin"),
         bail_type=fields.pop("bail_type", "criminal_bail"),
         opened_on=fields.pop("opened_on", dt.date(2026, 3, 1)),

@@ -1,0 +1,114 @@
+"""Gifts that arrive outside Stripe (checks, cash), recorded by a bookkeeper.
+
+A check is posted to ``assets:bank``, cash to ``assets:cash``, both against
+``income:donations`` (DESIGN.md, "Posting recipes"), under the key
+``offline_gift:<form token>``: the form carries one token per submission, so a double
+submit records and posts the gift once. A check that bounces is corrected by reversing its
+transaction (``offline_gift_bounced``), never by editing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from donations.exceptions import InvalidOfflineGift
+from donations.models import OfflineGift, OfflineGiftMethod
+from ledger.models import JournalTransaction, TransactionKind
+from ledger.roles import Capability, require
+from ledger.services import (
+    MAX_ABS_AMOUNT,
+    audit_record,
+    transaction_post,
+    transaction_reverse,
+)
+
+
+def offline_gift_record(
+    *,
+    actor,
+    method: str,
+    amount: int,
+    received_on: dt.date,
+    token: str,
+    reference: str = "",
+) -> OfflineGift:
+    require(actor, Capability.RECORD_OFFLINE_GIFT)
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        raise InvalidOfflineGift("The form expired; open it again and resubmit.")
+    if method not in OfflineGiftMethod.values:
+        raise InvalidOfflineGift("Choose check or cash.")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_ABS_AMOUNT:
+        raise InvalidOfflineGift("The amount must be more than zero.")
+    if not isinstance(received_on, dt.date) or received_on > timezone.localdate():
+        raise InvalidOfflineGift("The date received cannot be in the future.")
+    reference = reference.strip()
+    if len(reference) > 60:
+        raise InvalidOfflineGift("The reference is at most 60 characters.")
+    with transaction.atomic():
+        earlier = OfflineGift.objects.filter(token=token).first()
+        if earlier is not None:
+            if (earlier.method, earlier.amount, earlier.received_on) != (
+                method,
+                amount,
+                received_on,
+            ):
+                raise InvalidOfflineGift("This form was already used for another gift.")
+            return earlier
+        account = "assets:bank" if method == OfflineGiftMethod.CHECK else "assets:cash"
+        txn = transaction_post(
+            kind=TransactionKind.OFFLINE_GIFT,
+            date=received_on,
+            legs=[(account, amount), ("income:donations", -amount)],
+            idempotency_key=f"offline_gift:{token}",
+            memo=f"Offline gift by {OfflineGiftMethod(method).label.lower()}",
+            source_ref=f"offline_gift:{token}",
+            actor=actor,
+        )
+        gift = OfflineGift.objects.create(
+            method=method,
+            amount=amount,
+            currency=settings.FUND_CURRENCY.lower(),
+            received_on=received_on,
+            reference=reference,
+            token=token,
+            recorded_by=actor,
+            recorded_at=timezone.now(),
+            transaction=txn,
+        )
+        audit_record(
+            actor=actor,
+            action="offline_gift.recorded",
+            object_type="offline_gift",
+            object_id=str(gift.pk),
+            details={"method": method, "amount": amount, "sequence": txn.sequence},
+        )
+    return gift
+
+
+def offline_gift_bounced(*, actor, gift: OfflineGift) -> OfflineGift:
+    """A check bounced: reverse its posting (once; asking again changes nothing)."""
+    require(actor, Capability.RECORD_OFFLINE_GIFT)
+    if gift.method != OfflineGiftMethod.CHECK:
+        raise InvalidOfflineGift("Only a check can bounce.")
+    with transaction.atomic():
+        if JournalTransaction.objects.filter(reverses_id=gift.transaction_id).exists():
+            return gift
+        reversal = transaction_reverse(
+            transaction_to_reverse=gift.transaction,
+            actor=actor,
+            memo="Offline gift check bounced",
+            idempotency_key=f"offline_gift:{gift.token}:bounced",
+        )
+        audit_record(
+            actor=actor,
+            action="offline_gift.bounced",
+            object_type="offline_gift",
+            object_id=str(gift.pk),
+            details={"reversal_sequence": reversal.sequence},
+        )
+    return gift
