@@ -58,6 +58,8 @@ def app_env(
         STRIPE_API_BASE=sandbox_url or f"http://{HOST}:9",
         STRIPE_WEBHOOK_SECRET=webhook_secret,
         ALLOW_STRIPE_SANDBOX="1",
+        # Plain HTTP on the loopback: no redirect to HTTPS.
+        SECURE_SSL_REDIRECT="0",
         EMAIL_URL="dummymail://",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",

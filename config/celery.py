@@ -2,10 +2,43 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from config.logs import task_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("bailfund")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """The worker and beat log through the project's LOGGING (JSON lines, personal data
+    scrubbed) instead of Celery replacing the root logger's handlers with its own."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+# Each running task's log lines carry its id. Tokens are kept per task so a task run
+# in-process inside another (eager mode) hands the outer task's id back when it ends.
+_task_id_tokens: dict = {}
+
+
+@signals.task_prerun.connect
+def _task_started(task_id=None, **kwargs) -> None:
+    _task_id_tokens[task_id] = task_id_var.set(task_id)
+
+
+@signals.task_postrun.connect
+def _task_finished(task_id=None, **kwargs) -> None:
+    token = _task_id_tokens.pop(task_id, None)
+    if token is not None:
+        try:
+            task_id_var.reset(token)
+        except ValueError:  # set in another thread's context: nothing of ours to restore
+            task_id_var.set(None)

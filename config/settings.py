@@ -9,7 +9,10 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +29,35 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
+# HTTPS and browser protections. With DEBUG off every one defaults to what
+# `manage.py check --deploy` asks for; the environment can relax one on purpose (a benchmark
+# over plain HTTP). See docs/operating.md, "TLS and the proxy".
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe /healthz over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a proxy that terminates TLS: the header it sets and the value that means HTTPS,
+# e.g. "X-Forwarded-Proto,https". Only when the proxy always sets or strips that header.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER is a header and a value: X-Forwarded-Proto,https"
+        )
+    _header = _proxy_ssl_header[0].upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (
+        _header if _header.startswith("HTTP_") else f"HTTP_{_header}",
+        _proxy_ssl_header[1],
+    )
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# No page's address (a thank-you page's id, a stop link's token) is sent to another site.
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+X_FRAME_OPTIONS = "DENY"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -36,12 +68,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "csp",
     "ledger",
     "donations",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and the response, carry its id.
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -198,6 +234,9 @@ STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per reques
 STRIPE_PROXY = env.str("STRIPE_PROXY", default="")  # e.g. http://proxy:3128, if egress needs one
 # Objects per page when reconciliation walks Stripe's lists (100 is Stripe's maximum).
 RECONCILIATION_PAGE_SIZE = env.int("RECONCILIATION_PAGE_SIZE", default=100)
+# /healthz reports "degraded" when the last complete reconciliation is older than this
+# (the nightly run, with a day to spare).
+RECONCILIATION_MAX_AGE_SECONDS = env.int("RECONCILIATION_MAX_AGE_SECONDS", default=2 * 86400)
 ALLOW_STRIPE_SANDBOX = env.bool("ALLOW_STRIPE_SANDBOX", default=False)
 if (
     not DEBUG
@@ -212,6 +251,29 @@ if (
         "With DEBUG off, set STRIPE_SECRET_KEY to a real Stripe key and leave STRIPE_API_BASE "
         "empty: production never talks to the Stripe sandbox."
     )
+
+# Content security policy (django-csp): the site's own scripts, styles and images only
+# (images also as data: URLs), no inline script or style, no plugins, no framing. Forms post
+# only here; the donation form's answer redirects to Stripe Checkout, and browsers hold a
+# redirect after a form post to form-action too, so Checkout's origin is listed.
+STRIPE_CHECKOUT_ORIGIN = env.str(
+    "STRIPE_CHECKOUT_ORIGIN",
+    default=STRIPE_API_BASE.rstrip("/") if STRIPE_API_BASE else "https://checkout.stripe.com",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF, STRIPE_CHECKOUT_ORIGIN],
+        "frame-ancestors": [NONE],
+    }
+}
+if env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = env.str("CSP_REPORT_URI")
 
 # Donations.
 DONATION_MIN_AMOUNT = env.int("DONATION_MIN_AMOUNT", default=100)  # minor units
@@ -251,11 +313,7 @@ CASE_PII_RETENTION_DAYS = env.int("CASE_PII_RETENTION_DAYS", default=90)
 # requester; 0 (the default) applies the two-person rule to every disbursement.
 DISBURSEMENT_TWO_PERSON_MIN = env.int("DISBURSEMENT_TWO_PERSON_MIN", default=0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The Stripe SDK logs every request at INFO: request ids are useful, the volume is not.
-    "loggers": {"stripe": {"level": "WARNING"}},
-}
+# Logs (config/logs.py): one JSON object per line in production, readable lines in
+# development; each with its request or task id, and scrubbed of personal data.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))

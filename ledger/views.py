@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
+from ledger.health import health_report
 from ledger.selectors import fund_summary
 
 
@@ -11,11 +12,9 @@ def home(request):
     return render(request, "ledger/home.html", {"summary": fund_summary(settings.FUND_CURRENCY)})
 
 
+@never_cache
 def healthz(request):
-    """Liveness for load balancers: the process answers and the database does too."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        return JsonResponse({"status": "error", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    """For load balancers and monitoring (ledger.health): the database and the broker answer,
+    and the last complete reconciliation is recent. ``?strict=1``: a late one is a 503."""
+    code, body = health_report(strict=request.GET.get("strict") == "1")
+    return JsonResponse(body, status=code)

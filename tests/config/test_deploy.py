@@ -1,0 +1,204 @@
+"""Production shape: `check --deploy` passes with production settings and refuses the
+development shape; every page carries the security headers and a policy it can live with."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from django.test import Client, override_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Settings a developer's or CI's shell may hold; each production run below sets its own.
+SETTING_NAMES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CACHE_URL",
+    "EMAIL_URL",
+    "SITE_URL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_CHECKOUT_ORIGIN",
+    "ALLOW_STRIPE_SANDBOX",
+    "FIELD_ENCRYPTION_KEYS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_PROXY_SSL_HEADER",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "LOG_FORMAT",
+}
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    """What an operator sets (docs/operating.md). The services' hosts do not resolve:
+    `check --deploy` reads the configuration and connects to nothing."""
+    env = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="bailfund.example.org",
+        DATABASE_URL="postgres://bailfund:password@db.invalid:5432/bailfund",
+        CELERY_BROKER_URL="redis://redis.invalid:6379/0",
+        CACHE_URL="redis://redis.invalid:6379/1",
+        EMAIL_URL="smtp+tls://receipts:password@mail.invalid:587",
+        SITE_URL="https://bailfund.example.org",
+        STRIPE_SECRET_KEY="sk_live_" + secrets.token_hex(12),
+        STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_hex(16),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
+    env.update(overrides)
+    return env
+
+
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = check_deploy(production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_refuses_the_development_shape():
+    env = production_env(
+        DATABASE_URL="sqlite:////tmp/not-production.sqlite3",
+        CELERY_BROKER_URL="",
+        CACHE_URL="locmemcache://",
+        EMAIL_URL="consolemail://",
+        FIELD_ENCRYPTION_KEYS="",
+        STRIPE_WEBHOOK_SECRET="whsec_sandbox_development",
+    )
+
+    result = check_deploy(env)
+
+    assert result.returncode != 0
+    for check_id in ("E001", "E002", "E003", "E004", "E006", "E007"):
+        assert f"bailfund.{check_id}" in result.stderr, result.stderr
+
+
+def test_check_deploy_warns_when_https_is_turned_off():
+    result = check_deploy(production_env(SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0"))
+
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr
+    assert "security.W012" in result.stderr
+
+
+def test_production_reads_the_proxy_header_from_the_environment():
+    env = production_env(SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto,https")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.SECURE_PROXY_SSL_HEADER)",
+        ],
+        cwd=ROOT,
+        env=dict(env, DJANGO_SETTINGS_MODULE="config.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+# Headers on responses ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/donate/", "/healthz"])
+def test_every_response_carries_the_policy_and_headers(url):
+    response = Client().get(url)
+
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["img-src"] == "'self' data:"
+    assert "'unsafe-inline'" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_the_donation_form_may_hand_over_to_stripe_checkout(settings):
+    policy = Client().get("/donate/").headers["Content-Security-Policy"]
+
+    form_action = next(p for p in policy.split(";") if p.strip().startswith("form-action"))
+    assert form_action.split()[1:] == ["'self'", settings.STRIPE_CHECKOUT_ORIGIN]
+
+
+PRODUCTION_HTTPS = {
+    "SECURE_SSL_REDIRECT": True,
+    "SECURE_HSTS_SECONDS": 31_536_000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_HSTS_PRELOAD": True,
+}
+
+
+@pytest.mark.django_db
+@override_settings(**PRODUCTION_HTTPS)
+def test_production_sends_plain_http_to_https_but_answers_healthz():
+    client = Client()
+
+    assert client.get("/donate/").status_code == 301
+    assert client.get("/donate/")["Location"] == "https://testserver/donate/"
+    assert client.get("/healthz").status_code in (200, 503)
+
+
+@pytest.mark.django_db
+@override_settings(**PRODUCTION_HTTPS)
+def test_production_pages_over_https_carry_hsts():
+    response = Client().get("/", secure=True)
+
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains; preload"
+    )
+
+
+# What the policy forbids, the templates do not use -----------------------------------------
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
+INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+JAVASCRIPT_URL = re.compile(r"javascript:", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "template",
+    sorted((ROOT / "templates").rglob("*.html")),
+    ids=lambda path: str(path.relative_to(ROOT / "templates")),
+)
+def test_templates_have_no_inline_script_or_style(template):
+    text = template.read_text()
+
+    for pattern in (INLINE_SCRIPT, INLINE_STYLE, INLINE_HANDLER, JAVASCRIPT_URL):
+        assert not pattern.search(text), f"{pattern.pattern} in {template.name}"
