@@ -9,7 +9,7 @@ PORT ?= 8000
 DEV_ENV := DEBUG=$${DEBUG:-1}
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrations-check venv dev-deps clean
+.PHONY: run prod test lint format migrations-check venv dev-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ run: $(VENV)/.runtime
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/run_dev.py
+
+# Production, on a server or locally: the Procfile's web, worker and beat under honcho,
+# configured only by the environment (and a .env file, if there is one: see .env.example
+# and docs/operating.md). Refuses to start while `check --deploy` finds a problem;
+# DEPLOY_CHECK_LEVEL=ERROR lets a local trial over plain HTTP start with warnings.
+DEPLOY_CHECK_LEVEL ?= WARNING
+HONCHO := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho
+
+prod: $(VENV)/.runtime
+	$(HONCHO) run python manage.py check --deploy --fail-level $(DEPLOY_CHECK_LEVEL)
+	$(HONCHO) run python manage.py migrate --noinput
+	$(HONCHO) run python manage.py collectstatic --noinput
+	$(HONCHO) start --no-prefix --no-colour --port $(PORT)
 
 test: $(VENV)/.dev
 	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)

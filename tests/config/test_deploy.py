@@ -3,6 +3,7 @@ development shape; every page carries the security headers and a policy it can l
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -202,3 +203,37 @@ def test_templates_have_no_inline_script_or_style(template):
 
     for pattern in (INLINE_SCRIPT, INLINE_STYLE, INLINE_HANDLER, JAVASCRIPT_URL):
         assert not pattern.search(text), f"{pattern.pattern} in {template.name}"
+
+
+def test_the_procfile_runs_web_worker_and_beat_without_an_access_log():
+    from honcho.environ import parse_procfile
+
+    processes = parse_procfile((ROOT / "Procfile").read_text()).processes
+
+    assert set(processes) == {"web", "worker", "beat"}
+    assert processes["web"].startswith("gunicorn config.wsgi --config python:config.gunicorn")
+    assert "access-log" not in processes["web"]
+    assert "celery -A config" in processes["worker"] and " worker " in processes["worker"]
+    assert "celery -A config" in processes["beat"] and " beat " in processes["beat"]
+
+
+def test_gunicorn_logs_json_lines_through_the_same_filters():
+    script = (
+        "import logging, logging.config\n"
+        "from config import gunicorn\n"
+        "logging.config.dictConfig(gunicorn.logconfig_dict)\n"
+        "logging.getLogger('gunicorn.error').error('worker for jane@example.org timed out')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stderr.strip())
+    assert line["logger"] == "gunicorn.error"
+    assert line["message"] == "worker for [email] timed out"

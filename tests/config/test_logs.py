@@ -82,6 +82,13 @@ def test_email_addresses_and_identifying_fields_never_reach_the_log(json_lines):
     assert line["donation"] == 42
 
 
+def test_worker_names_and_addresses_of_servers_are_not_taken_for_email(json_lines):
+    logging.getLogger("celery").info("celery@worker1 connected to redis://:**@10.0.0.5:6379/0")
+
+    [line] = json_lines()
+    assert line["message"] == "celery@worker1 connected to redis://:**@10.0.0.5:6379/0"
+
+
 def test_an_exception_quoting_an_address_is_scrubbed_too(json_lines):
     try:
         raise ValueError("duplicate key (email)=(jane@example.org)")
