@@ -5,6 +5,7 @@ tasks run in-process after commit. Production differs only by environment variab
 (see ``.env.example`` and ``docs/operating.md``).
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -69,6 +70,10 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "ledger",
     "donations",
 ]
@@ -83,8 +88,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,6 +154,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Staff access (docs/permissions.md): a password, then a TOTP code from an enrolled app (or a
+# single-use recovery code). The lockout backend comes first so a locked-out login is refused
+# before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "staff_auth:login"
+LOGIN_REDIRECT_URL = "/staff/"
+# The admin lists devices without their secrets or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A staff session ends after this many seconds without a staff page being opened.
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=1800)
+# Failed logins are counted per username and client address together, so an attacker
+# guessing one account from one place is stopped without locking its owner out elsewhere.
+AXES_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("STAFF_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "ledger/staff/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful logins are in the audit log (staff.login); no second table of addresses.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Wrong codes slow the next attempt down exponentially (1, 2, 4, 8 … seconds) per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -217,6 +253,8 @@ CELERY_BEAT_SCHEDULE = {
 FUND_CURRENCY = env.str("FUND_CURRENCY", default="usd").lower()
 FUND_NAME = env.str("FUND_NAME", default="Community Bail Fund")
 FUND_LEGAL_NAME = env.str("FUND_LEGAL_NAME", default="Community Bail Fund, Inc.")
+# The name authenticator apps show next to the staff account.
+OTP_TOTP_ISSUER = FUND_NAME
 
 # Stripe. Without a real key, development talks to the local sandbox
 # (python -m donations.stripe_sandbox, started by `make run`). With DEBUG off the sandbox is
@@ -256,8 +294,9 @@ if (
 # (images also as data: URLs), no inline script or style, no plugins, no framing. Forms post
 # only here; the donation form's answer redirects to Stripe Checkout, and browsers hold a
 # redirect after a form post to form-action too, so Checkout's origin is listed.
-STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="") or (
-    STRIPE_API_BASE.rstrip("/") if STRIPE_API_BASE else "https://checkout.stripe.com"
+STRIPE_CHECKOUT_ORIGIN = env.str(
+    "STRIPE_CHECKOUT_ORIGIN",
+    default=STRIPE_API_BASE.rstrip("/") if STRIPE_API_BASE else "https://checkout.stripe.com",
 )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -48,6 +48,7 @@ from donations.models import (
 )
 from donations.posting import balance_transaction_key, entry_for, post_entries
 from ledger.models import JournalTransaction
+from ledger.roles import Capability, require
 from ledger.selectors import account_balances
 from ledger.services import audit_record
 
@@ -147,6 +148,7 @@ def _discrepancy(
 
 def discrepancy_resolve(*, discrepancy: Discrepancy, actor, note: str) -> Discrepancy:
     """Staff closes a discrepancy with a note saying what was done (audited)."""
+    require(actor, Capability.RECONCILE)
     note = note.strip()
     if not note:
         raise DonationError("A note saying how it was resolved is required.")

@@ -46,6 +46,7 @@ from donations.models import (
     StripeEvent,
 )
 from donations.posting import post_balance_transaction
+from ledger.roles import Capability, require
 from ledger.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -336,6 +337,7 @@ def stripe_event_process(*, event_pk: int) -> str:
 
 def stripe_event_retry(*, event: StripeEvent, actor) -> None:
     """Staff asks for a failed event to be processed again: it rejoins the queue."""
+    require(actor, Capability.RECONCILE)
     with transaction.atomic():
         StripeEvent.objects.filter(pk=event.pk).update(status=EventStatus.RECEIVED)
         audit_record(

@@ -1,12 +1,10 @@
-"""Staff pages of the donations side. Staff login is required here; roles and the second
-factor come with the disbursements side."""
+"""Staff pages of the donations side. Each names the capability it needs; the login, the
+second factor and the roles are checked by ``ledger.staff_access``."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -25,9 +23,11 @@ from donations.models import (
 )
 from donations.reconciliation import discrepancy_resolve
 from donations.tables import DiscrepancyTable, ReconciliationRunTable, StripeEventTable
+from ledger.roles import Capability
+from ledger.staff_access import StaffViewMixin, staff_view
 
 
-@staff_member_required
+@staff_view(Capability.VIEW_REPORTS)
 def staff_home(request):
     counts = {
         status: StripeEvent.objects.filter(status=status).count()
@@ -41,11 +41,11 @@ def staff_home(request):
     return render(request, "donations/staff/home.html", context)
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class StaffTableView(ExportMixin, SingleTableMixin, FilterView):
+class StaffTableView(StaffViewMixin, ExportMixin, SingleTableMixin, FilterView):
     """A staff list: a django-tables2 table with filters, pages and CSV export, behind the
     staff login. Subclasses name the model, table, filter, title and export name."""
 
+    required_capability = Capability.VIEW_REPORTS
     template_name = "donations/staff/list.html"
     paginate_by = 50
     export_formats = ("csv",)
@@ -62,7 +62,7 @@ class StripeEventListView(StaffTableView):
         return StripeEvent.objects.defer("payload")
 
 
-@staff_member_required
+@staff_view(Capability.RECONCILE)
 @require_POST
 def stripe_event_retry(request, pk: int):
     event = get_object_or_404(StripeEvent, pk=pk)
@@ -90,7 +90,7 @@ class DiscrepancyListView(StaffTableView):
     extra_context = {"title": "Discrepancies between the books and Stripe"}
 
 
-@staff_member_required
+@staff_view(Capability.RECONCILE)
 @require_POST
 def discrepancy_resolve_view(request, pk: int):
     discrepancy = get_object_or_404(Discrepancy, pk=pk)

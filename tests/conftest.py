@@ -121,3 +121,79 @@ def post():
         )
 
     return _post
+
+
+@pytest.fixture
+def staff_user(db):
+    """staff_user("approver") → a user holding that role (several roles: several arguments;
+    none: a user without a role) with a confirmed authenticator device.
+
+    ``password=`` sets a usable password (tests that go through the login page need one;
+    the others skip the slow hashing); ``authenticator=False`` leaves the user to enrol.
+    """
+    import itertools
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    numbers = itertools.count(1)
+
+    def make(*roles: str, username: str = "", password: str | None = None, authenticator=True):
+        user = get_user_model().objects.create_user(username or f"staff-{next(numbers)}")
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save()
+        for role in roles:
+            # get_or_create: a flush after a test that commits empties the roles' groups.
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        if authenticator:
+            TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    """staff_client("approver") → a test Client logged in with a password and a verified
+    second factor, as that role. ``user=`` logs in an existing user instead; the user is
+    ``client.user``. (Client.login() cannot be used: the lockout backend needs a request.)"""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def make(*roles: str, user=None, username: str = "") -> Client:
+        user = user or staff_user(*roles, username=username)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        client = Client()
+        client.force_login(user)
+        # What django_otp.login() stores once a code is accepted.
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def totp_code():
+    """totp_code(user) → the code the user's authenticator app shows now; ``steps_ahead=1``
+    → the next one (accepted too: a code is good for one step either side, once)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def code(user, *, steps_ahead: int = 0) -> str:
+        device = TOTPDevice.objects.filter(user=user).latest("id")
+        value = totp(
+            device.bin_key, device.step, device.t0, device.digits, device.drift + steps_ahead
+        )
+        return f"{value:0{device.digits}d}"
+
+    return code

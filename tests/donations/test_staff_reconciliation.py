@@ -8,10 +8,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(django_user_model):
-    return django_user_model.objects.create_user(
-        "staff", password="pw-long-enough-1", is_staff=True
-    )
+def staff(staff_client):
+    """A bookkeeper: reads the staff pages and resolves discrepancies."""
+    return staff_client("bookkeeper")
 
 
 def _run(status=RunStatus.SUCCEEDED, **fields):
@@ -33,25 +32,23 @@ def _discrepancy(run, kind="stripe_balance", **fields):
     )
 
 
-def test_the_staff_home_shows_the_last_successful_run(client, staff):
+def test_the_staff_home_shows_the_last_successful_run(staff):
     _run(checked=120, posted=7)
     _run(RunStatus.FAILED)
-    client.force_login(staff)
 
-    body = client.get("/staff/").content.decode()
+    body = staff.get("/staff/").content.decode()
 
     assert "Last successful run" in body and "checked 120, posted 7" in body
 
 
-def test_runs_and_open_discrepancies_are_listed_with_filters_and_csv(client, staff):
+def test_runs_and_open_discrepancies_are_listed_with_filters_and_csv(staff):
     run = _run()
     _discrepancy(run)
     _discrepancy(run, kind="payout_sum", status=DiscrepancyStatus.RESOLVED)
-    client.force_login(staff)
 
-    runs = client.get("/staff/reconciliation/runs/").content.decode()
-    open_only = client.get("/staff/reconciliation/discrepancies/?status=open").content.decode()
-    csv = client.get("/staff/reconciliation/discrepancies/?status=open&_export=csv")
+    runs = staff.get("/staff/reconciliation/runs/").content.decode()
+    open_only = staff.get("/staff/reconciliation/discrepancies/?status=open").content.decode()
+    csv = staff.get("/staff/reconciliation/discrepancies/?status=open&_export=csv")
 
     assert "succeeded" in runs.lower()
     assert "stripe_balance" in open_only and "payout_sum" not in open_only
@@ -59,38 +56,54 @@ def test_runs_and_open_discrepancies_are_listed_with_filters_and_csv(client, sta
     assert "1000,950" in csv.content.decode()
 
 
-def test_resolving_needs_a_note_and_is_audited(client, staff):
+def test_resolving_needs_a_note_and_is_audited(staff):
     discrepancy = _discrepancy(_run())
-    client.force_login(staff)
 
-    client.post(f"/staff/reconciliation/discrepancies/{discrepancy.pk}/resolve/", {"note": " "})
+    staff.post(f"/staff/reconciliation/discrepancies/{discrepancy.pk}/resolve/", {"note": " "})
     discrepancy.refresh_from_db()
     assert discrepancy.status == DiscrepancyStatus.OPEN
 
-    client.post(
+    staff.post(
         f"/staff/reconciliation/discrepancies/{discrepancy.pk}/resolve/",
         {"note": "Reversed the manual fee entry #412."},
     )
     discrepancy.refresh_from_db()
     assert discrepancy.status == DiscrepancyStatus.RESOLVED
-    assert discrepancy.resolved_by == staff
+    assert discrepancy.resolved_by == staff.user
     assert discrepancy.resolution_note == "Reversed the manual fee entry #412."
-    assert AuditEvent.objects.get(action="discrepancy.resolved").actor == staff
+    assert AuditEvent.objects.get(action="discrepancy.resolved").actor == staff.user
+
+
+def test_a_viewer_cannot_resolve_a_discrepancy(staff_client):
+    discrepancy = _discrepancy(_run())
+    viewer = staff_client("viewer")
+
+    listing = viewer.get("/staff/reconciliation/discrepancies/").content.decode()
+    response = viewer.post(
+        f"/staff/reconciliation/discrepancies/{discrepancy.pk}/resolve/", {"note": "Done."}
+    )
+
+    assert "stripe_balance" in listing and ">Resolve</button>" not in listing
+    assert response.status_code == 403
+    discrepancy.refresh_from_db()
+    assert discrepancy.status == DiscrepancyStatus.OPEN
 
 
 def test_reconciliation_pages_need_a_staff_login(client):
     for url in ("/staff/reconciliation/runs/", "/staff/reconciliation/discrepancies/"):
-        assert client.get(url).status_code == 302
-    assert client.post("/staff/reconciliation/discrepancies/1/resolve/").status_code == 302
+        assert client.get(url)["Location"].startswith("/staff/login/?next=")
+    response = client.post("/staff/reconciliation/discrepancies/1/resolve/")
+    assert response["Location"].startswith("/staff/login/?next=")
 
 
-def test_the_lists_cost_a_fixed_number_of_queries(client, staff, django_assert_max_num_queries):
+def test_the_lists_cost_a_fixed_number_of_queries(staff, django_assert_max_num_queries):
     run = _run()
     for n in range(40):
         _run()
         _discrepancy(run, kind=f"kind_{n}")
-    client.force_login(staff)
-    with django_assert_max_num_queries(6):
-        client.get("/staff/reconciliation/runs/")
-    with django_assert_max_num_queries(6):
-        client.get("/staff/reconciliation/discrepancies/")
+    # At most 5 for the page, and 5 for staff access: the session, the user, the verified
+    # device, the roles, and saving the session's new idle expiry.
+    with django_assert_max_num_queries(10):
+        staff.get("/staff/reconciliation/runs/")
+    with django_assert_max_num_queries(10):
+        staff.get("/staff/reconciliation/discrepancies/")

@@ -1,0 +1,215 @@
+"""Every staff URL, requested by every kind of visitor, is allowed or refused as
+``ledger.roles.MATRIX`` says; and docs/permissions.md prints the same matrix and URL table.
+
+A new staff page adds a row to STAFF_URLS (and to the table in docs/permissions.md): the
+first test fails until it does. The login pages have their own tests
+(tests/ledger/test_staff_login.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+
+from donations.models import Discrepancy, EventStatus, ReconciliationRun, RunStatus, StripeEvent
+from ledger.roles import MATRIX, Capability, Role
+from ledger.staff_access import capability_of
+
+C = Capability
+
+# url name: (HTTP method, capability it needs).
+STAFF_URLS: dict[str, tuple[str, Capability]] = {
+    "donations:staff_home": ("GET", C.VIEW_REPORTS),
+    "donations:staff_events": ("GET", C.VIEW_REPORTS),
+    "donations:staff_runs": ("GET", C.VIEW_REPORTS),
+    "donations:staff_discrepancies": ("GET", C.VIEW_REPORTS),
+    "donations:staff_event_retry": ("POST", C.RECONCILE),
+    "donations:staff_discrepancy_resolve": ("POST", C.RECONCILE),
+}
+
+# The login, second-factor and logout pages: open to people who are not verified yet.
+ACCOUNT_NAMESPACE = "staff_auth"
+
+_numbers = itertools.count(1)
+
+
+def _failed_event() -> StripeEvent:
+    n = next(_numbers)
+    return StripeEvent.objects.create(
+        event_id=f"evt_matrix_{n}",
+        type="charge.succeeded",
+        stripe_created=timezone.now(),
+        payload={"id": f"evt_matrix_{n}", "data": {"object": {"id": "ch_1"}}},
+        status=EventStatus.FAILED,
+    )
+
+
+def _open_discrepancy() -> Discrepancy:
+    run = ReconciliationRun.objects.create(
+        kind="all", status=RunStatus.SUCCEEDED, finished_at=timezone.now()
+    )
+    return Discrepancy.objects.create(
+        kind=f"kind_{next(_numbers)}",
+        stripe_object="balance",
+        expected=1000,
+        found=950,
+        description="assets:stripe differs from Stripe's balance",
+        first_seen_run=run,
+        last_seen_at=timezone.now(),
+    )
+
+
+# The objects a URL's path names, made afresh for every request.
+URL_KWARGS = {
+    "donations:staff_event_retry": lambda: {"pk": _failed_event().pk},
+    "donations:staff_discrepancy_resolve": lambda: {"pk": _open_discrepancy().pk},
+}
+
+
+def _staff_routes(resolver=None, prefix: str = "", namespaces: tuple[str, ...] = ()):
+    """(qualified name, route) of every URL pattern whose route starts with staff/."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = (*namespaces, pattern.namespace) if pattern.namespace else namespaces
+            yield from _staff_routes(pattern, route, inner)
+        elif route.startswith("staff/"):
+            name = ":".join((*namespaces, pattern.name)) if pattern.name else f"<unnamed {route}>"
+            yield name, route
+
+
+def test_every_staff_url_has_a_row_in_the_table():
+    found = {name for name, _ in _staff_routes() if not name.startswith(f"{ACCOUNT_NAMESPACE}:")}
+    assert sorted(found - set(STAFF_URLS)) == [], "add these to STAFF_URLS and the docs"
+    assert sorted(set(STAFF_URLS) - found) == [], "these rows name no staff URL any more"
+
+
+def test_the_account_pages_are_the_only_ones_left_out():
+    left_out = {name for name, _ in _staff_routes() if name.startswith(f"{ACCOUNT_NAMESPACE}:")}
+    assert left_out == {
+        "staff_auth:login",
+        "staff_auth:verify",
+        "staff_auth:enrol",
+        "staff_auth:recovery_codes",
+        "staff_auth:logout",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_URLS))
+def test_each_view_checks_the_capability_in_the_table(name):
+    view = resolve(_path(name, {"pk": 1} if name in URL_KWARGS else {})).func
+    assert capability_of(view) == STAFF_URLS[name][1]
+
+
+def _path(name: str, kwargs: dict) -> str:
+    return reverse(name, kwargs=kwargs or None)
+
+
+def _request(client: Client, name: str):
+    method, _ = STAFF_URLS[name]
+    path = _path(name, URL_KWARGS[name]() if name in URL_KWARGS else {})
+    return client.post(path) if method == "POST" else client.get(path)
+
+
+def _outcome(response) -> str:
+    """What happened to the request, in the words the matrix uses."""
+    if response.status_code == 403:
+        return "refused"
+    if response.status_code == 302:
+        target = urlsplit(response["Location"]).path
+        pages = {
+            reverse("staff_auth:login"): "login",
+            reverse("staff_auth:verify"): "second factor",
+            reverse("staff_auth:enrol"): "enrolment",
+        }
+        if target in pages:
+            return pages[target]
+    # A page, a redirect after an action, or a form error for a POST without its fields.
+    if response.status_code in (200, 302, 303, 400):
+        return "allowed"
+    return f"status {response.status_code}"
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_URLS))
+def test_every_role_is_allowed_or_refused_as_the_matrix_says(name, staff_user, staff_client):
+    _, capability = STAFF_URLS[name]
+    password_only = Client()
+    password_only.force_login(staff_user(Role.ADMIN))
+    not_enrolled = Client()
+    not_enrolled.force_login(staff_user(Role.ADMIN, authenticator=False))
+    visitors = {
+        "anonymous": Client(),
+        "password only": password_only,
+        "password only, no app yet": not_enrolled,
+        "no role": staff_client(),
+        **{role.value: staff_client(role) for role in Role},
+    }
+    expected = {
+        "anonymous": "login",
+        "password only": "second factor",
+        "password only, no app yet": "enrolment",
+        "no role": "refused",
+        **{role.value: "allowed" if capability in MATRIX[role] else "refused" for role in Role},
+    }
+
+    observed = {who: _outcome(_request(client, name)) for who, client in visitors.items()}
+
+    assert observed == expected
+
+
+def test_an_anonymous_visitor_comes_back_to_the_page_after_logging_in(client):
+    response = client.get("/staff/stripe/events/?status=failed")
+    assert response["Location"] == "/staff/login/?next=/staff/stripe/events/%3Fstatus%3Dfailed"
+
+
+# docs/permissions.md ----------------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "permissions.md"
+
+
+def _doc_table(first_header: str) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the markdown table whose first header cell is ``first_header``."""
+    header: list[str] = []
+    rows: list[list[str]] = []
+    for line in DOC.read_text().splitlines():
+        if not line.startswith("|"):
+            if header:
+                break
+            continue
+        cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
+        if not header:
+            header = cells if cells[0] == first_header else []
+        elif not re.fullmatch(r"[-: ]+", "".join(cells)):
+            rows.append(cells)
+    assert rows, f"no table starting with {first_header!r} in {DOC.name}"
+    return header, rows
+
+
+def test_the_docs_print_the_matrix_the_code_enforces():
+    header, rows = _doc_table("capability")
+    roles = header[1:]
+    assert roles == [role.value for role in Role]
+    printed = {
+        row[0]: {role for role, mark in zip(roles, row[1:], strict=True) if mark == "✓"}
+        for row in rows
+    }
+    enforced = {
+        capability.value: {role.value for role in Role if capability in MATRIX[role]}
+        for capability in Capability
+    }
+    assert printed == enforced
+
+
+def test_the_docs_list_every_staff_url_with_its_capability():
+    header, rows = _doc_table("URL")
+    assert header[1:] == ["name", "method", "capability"]
+    printed = {row[1]: (row[2], row[3]) for row in rows}
+    assert printed == {name: (method, cap.value) for name, (method, cap) in STAFF_URLS.items()}
