@@ -294,9 +294,8 @@ if (
 # (images also as data: URLs), no inline script or style, no plugins, no framing. Forms post
 # only here; the donation form's answer redirects to Stripe Checkout, and browsers hold a
 # redirect after a form post to form-action too, so Checkout's origin is listed.
-STRIPE_CHECKOUT_ORIGIN = env.str(
-    "STRIPE_CHECKOUT_ORIGIN",
-    default=STRIPE_API_BASE.rstrip("/") if STRIPE_API_BASE else "https://checkout.stripe.com",
+STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="") or (
+    STRIPE_API_BASE.rstrip("/") if STRIPE_API_BASE else "https://checkout.stripe.com"
 )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
