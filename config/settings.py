@@ -28,6 +28,10 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "SECRET_KEY must be set when DEBUG is off (production refuses the development key)."
     )
 
+# Rotating SECRET_KEY: the old key here keeps what it signed valid (sessions, a monthly
+# gift's stop link in a receipt already sent) until it is removed.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 # HTTPS and browser protections. With DEBUG off every one defaults to what
