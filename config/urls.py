@@ -8,7 +8,9 @@ admin.site.__class__ = StaffAdminSite
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # the language switch (set_language)
     path("staff/", include("ledger.staff_urls")),
+    path("staff/", include("ledger.case_urls")),
     path("", include("ledger.urls")),
     path("", include("donations.urls")),
 ]

@@ -4,6 +4,8 @@ from donations.models import (
     Discrepancy,
     DiscrepancyStatus,
     EventStatus,
+    OfflineGift,
+    OfflineGiftMethod,
     ReconciliationRun,
     RunStatus,
     StripeEvent,
@@ -36,3 +38,14 @@ class DiscrepancyFilter(django_filters.FilterSet):
     class Meta:
         model = Discrepancy
         fields = ["status", "kind"]
+
+
+class OfflineGiftFilter(django_filters.FilterSet):
+    method = django_filters.ChoiceFilter(choices=OfflineGiftMethod.choices)
+    received_on = django_filters.DateFromToRangeFilter(
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}), label="Between"
+    )
+
+    class Meta:
+        model = OfflineGift
+        fields = ["method", "received_on"]

@@ -4,6 +4,7 @@ second factor and the roles are checked by ``ledger.staff_access``."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
@@ -12,18 +13,33 @@ from django_tables2.export import ExportMixin
 
 from donations import services
 from donations.exceptions import DonationError
-from donations.filters import DiscrepancyFilter, ReconciliationRunFilter, StripeEventFilter
+from donations.filters import (
+    DiscrepancyFilter,
+    OfflineGiftFilter,
+    ReconciliationRunFilter,
+    StripeEventFilter,
+)
 from donations.models import (
     Discrepancy,
     DiscrepancyStatus,
     EventStatus,
+    OfflineGift,
     ReconciliationRun,
     RunStatus,
     StripeEvent,
 )
+from donations.offline_gifts import offline_gift_bounced, offline_gift_record
 from donations.reconciliation import discrepancy_resolve
-from donations.tables import DiscrepancyTable, ReconciliationRunTable, StripeEventTable
-from ledger.roles import Capability
+from donations.tables import (
+    DiscrepancyTable,
+    OfflineGiftTable,
+    ReconciliationRunTable,
+    StripeEventTable,
+)
+from ledger.exceptions import LedgerError
+from ledger.forms import OfflineGiftForm
+from ledger.models import JournalTransaction
+from ledger.roles import Capability, user_can
 from ledger.staff_access import StaffViewMixin, staff_view
 
 
@@ -103,3 +119,58 @@ def discrepancy_resolve_view(request, pk: int):
     else:
         messages.success(request, "Discrepancy resolved.")
     return redirect("donations:staff_discrepancies")
+
+
+class OfflineGiftListView(StaffTableView):
+    model = OfflineGift
+    table_class = OfflineGiftTable
+    filterset_class = OfflineGiftFilter
+    extra_context = {"title": "Offline gifts"}
+    export_name = "offline-gifts"
+
+    def get_queryset(self):
+        bounced = JournalTransaction.objects.filter(reverses_id=OuterRef("transaction_id"))
+        return OfflineGift.objects.select_related("recorded_by", "transaction").annotate(
+            is_bounced=Exists(bounced)
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {
+            "can_record_gifts": user_can(self.request.user, Capability.RECORD_OFFLINE_GIFT)
+        }
+
+
+@staff_view(Capability.RECORD_OFFLINE_GIFT)
+def offline_gift_new(request):
+    form = OfflineGiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            gift = offline_gift_record(
+                actor=request.user,
+                method=data["method"],
+                amount=data["amount"],
+                received_on=data["received_on"],
+                token=data["token"],
+                reference=data["reference"],
+            )
+        except DonationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Gift recorded (ledger no. {gift.transaction.sequence}).")
+            return redirect("donations:staff_gifts")
+    context = {"form": form, "title": "Record a check or cash gift"}
+    return render(request, "ledger/staff/form.html", context, status=400 if form.is_bound else 200)
+
+
+@staff_view(Capability.RECORD_OFFLINE_GIFT)
+@require_POST
+def offline_gift_bounced_view(request, pk: int):
+    gift = get_object_or_404(OfflineGift.objects.select_related("transaction"), pk=pk)
+    try:
+        offline_gift_bounced(actor=request.user, gift=gift)
+    except (DonationError, LedgerError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The check is recorded as bounced; its posting was reversed.")
+    return redirect("donations:staff_gifts")

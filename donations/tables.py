@@ -1,6 +1,7 @@
 import django_tables2 as tables
 
-from donations.models import Discrepancy, ReconciliationRun, StripeEvent
+from donations.models import Discrepancy, OfflineGift, ReconciliationRun, StripeEvent
+from ledger.money import format_money
 
 
 class StripeEventTable(tables.Table):
@@ -59,3 +60,32 @@ class DiscrepancyTable(tables.Table):
         )
         order_by = ("-last_seen_at",)
         attrs = {"class": "table"}
+
+
+class OfflineGiftTable(tables.Table):
+    amount = tables.Column(attrs={"td": {"class": "money"}})
+    recorded_by = tables.Column(accessor="recorded_by__username", verbose_name="Recorded by")
+    sequence = tables.Column(accessor="transaction__sequence", verbose_name="Ledger no.")
+    bounced = tables.TemplateColumn(
+        template_name="donations/staff/_bounce_button.html",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = OfflineGift
+        fields = (
+            "received_on",
+            "method",
+            "amount",
+            "reference",
+            "recorded_by",
+            "recorded_at",
+            "sequence",
+        )
+        order_by = ("-received_on",)
+        attrs = {"class": "table"}
+
+    def render_amount(self, value, record):
+        return format_money(value, record.currency)

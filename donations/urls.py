@@ -27,6 +27,13 @@ urlpatterns = [
         staff_views.discrepancy_resolve_view,
         name="staff_discrepancy_resolve",
     ),
+    path("staff/gifts/", staff_views.OfflineGiftListView.as_view(), name="staff_gifts"),
+    path("staff/gifts/new/", staff_views.offline_gift_new, name="staff_gift_new"),
+    path(
+        "staff/gifts/<int:pk>/bounced/",
+        staff_views.offline_gift_bounced_view,
+        name="staff_gift_bounced",
+    ),
     path(
         "staff/stripe/events/<int:pk>/retry/",
         staff_views.stripe_event_retry,

@@ -36,17 +36,18 @@ def field_keys(settings):
     return settings.FIELD_ENCRYPTION_KEYS
 
 
+def deposit(amount: int, *, account: str = "assets:bank") -> None:
+    """Put money in the bank (or ``account``) as an opening balance."""
+    transaction_post(
+        kind="opening",
+        date=dt.date(2026, 1, 1),
+        legs=[(account, amount), ("net_assets:opening_balance", -amount)],
+        idempotency_key=f"test-opening:{next(_numbers)}",
+        memo="Opening balance",
+    )
+
+
 @pytest.fixture
 def fund_bank():
     """fund_bank(amount) puts money in the bank as an opening balance."""
-
-    def deposit(amount: int, *, account: str = "assets:bank") -> None:
-        transaction_post(
-            kind="opening",
-            date=dt.date(2026, 1, 1),
-            legs=[(account, amount), ("net_assets:opening_balance", -amount)],
-            idempotency_key=f"test-opening:{next(_numbers)}",
-            memo="Opening balance",
-        )
-
     return deposit

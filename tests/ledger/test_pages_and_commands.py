@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_leaves_a_clean_ledger(capsys):
+def test_seed_demo_is_idempotent_and_leaves_a_clean_ledger(capsys, field_keys):
     call_command("seed_demo")
     count = JournalTransaction.objects.count()
     balances = account_balances()

@@ -1,0 +1,443 @@
+"""Staff pages for cases and disbursements. Thin doors: each view names its capability
+once (``ledger.staff_access``), parses a form, calls one service and shows the outcome.
+The services check the role again and refuse bad moves with typed errors, which become
+form errors here; nothing is written when they refuse."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from donations.staff_views import StaffTableView
+from ledger import exceptions
+from ledger.cases import (
+    Identity,
+    InvalidCase,
+    case_close,
+    case_create,
+    case_identity,
+    case_update_identity,
+)
+from ledger.disbursements import (
+    PAID_STATES,
+    disbursement_approve,
+    disbursement_cancel,
+    disbursement_pay,
+    disbursement_record_forfeiture,
+    disbursement_record_return,
+    disbursement_request,
+)
+from ledger.filters import (
+    AuditFilter,
+    CaseFilter,
+    DisbursementFilter,
+    OutcomeFilter,
+    OutstandingFilter,
+)
+from ledger.forms import (
+    CaseCloseForm,
+    CaseForm,
+    DisbursementRequestForm,
+    ForfeitureForm,
+    IdentityForm,
+    PayForm,
+    ReturnForm,
+)
+from ledger.models import (
+    AuditEvent,
+    BailCase,
+    Disbursement,
+    DisbursementOutcome,
+    DisbursementPurpose,
+    DisbursementStatus,
+)
+from ledger.roles import Capability, user_can
+from ledger.selectors import approved_unpaid_total, funds_available
+from ledger.staff_access import staff_view
+from ledger.tables import (
+    AuditTable,
+    CaseTable,
+    DisbursementTable,
+    OutcomeTable,
+    OutstandingTable,
+    QueueTable,
+)
+
+# Lists ---------------------------------------------------------------------------------
+
+
+class StaffListView(StaffTableView):
+    """A staff table whose identifying columns and filters depend on who is looking."""
+
+    def get_table(self, **kwargs):
+        table = self.get_table_class().for_user(
+            self.request.user, self.get_table_data(), **self.get_table_kwargs(), **kwargs
+        )
+        RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
+        return table
+
+    def get_filterset_kwargs(self, filterset_class):
+        return super().get_filterset_kwargs(filterset_class) | {"user": self.request.user}
+
+
+class CaseListView(StaffListView):
+    model = BailCase
+    table_class = CaseTable
+    filterset_class = CaseFilter
+    extra_context = {"title": "Cases"}
+    export_name = "cases"
+
+
+class DisbursementListView(StaffListView):
+    model = Disbursement
+    table_class = DisbursementTable
+    filterset_class = DisbursementFilter
+    extra_context = {"title": "Disbursements"}
+    export_name = "disbursements"
+
+    def get_queryset(self):
+        return Disbursement.objects.select_related("case", "requested_by", "approved_by")
+
+
+class ApprovalQueueView(StaffListView):
+    """Requests waiting for approval, then approvals waiting for payment, oldest first."""
+
+    model = Disbursement
+    table_class = QueueTable
+    filterset_class = DisbursementFilter
+    template_name = "ledger/staff/queue.html"
+    export_name = "approval-queue"
+
+    def get_queryset(self):
+        return Disbursement.objects.filter(
+            status__in=(DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED)
+        ).select_related("case", "requested_by", "approved_by")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {
+            "title": "Approval queue",
+            "available": funds_available(),
+            "approved_unpaid": approved_unpaid_total(),
+            "currency": settings.FUND_CURRENCY,
+        }
+
+
+class OutstandingView(StaffListView):
+    """Bail the courts still hold, by how long they have held it."""
+
+    model = Disbursement
+    table_class = OutstandingTable
+    filterset_class = OutstandingFilter
+    extra_context = {"title": "Outstanding bail by age"}
+    export_name = "outstanding-bail"
+
+    def get_queryset(self):
+        return Disbursement.objects.filter(
+            Q(status=DisbursementStatus.PAID) | Q(status=DisbursementStatus.PARTLY_RETURNED),
+            purpose=DisbursementPurpose.BAIL,
+            settled_on__isnull=True,
+        ).select_related("case")
+
+
+class OutcomeListView(StaffListView):
+    model = DisbursementOutcome
+    table_class = OutcomeTable
+    filterset_class = OutcomeFilter
+    extra_context = {"title": "Returns and forfeitures"}
+    export_name = "returns"
+
+    def get_queryset(self):
+        return DisbursementOutcome.objects.select_related(
+            "disbursement__case", "recorded_by", "transaction"
+        )
+
+
+class AuditListView(StaffListView):
+    model = AuditEvent
+    table_class = AuditTable
+    filterset_class = AuditFilter
+    extra_context = {"title": "Audit history"}
+    export_name = "audit-history"
+
+    def get_queryset(self):
+        return AuditEvent.objects.select_related("actor")
+
+
+# Cases ---------------------------------------------------------------------------------
+
+
+def _identity_from(data: dict) -> Identity:
+    dob = data.get("date_of_birth")
+    return Identity(
+        name=data.get("name", "").strip(),
+        date_of_birth=dob.isoformat() if dob else "",
+        booking_number=data.get("booking_number", "").strip(),
+        docket_number=data.get("docket_number", "").strip(),
+        notes=data.get("notes", "").strip(),
+    )
+
+
+@staff_view(Capability.MANAGE_CASES)
+def case_new(request):
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_create(
+                actor=request.user,
+                county=data["county"],
+                court=data["court"],
+                bail_type=data["bail_type"],
+                opened_on=data["opened_on"],
+                identity=_identity_from(data),
+            )
+        except InvalidCase as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Case opened.")
+            return redirect("casework:case", public_id=case.public_id)
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "ledger/staff/form.html", {"form": form, "title": "Open a case"}, status=status
+    )
+
+
+def _case_context(request, case: BailCase, **forms) -> dict:
+    user = request.user
+    disbursements = case.disbursements.select_related("requested_by", "approved_by")
+    return {
+        "case": case,
+        "identity": case_identity(case=case) if user_can(user, Capability.VIEW_IDENTITY) else None,
+        "can_see_identity": user_can(user, Capability.VIEW_IDENTITY),
+        "can_manage": user_can(user, Capability.MANAGE_CASES),
+        "can_request": user_can(user, Capability.REQUEST_DISBURSEMENT) and not case.closed_on,
+        "disbursements": disbursements,
+        "request_form": forms.get("request_form") or DisbursementRequestForm(),
+        "close_form": forms.get("close_form") or CaseCloseForm(),
+        "currency": settings.FUND_CURRENCY,
+    }
+
+
+@staff_view(Capability.VIEW_REPORTS)
+def case_detail(request, public_id):
+    case = get_object_or_404(BailCase, public_id=public_id)
+    return render(request, "ledger/staff/case.html", _case_context(request, case))
+
+
+@staff_view(Capability.MANAGE_CASES)
+def case_edit_identity(request, public_id):
+    case = get_object_or_404(BailCase, public_id=public_id)
+    current = case_identity(case=case)
+    if current is None:
+        raise Http404("This case's identifying data was purged.")
+    initial = {**current.__dict__, "date_of_birth": current.date_of_birth or None}
+    form = IdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_update_identity(
+                actor=request.user, case=case, identity=_identity_from(form.cleaned_data)
+            )
+        except InvalidCase as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Identifying data saved.")
+            return redirect("casework:case", public_id=case.public_id)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "title": "Identifying data", "back": case}
+    return render(request, "ledger/staff/form.html", context, status=status)
+
+
+@staff_view(Capability.MANAGE_CASES)
+@require_POST
+def case_close_view(request, public_id):
+    case = get_object_or_404(BailCase, public_id=public_id)
+    form = CaseCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            case_close(
+                actor=request.user,
+                case=case,
+                closed_on=form.cleaned_data["closed_on"],
+                outcome=form.cleaned_data["outcome"],
+            )
+        except InvalidCase as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Case closed.")
+            return redirect("casework:case", public_id=case.public_id)
+    context = _case_context(request, case, close_form=form)
+    return render(request, "ledger/staff/case.html", context, status=400)
+
+
+@staff_view(Capability.REQUEST_DISBURSEMENT)
+@require_POST
+def disbursement_new(request, public_id):
+    case = get_object_or_404(BailCase, public_id=public_id)
+    form = DisbursementRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            d = disbursement_request(
+                actor=request.user,
+                case=case,
+                purpose=data["purpose"],
+                amount=data["amount"],
+                payee_kind=data["payee_kind"],
+                method=data["method"],
+                token=data["token"],
+                instrument_reference=data["instrument_reference"],
+            )
+        except exceptions.DisbursementError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Disbursement {d.pk} requested; it now needs approval.")
+            return redirect("casework:disbursement", pk=d.pk)
+    context = _case_context(request, case, request_form=form)
+    return render(request, "ledger/staff/case.html", context, status=400)
+
+
+# Disbursements -------------------------------------------------------------------------
+
+
+def _disbursement_context(request, d: Disbursement, **forms) -> dict:
+    user = request.user
+    waiting = d.status in (DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED)
+    outstanding = (
+        d.purpose == DisbursementPurpose.BAIL and d.status in PAID_STATES and (d.outstanding > 0)
+    )
+    return {
+        "d": d,
+        "identity": (
+            case_identity(case=d.case) if user_can(user, Capability.VIEW_IDENTITY) else None
+        ),
+        "outcomes": d.outcomes.select_related("recorded_by", "transaction"),
+        "can_approve": d.status == DisbursementStatus.REQUESTED
+        and user_can(user, Capability.APPROVE_DISBURSEMENT),
+        "can_pay": d.status == DisbursementStatus.APPROVED
+        and user_can(user, Capability.PAY_DISBURSEMENT),
+        "can_cancel": waiting and user_can(user, Capability.CANCEL_DISBURSEMENT),
+        "can_record": outstanding and user_can(user, Capability.RECORD_OUTCOME),
+        "pay_form": forms.get("pay_form") or PayForm(),
+        "return_form": forms.get("return_form") or ReturnForm(),
+        "forfeit_form": forms.get("forfeit_form") or ForfeitureForm(),
+        "action_error": forms.get("action_error"),
+        "available": funds_available(),
+        "currency": settings.FUND_CURRENCY,
+    }
+
+
+def _get_disbursement(pk: int) -> Disbursement:
+    return get_object_or_404(
+        Disbursement.objects.select_related(
+            "case", "requested_by", "approved_by", "paid_by", "cancelled_by", "payment_transaction"
+        ),
+        pk=pk,
+    )
+
+
+def _refused(request, d: Disbursement, **forms):
+    context = _disbursement_context(request, d, **forms)
+    return render(request, "ledger/staff/disbursement.html", context, status=400)
+
+
+@staff_view(Capability.VIEW_REPORTS)
+def disbursement_detail(request, pk: int):
+    d = _get_disbursement(pk)
+    return render(request, "ledger/staff/disbursement.html", _disbursement_context(request, d))
+
+
+@staff_view(Capability.APPROVE_DISBURSEMENT)
+@require_POST
+def disbursement_approve_view(request, pk: int):
+    d = _get_disbursement(pk)
+    try:
+        disbursement_approve(actor=request.user, disbursement=d)
+    except exceptions.DisbursementError as error:
+        return _refused(request, d, action_error=str(error))
+    messages.success(request, f"Disbursement {d.pk} approved.")
+    return redirect("casework:disbursement", pk=d.pk)
+
+
+@staff_view(Capability.CANCEL_DISBURSEMENT)
+@require_POST
+def disbursement_cancel_view(request, pk: int):
+    d = _get_disbursement(pk)
+    try:
+        disbursement_cancel(actor=request.user, disbursement=d)
+    except exceptions.DisbursementError as error:
+        return _refused(request, d, action_error=str(error))
+    messages.success(request, f"Disbursement {d.pk} cancelled.")
+    return redirect("casework:disbursement", pk=d.pk)
+
+
+@staff_view(Capability.PAY_DISBURSEMENT)
+@require_POST
+def disbursement_pay_view(request, pk: int):
+    d = _get_disbursement(pk)
+    form = PayForm(request.POST)
+    if form.is_valid():
+        try:
+            disbursement_pay(
+                actor=request.user,
+                disbursement=d,
+                paid_on=form.cleaned_data["paid_on"],
+                instrument_reference=form.cleaned_data["instrument_reference"],
+            )
+        except exceptions.DisbursementError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Disbursement {d.pk} recorded as paid.")
+            return redirect("casework:disbursement", pk=d.pk)
+    return _refused(request, d, pay_form=form)
+
+
+@staff_view(Capability.RECORD_OUTCOME)
+@require_POST
+def disbursement_return_view(request, pk: int):
+    d = _get_disbursement(pk)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            disbursement_record_return(
+                actor=request.user,
+                disbursement=d,
+                token=data["token"],
+                occurred_on=data["occurred_on"],
+                returned_amount=data["returned_amount"] or 0,
+                court_fees=data["court_fees"] or 0,
+            )
+        except exceptions.DisbursementError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Return recorded.")
+            return redirect("casework:disbursement", pk=d.pk)
+    return _refused(request, d, return_form=form)
+
+
+@staff_view(Capability.RECORD_OUTCOME)
+@require_POST
+def disbursement_forfeit_view(request, pk: int):
+    d = _get_disbursement(pk)
+    form = ForfeitureForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            disbursement_record_forfeiture(
+                actor=request.user,
+                disbursement=d,
+                token=data["token"],
+                occurred_on=data["occurred_on"],
+                amount=data["amount"],
+            )
+        except exceptions.DisbursementError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Forfeiture recorded.")
+            return redirect("casework:disbursement", pk=d.pk)
+    return _refused(request, d, forfeit_form=form)

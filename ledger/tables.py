@@ -1,0 +1,273 @@
+"""Staff tables (django-tables2). Identifying columns are declared in ``IDENTIFYING`` and
+dropped, on screen and in CSV exports alike, for roles without ``view_identity``:
+``ledger.staff_views`` builds every table through :func:`for_user`."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.conf import settings
+from django.utils import timezone
+from django.utils.html import format_html
+
+from ledger.cases import case_identity
+from ledger.models import AuditEvent, BailCase, Disbursement, DisbursementOutcome
+from ledger.money import format_money
+from ledger.roles import Capability, user_can
+
+AGE_BUCKETS = (
+    (30, "under 30 days"),
+    (90, "30–89 days"),
+    (180, "90–179 days"),
+    (365, "180–364 days"),
+)
+
+
+def age_bucket(days: int) -> str:
+    for limit, label in AGE_BUCKETS:
+        if days < limit:
+            return label
+    return "365 days or more"
+
+
+class MoneyColumn(tables.Column):
+    attrs = {"td": {"class": "money"}}
+
+    def render(self, value):
+        return format_money(value, settings.FUND_CURRENCY)
+
+    def value(self, value):  # CSV: the amount in minor units, exact
+        return value
+
+
+def _identity(record: BailCase):
+    if not hasattr(record, "_identity"):
+        record._identity = case_identity(case=record)
+    return record._identity
+
+
+class IdentityColumn(tables.Column):
+    """One field of the decrypted identity; '(purged)' once retention erased it."""
+
+    def __init__(self, field: str, **kwargs):
+        self.field = field
+        kwargs.setdefault("orderable", False)
+        kwargs.setdefault("empty_values", ())
+        super().__init__(**kwargs)
+
+    def _get(self, record):
+        if isinstance(record, BailCase):
+            case = record
+        elif isinstance(record, Disbursement):
+            case = record.case
+        else:  # an outcome
+            case = record.disbursement.case
+        identity = _identity(case)
+        return "(purged)" if identity is None else getattr(identity, self.field)
+
+    def render(self, record):
+        return self._get(record)
+
+    def value(self, record):
+        return self._get(record)
+
+
+class StaffTable(tables.Table):
+    IDENTIFYING: tuple[str, ...] = ()
+
+    @classmethod
+    def for_user(cls, user, data, **kwargs):
+        exclude = () if user_can(user, Capability.VIEW_IDENTITY) else cls.IDENTIFYING
+        return cls(data, exclude=exclude, **kwargs)
+
+
+class CaseTable(StaffTable):
+    IDENTIFYING = ("name", "docket_number")
+    public_id = tables.Column(
+        verbose_name="Case", linkify=("casework:case", {"public_id": tables.A("public_id")})
+    )
+    name = IdentityColumn("name", verbose_name="Name")
+    docket_number = IdentityColumn("docket_number", verbose_name="Docket")
+
+    class Meta:
+        model = BailCase
+        fields = (
+            "public_id",
+            "name",
+            "docket_number",
+            "county",
+            "court",
+            "bail_type",
+            "opened_on",
+            "closed_on",
+            "outcome",
+        )
+        order_by = ("-opened_on",)
+        attrs = {"class": "table"}
+
+    def render_public_id(self, value):
+        return str(value)[:8]
+
+    def value_public_id(self, value):
+        return str(value)
+
+
+class DisbursementTable(StaffTable):
+    IDENTIFYING = ("name",)
+    id = tables.Column(
+        verbose_name="No.", linkify=("casework:disbursement", {"pk": tables.A("pk")})
+    )
+    name = IdentityColumn("name", verbose_name="Name")
+    county = tables.Column(accessor="case__county", verbose_name="County")
+    amount = MoneyColumn()
+    requested_by = tables.Column(accessor="requested_by__username", verbose_name="Requested by")
+    approved_by = tables.Column(accessor="approved_by__username", verbose_name="Approved by")
+
+    class Meta:
+        model = Disbursement
+        fields = (
+            "id",
+            "name",
+            "county",
+            "purpose",
+            "status",
+            "amount",
+            "payee_kind",
+            "method",
+            "requested_by",
+            "requested_at",
+            "approved_by",
+            "approved_at",
+            "paid_on",
+        )
+        order_by = ("-requested_at",)
+        attrs = {"class": "table"}
+
+
+class QueueTable(DisbursementTable):
+    waiting = tables.Column(empty_values=(), orderable=False, verbose_name="Waiting")
+
+    class Meta(DisbursementTable.Meta):
+        fields = (
+            "id",
+            "name",
+            "county",
+            "purpose",
+            "status",
+            "amount",
+            "payee_kind",
+            "method",
+            "requested_by",
+            "requested_at",
+            "approved_by",
+            "approved_at",
+            "waiting",
+        )
+        order_by = ("requested_at",)
+
+    def render_waiting(self, record):
+        days = (timezone.now() - record.requested_at).days
+        return f"{days} days" if days != 1 else "1 day"
+
+    def value_waiting(self, record):
+        return (timezone.now() - record.requested_at).days
+
+
+class OutstandingTable(StaffTable):
+    IDENTIFYING = ("name", "docket_number")
+    id = tables.Column(
+        verbose_name="No.", linkify=("casework:disbursement", {"pk": tables.A("pk")})
+    )
+    name = IdentityColumn("name", verbose_name="Name")
+    docket_number = IdentityColumn("docket_number", verbose_name="Docket")
+    county = tables.Column(accessor="case__county", verbose_name="County")
+    court = tables.Column(accessor="case__court", verbose_name="Court")
+    amount = MoneyColumn(verbose_name="Bail paid")
+    outstanding = MoneyColumn(empty_values=(), orderable=False, verbose_name="Outstanding")
+    age = tables.Column(empty_values=(), accessor="paid_on", verbose_name="Age")
+
+    class Meta:
+        model = Disbursement
+        fields = (
+            "id",
+            "name",
+            "docket_number",
+            "county",
+            "court",
+            "status",
+            "paid_on",
+            "age",
+            "amount",
+            "outstanding",
+            "payee_kind",
+        )
+        order_by = ("paid_on",)
+        attrs = {"class": "table"}
+
+    def render_outstanding(self, record):
+        return format_money(record.outstanding, settings.FUND_CURRENCY)
+
+    def value_outstanding(self, record):
+        return record.outstanding
+
+    def _days(self, record) -> int:
+        return (timezone.localdate() - record.paid_on).days
+
+    def render_age(self, record):
+        return age_bucket(self._days(record))
+
+    def value_age(self, record):
+        return self._days(record)
+
+
+class OutcomeTable(StaffTable):
+    IDENTIFYING = ("name",)
+    disbursement = tables.Column(
+        verbose_name="Disbursement",
+        linkify=("casework:disbursement", {"pk": tables.A("disbursement_id")}),
+        accessor="disbursement_id",
+    )
+    name = IdentityColumn("name", verbose_name="Name")
+    county = tables.Column(accessor="disbursement__case__county", verbose_name="County")
+    returned_amount = MoneyColumn(verbose_name="Returned")
+    court_fees = MoneyColumn(verbose_name="Court fees")
+    forfeited_amount = MoneyColumn(verbose_name="Forfeited")
+    recorded_by = tables.Column(accessor="recorded_by__username", verbose_name="Recorded by")
+    sequence = tables.Column(accessor="transaction__sequence", verbose_name="Ledger no.")
+
+    class Meta:
+        model = DisbursementOutcome
+        fields = (
+            "occurred_on",
+            "kind",
+            "disbursement",
+            "name",
+            "county",
+            "returned_amount",
+            "court_fees",
+            "forfeited_amount",
+            "recorded_by",
+            "recorded_at",
+            "sequence",
+        )
+        order_by = ("-occurred_on",)
+        attrs = {"class": "table"}
+
+
+class AuditTable(StaffTable):
+    actor = tables.Column(accessor="actor__username", verbose_name="Who", default="system")
+    change = tables.Column(empty_values=(), orderable=False, verbose_name="From → to")
+
+    class Meta:
+        model = AuditEvent
+        fields = ("at", "actor", "action", "object_type", "object_id", "change", "details")
+        order_by = ("-at",)
+        attrs = {"class": "table"}
+
+    def render_change(self, record):
+        before, after = record.details.get("from"), record.details.get("to")
+        if before is None and after is None:
+            return "—"
+        return format_html("{} → {}", before or "·", after or "·")
+
+    def value_change(self, record):
+        return f"{record.details.get('from', '')} -> {record.details.get('to', '')}"
