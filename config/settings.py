@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The public pages in the visitor's language (Accept-Language, or the language switch).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -188,6 +190,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -345,6 +349,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="receipts@bailfund.ex
 
 # Cache: rate limits and public totals. Redis in production (CACHE_URL), memory otherwise.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# Public transparency figures (docs/open-data.md). A breakdown cell counting fewer people
+# than TRANSPARENCY_MIN_CELL is suppressed. TRANSPARENCY_CACHE_SECONDS is how long browsers
+# and proxies may keep the open data, and how long a process may miss a change the books
+# do not show (a case's county corrected) when the cache is not shared between processes.
+# TRANSPARENCY_REFRESH_SECONDS > 0 lets the figures lag the books by that much, to
+# recompute them at most that often during a surge of donations.
+TRANSPARENCY_MIN_CELL = env.int("TRANSPARENCY_MIN_CELL", default=5)
+TRANSPARENCY_CACHE_SECONDS = env.int("TRANSPARENCY_CACHE_SECONDS", default=60)
+TRANSPARENCY_REFRESH_SECONDS = env.float("TRANSPARENCY_REFRESH_SECONDS", default=0)
 
 # Keys for encrypted case fields, newest first (used by the disbursements side).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from donations.models import Frequency
 from ledger.money import format_money
@@ -18,36 +19,43 @@ def _plain(text: str) -> str:
 
 
 class DonationForm(forms.Form):
-    amount_choice = forms.ChoiceField(label="Amount", widget=forms.RadioSelect)
+    amount_choice = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect)
     custom_amount = forms.CharField(
-        label="Other amount",
+        label=_("Other amount"),
         required=False,
         max_length=12,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "e.g. 35"}),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": _("e.g. 35")}),
     )
     frequency = forms.ChoiceField(
-        choices=Frequency.choices, initial=Frequency.ONCE, widget=forms.RadioSelect
+        choices=[(Frequency.ONCE, _("One time")), (Frequency.MONTHLY, _("Monthly"))],
+        initial=Frequency.ONCE,
+        widget=forms.RadioSelect,
     )
-    cover_fees = forms.BooleanField(required=False, label="Cover the card fees")
+    cover_fees = forms.BooleanField(required=False, label=_("Cover the card fees"))
     anonymous = forms.BooleanField(
         required=False,
-        label="Give anonymously",
-        help_text="We keep only your email address, for the receipt. Your name is not stored.",
+        label=_("Give anonymously"),
+        help_text=_("We keep only your email address, for the receipt. Your name is not stored."),
+    )
+    show_on_wall = forms.BooleanField(
+        required=False,
+        label=_("Show my name and message on the public donor wall"),
+        help_text=_("A person at the fund reads each entry before it appears."),
     )
     display_name = forms.CharField(
-        required=False, max_length=60, label="Name on the public donor wall (optional)"
+        required=False, max_length=60, label=_("Name on the donor wall (optional)")
     )
     message = forms.CharField(
         required=False,
         max_length=280,
-        label="Message (optional)",
+        label=_("Message (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    show_amount = forms.BooleanField(required=False, label="Show my amount on the donor wall")
+    show_amount = forms.BooleanField(required=False, label=_("Show my amount on the donor wall"))
     email = forms.EmailField(
         required=False,
-        label="Email for your receipt",
-        help_text="Optional here; Stripe asks for it at checkout.",
+        label=_("Email for your receipt"),
+        help_text=_("Optional here; Stripe asks for it at checkout."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -56,7 +64,7 @@ class DonationForm(forms.Form):
         self.fields["amount_choice"].choices = [
             (str(amount), format_money(amount, currency))
             for amount in settings.DONATION_PRESET_AMOUNTS
-        ] + [("custom", "Other")]
+        ] + [("custom", _("Other"))]
         self.fields["amount_choice"].initial = str(settings.DONATION_PRESET_AMOUNTS[1])
 
     def clean_display_name(self) -> str:
@@ -73,10 +81,10 @@ class DonationForm(forms.Form):
             try:
                 value = Decimal(raw)
             except InvalidOperation:
-                self.add_error("custom_amount", "Enter an amount, like 35 or 35.50.")
+                self.add_error("custom_amount", _("Enter an amount, like 35 or 35.50."))
                 return data
             if value != value.quantize(Decimal("0.01")) or value <= 0:
-                self.add_error("custom_amount", "Enter an amount with at most two decimals.")
+                self.add_error("custom_amount", _("Enter an amount with at most two decimals."))
                 return data
             gift = int(value * 100)
         elif choice:
@@ -88,7 +96,8 @@ class DonationForm(forms.Form):
             currency = settings.FUND_CURRENCY
             self.add_error(
                 "custom_amount" if choice == "custom" else "amount_choice",
-                f"Gifts are from {format_money(low, currency)} to {format_money(high, currency)}.",
+                _("Gifts are from %(low)s to %(high)s.")
+                % {"low": format_money(low, currency), "high": format_money(high, currency)},
             )
             return data
         data["gift_amount"] = gift

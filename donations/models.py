@@ -52,9 +52,13 @@ class Donation(models.Model):
     cover_fees = models.BooleanField(default=False)
     amount = models.BigIntegerField(help_text="What is charged each time, minor units.")
     anonymous = models.BooleanField(default=False)
+    # The public donor wall is opt-in: a name and message appear only when the donor asked
+    # for it and a person at the fund approved the entry; the amount only if they chose.
+    show_on_wall = models.BooleanField(default=False)
     display_name = models.CharField(max_length=60, blank=True)
     message = models.CharField(max_length=280, blank=True)
     show_amount = models.BooleanField(default=False)
+    wall_approved_at = models.DateTimeField(null=True, blank=True)
     # For receipts only; an anonymous donor's name is never stored.
     email = models.EmailField(blank=True)
     donor_name = models.CharField(max_length=120, blank=True)

@@ -116,6 +116,7 @@ def donation_start_checkout(
     client_key: str,
     session_key: str,
     base_url: str,
+    show_on_wall: bool = False,
 ) -> Donation:
     """Create our donation row and its Stripe Checkout Session; returns the donation.
 
@@ -145,6 +146,8 @@ def donation_start_checkout(
         display_name="" if anonymous else display_name,
         message=message,
         show_amount=show_amount and not anonymous,
+        # The wall shows a name or a message, and never an anonymous donor.
+        show_on_wall=show_on_wall and not anonymous and bool(display_name or message),
         email=email,
         checkout_idempotency_key=f"checkout:{public_id}",
     )

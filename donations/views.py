@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -59,6 +60,7 @@ def donate(request):
                 display_name=data["display_name"],
                 message=data["message"],
                 show_amount=data["show_amount"],
+                show_on_wall=data["show_on_wall"],
                 email=data["email"],
                 client_key=services.client_fingerprint(request.META.get("REMOTE_ADDR", "")),
                 session_key=request.session.session_key or "",
@@ -72,7 +74,7 @@ def donate(request):
             status = 400
         except StripeGatewayError:
             form.add_error(
-                None, "We could not reach our payment processor. Please try again shortly."
+                None, _("We could not reach our payment processor. Please try again shortly.")
             )
             status = 502
         else:
@@ -119,7 +121,7 @@ def stop_monthly(request, token):
         except InvalidDonation as exc:
             error = str(exc)
         except StripeGatewayError:
-            error = "We could not reach our payment processor. Please try again shortly."
+            error = _("We could not reach our payment processor. Please try again shortly.")
     return render(
         request,
         "donations/stop_monthly.html",

@@ -6,4 +6,6 @@ class LedgerConfig(AppConfig):
     verbose_name = "Books"
 
     def ready(self) -> None:
-        from ledger import checks  # noqa: F401 (registers the deployment checks)
+        # Registers the deployment checks, and the signal receivers that tell the public
+        # figures a case or disbursement changed.
+        from ledger import checks, transparency  # noqa: F401

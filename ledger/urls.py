@@ -7,4 +7,12 @@ app_name = "ledger"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("transparency/", views.transparency, name="transparency"),
+    path("transparency.json", views.transparency_json, name="transparency_json"),
+    path("transparency/monthly.csv", views.transparency_monthly_csv, name="transparency_csv"),
+    path(
+        "transparency/checkpoints.json",
+        views.transparency_checkpoints,
+        name="transparency_checkpoints",
+    ),
 ]
