@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import math
 import uuid
@@ -21,7 +22,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -225,7 +226,7 @@ def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[Strip
     if len(payload) > MAX_WEBHOOK_BYTES:
         raise WebhookRejected("body too large")
     data = stripe_gateway.verify_webhook(payload, signature)
-    event, created = stripe_event_store(data)
+    event, created = stripe_event_store(data, raw=payload)
     if created:
         # Outside a transaction this runs at once, the row being committed already.
         transaction.on_commit(schedule_drain)
@@ -311,22 +312,48 @@ def _process_charge_events(events: list[StripeEvent]) -> None:
     )
 
 
-def stripe_event_store(data: dict) -> tuple[StripeEvent, bool]:
-    """Store an event (verified, or read from Stripe's API) once by its id."""
+_INSERT_EVENT = """
+INSERT INTO donations_stripeevent
+    (event_id, type, api_version, livemode, stripe_created, received_at, payload,
+     status, attempts, last_error)
+VALUES (%s, %s, %s, %s, %s, %s, {payload}, %s, 0, '')
+ON CONFLICT (event_id) DO NOTHING
+RETURNING id
+"""
+
+
+def stripe_event_store(data: dict, *, raw: bytes | None = None) -> tuple[StripeEvent, bool]:
+    """Store an event (verified, or read from Stripe's API) once by its id. ``raw`` is the
+    JSON text the event was parsed from, stored as it came when given.
+
+    One statement, in autocommit when the caller holds no transaction: an insert that does
+    nothing when the id is already stored, so a duplicate costs no error and no rollback.
+    """
     created_at = dt.datetime.fromtimestamp(int(data.get("created") or 0), tz=dt.UTC)
-    try:
-        with transaction.atomic():
-            event = StripeEvent.objects.create(
-                event_id=data["id"],
-                type=str(data.get("type", ""))[:100],
-                api_version=str(data.get("api_version") or "")[:40],
-                livemode=bool(data.get("livemode")),
-                stripe_created=created_at,
-                payload=data,
-            )
-            return event, True
-    except IntegrityError:
+    payload = raw.decode() if raw is not None else json.dumps(data)
+    cast = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    params = [
+        data["id"],
+        str(data.get("type", ""))[:100],
+        str(data.get("api_version") or "")[:40],
+        bool(data.get("livemode")),
+        created_at,
+        timezone.now(),
+        payload,
+        EventStatus.RECEIVED,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_EVENT.format(payload=cast), params)
+        row = cursor.fetchone()
+    if row is None:
         return StripeEvent.objects.get(event_id=data["id"]), False
+    event = StripeEvent(
+        pk=row[0],
+        event_id=data["id"],
+        type=params[1],
+        status=EventStatus.RECEIVED,
+    )
+    return event, True
 
 
 # Event processing --------------------------------------------------------------------------
