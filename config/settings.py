@@ -39,7 +39,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 # over plain HTTP). See docs/operating.md, "TLS and the proxy".
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Load balancers probe /healthz over plain HTTP from inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/live$"]
 # Behind a proxy that terminates TLS: the header it sets and the value that means HTTPS,
 # e.g. "X-Forwarded-Proto,https". Only when the proxy always sets or strips that header.
 _proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])

@@ -7,6 +7,7 @@ app_name = "ledger"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.liveness, name="liveness"),
     path("transparency/", views.transparency, name="transparency"),
     path("transparency.json", views.transparency_json, name="transparency_json"),
     path("transparency/monthly.csv", views.transparency_monthly_csv, name="transparency_csv"),

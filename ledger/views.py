@@ -142,6 +142,13 @@ def transparency_checkpoints(request):
 
 
 @never_cache
+def liveness(request):
+    """The process answers; nothing else is touched. For a supervisor that restarts a hung
+    process (a database outage must not restart every web process: that is /healthz)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
 def healthz(request):
     """For load balancers and monitoring (ledger.health): the database and the broker answer,
     and the last complete reconciliation is recent. ``?strict=1``: a late one is a 503."""

@@ -167,3 +167,10 @@ def test_healthz_reads_the_runs_in_one_query(django_assert_max_num_queries):
 
     with django_assert_max_num_queries(2):  # SELECT 1, and the newest successful run
         Client().get("/healthz")
+
+
+def test_liveness_answers_without_touching_the_database(db, client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/live")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
