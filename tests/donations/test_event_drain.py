@@ -56,3 +56,26 @@ def test_one_missing_charge_fails_alone_and_the_rest_are_posted(sandbox):
     assert StripeEvent.objects.filter(status=EventStatus.PROCESSED).count() == 3
     assert JournalTransaction.objects.filter(kind="donation").count() == 3
     assert_books_match_sandbox(sandbox)
+
+
+@pytest.mark.redis
+def test_the_drain_flag_on_redis_is_the_cache_key_django_would_use(settings):
+    from django.core.cache import caches
+
+    from donations import services
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": "drain-flag-test",
+        }
+    }
+    cache = caches["default"]
+    cache.delete(services.DRAIN_FLAG)
+
+    assert services._drain_flag("add") is True
+    assert services._drain_flag("add") is False  # already scheduled
+    assert cache.get(services.DRAIN_FLAG) == 1
+    assert services._drain_flag("delete") is True
+    assert cache.get(services.DRAIN_FLAG) is None
