@@ -54,6 +54,9 @@ def app_env(
         ALLOWED_HOSTS=f"{HOST},localhost",
         DATABASE_URL=database_url,
         CELERY_BROKER_URL=broker_url,
+        # As in production: the cache shared by every process is Redis (the broker's
+        # database, flushed with it).
+        CACHE_URL=broker_url if broker_url.startswith("redis") else "locmemcache://",
         STRIPE_SECRET_KEY="sk_test_bench",
         STRIPE_API_BASE=sandbox_url or f"http://{HOST}:9",
         STRIPE_WEBHOOK_SECRET=webhook_secret,
