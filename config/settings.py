@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60,
         "kwargs": {"kind": "sync"},
     },
+    # Stored events whose drain could not be scheduled, and claims whose worker died.
+    "stripe-events-drain": {
+        "task": "donations.tasks.drain_stripe_events",
+        "schedule": 60,
+    },
     # Failed events again, and events Stripe never delivered.
     "stripe-events": {
         "task": "donations.tasks.reconcile_stripe",
@@ -276,6 +281,9 @@ if not STRIPE_SECRET_KEY:
     STRIPE_API_BASE = STRIPE_API_BASE or STRIPE_SANDBOX_URL
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_sandbox_development")
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+# A stored event claimed by a drain this many seconds ago and still not done is taken
+# again (its worker died); processing is idempotent.
+STRIPE_EVENT_CLAIM_TIMEOUT = env.int("STRIPE_EVENT_CLAIM_TIMEOUT", default=120)
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per request
 STRIPE_PROXY = env.str("STRIPE_PROXY", default="")  # e.g. http://proxy:3128, if egress needs one
 # Objects per page when reconciliation walks Stripe's lists (100 is Stripe's maximum).

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -266,18 +266,30 @@ def _drain_flag(op: str) -> bool:
 
 
 def schedule_drain() -> None:
+    """Make sure a drain will run. The event is already stored: if the cache or the broker
+    is down for a moment, the drain that beat runs every minute picks it up instead, so
+    the webhook still answers 200."""
     from donations.tasks import drain_stripe_events
 
-    if _drain_flag("add"):
-        drain_stripe_events.delay()
+    try:
+        if _drain_flag("add"):
+            drain_stripe_events.delay()
+    except Exception as error:  # noqa: BLE001 - the stored event is not lost
+        logger.warning("could not schedule a drain now: %s", type(error).__name__)
 
 
 def stripe_events_claim(*, limit: int = DRAIN_BATCH) -> list[int]:
-    """Claim received events, oldest first; concurrent drains claim disjoint batches."""
+    """Claim received events, oldest first; concurrent drains claim disjoint batches. A
+    claim older than STRIPE_EVENT_CLAIM_TIMEOUT seconds is taken again: its worker died
+    (processing is idempotent, so a slow worker still at it costs time, never money)."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.STRIPE_EVENT_CLAIM_TIMEOUT)
     with transaction.atomic():
         pks = list(
             StripeEvent.objects.select_for_update(skip_locked=True)
-            .filter(status=EventStatus.RECEIVED)
+            .filter(
+                Q(status=EventStatus.RECEIVED)
+                | Q(status=EventStatus.PROCESSING, claimed_at__lt=stale)
+            )
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )

@@ -2,12 +2,20 @@
 the charges, the books' batch path for their balance transactions. The result must be the
 same as processing them one by one, and one bad event must not hold up the others."""
 
-import pytest
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
 
+import pytest
+from django.utils import timezone
+
+from donations import services
 from donations.models import EventStatus, StripeCharge, StripeEvent
 from donations.services import stripe_event_store, stripe_events_drain
 from ledger.models import JournalTransaction
-from tests.donations.conftest import assert_books_match_sandbox
+from tests.donations.conftest import WEBHOOK_SECRET, assert_books_match_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +87,52 @@ def test_the_drain_flag_on_redis_is_the_cache_key_django_would_use(settings):
     assert cache.get(services.DRAIN_FLAG) == 1
     assert services._drain_flag("delete") is True
     assert cache.get(services.DRAIN_FLAG) is None
+
+
+def test_a_claim_whose_worker_died_is_taken_again_after_the_timeout(sandbox, settings):
+    sandbox.state.create_charge(1500)
+    _store_charge_events(sandbox)
+    claimed = services.stripe_events_claim()
+    assert len(claimed) == 1 and services.stripe_events_claim() == []  # claimed: not taken twice
+
+    # The worker that claimed it died; after the timeout the next drain takes it.
+    StripeEvent.objects.update(
+        claimed_at=timezone.now() - dt.timedelta(seconds=settings.STRIPE_EVENT_CLAIM_TIMEOUT + 1)
+    )
+    assert stripe_events_drain() == 1
+    assert StripeEvent.objects.get().status == EventStatus.PROCESSED
+    assert_books_match_sandbox(sandbox)
+
+
+def test_a_webhook_is_stored_and_answered_when_the_drain_cannot_be_scheduled(
+    client, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+
+    def broker_down(op):
+        raise ConnectionError("broker restarting")
+
+    monkeypatch.setattr(services, "_drain_flag", broker_down)
+    body = json.dumps(
+        {
+            "id": "evt_while_down",
+            "object": "event",
+            "type": "charge.succeeded",
+            "created": int(time.time()),
+            "data": {"object": {"id": "ch_1"}},
+        }
+    ).encode()
+    stamp = int(time.time())
+    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/stripe/webhook/",
+            body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=f"t={stamp},v1={mac.hexdigest()}",
+        )
+
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().status == EventStatus.RECEIVED  # for the next drain
+    assert "could not schedule a drain now: ConnectionError" in caplog.text
