@@ -323,8 +323,8 @@ def _disbursement_context(request, d: Disbursement, **forms) -> dict:
         "can_cancel": waiting and user_can(user, Capability.CANCEL_DISBURSEMENT),
         "can_record": outstanding and user_can(user, Capability.RECORD_OUTCOME),
         "pay_form": forms.get("pay_form") or PayForm(),
-        "return_form": forms.get("return_form") or ReturnForm(),
-        "forfeit_form": forms.get("forfeit_form") or ForfeitureForm(),
+        "return_form": forms.get("return_form") or ReturnForm(prefix="return"),
+        "forfeit_form": forms.get("forfeit_form") or ForfeitureForm(prefix="forfeit"),
         "action_error": forms.get("action_error"),
         "available": funds_available(),
         "currency": settings.FUND_CURRENCY,
@@ -400,7 +400,7 @@ def disbursement_pay_view(request, pk: int):
 @require_POST
 def disbursement_return_view(request, pk: int):
     d = _get_disbursement(pk)
-    form = ReturnForm(request.POST)
+    form = ReturnForm(request.POST, prefix="return")
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -424,7 +424,7 @@ def disbursement_return_view(request, pk: int):
 @require_POST
 def disbursement_forfeit_view(request, pk: int):
     d = _get_disbursement(pk)
-    form = ForfeitureForm(request.POST)
+    form = ForfeitureForm(request.POST, prefix="forfeit")
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -41,9 +41,10 @@ def case(staff_user, field_keys):
     )
 
 
-def _token(client, url) -> str:
+def _token(client, url, prefix: str = "") -> str:
     page = client.get(url).content.decode()
-    return re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
+    name = f"{prefix}-token" if prefix else "token"
+    return re.search(rf'name="{name}" value="([0-9a-f]+)"', page).group(1)
 
 
 def _csv(response) -> list[dict]:
@@ -174,10 +175,10 @@ def test_the_life_of_a_bail_payment_through_the_pages(staff_client, case, staff_
     response = bookkeeper.post(
         reverse("casework:return", args=[d.pk]),
         {
-            "token": _token(bookkeeper, d_url),
-            "occurred_on": "2026-05-20",
-            "returned_amount": "1,450.00",
-            "court_fees": "50",
+            "return-token": _token(bookkeeper, d_url, "return"),
+            "return-occurred_on": "2026-05-20",
+            "return-returned_amount": "1,450.00",
+            "return-court_fees": "50",
         },
     )
     assert response.status_code == 302
