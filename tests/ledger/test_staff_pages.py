@@ -323,7 +323,17 @@ def test_seeded_identities_stay_out_of_logs_memos_and_public_pages(
     logged = caplog.text
     books = repr(list(JournalTransaction.objects.values_list("memo", "source_ref")))
     audit = repr(list(AuditEvent.objects.values_list("details", flat=True)))
-    public = "".join(client.get(path).content.decode() for path in ("/", "/donate/"))
+    public_pages = (
+        "/",
+        "/donate/",
+        "/transparency/",
+        "/transparency.json",
+        "/transparency/monthly.csv",
+        "/transparency/checkpoints.json",
+    )
+    responses = [client.get(path) for path in public_pages]
+    assert [r.status_code for r in responses] == [200] * len(public_pages)
+    public = "".join(r.content.decode() for r in responses)
     for secret in SECRETS:
         assert secret not in logged
         assert secret not in books
