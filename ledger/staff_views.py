@@ -322,7 +322,7 @@ def _disbursement_context(request, d: Disbursement, **forms) -> dict:
         and user_can(user, Capability.PAY_DISBURSEMENT),
         "can_cancel": waiting and user_can(user, Capability.CANCEL_DISBURSEMENT),
         "can_record": outstanding and user_can(user, Capability.RECORD_OUTCOME),
-        "pay_form": forms.get("pay_form") or PayForm(),
+        "pay_form": forms.get("pay_form") or PayForm(prefix="pay"),
         "return_form": forms.get("return_form") or ReturnForm(prefix="return"),
         "forfeit_form": forms.get("forfeit_form") or ForfeitureForm(prefix="forfeit"),
         "action_error": forms.get("action_error"),
@@ -375,69 +375,63 @@ def disbursement_cancel_view(request, pk: int):
     return redirect("casework:disbursement", pk=d.pk)
 
 
-@staff_view(Capability.PAY_DISBURSEMENT)
-@require_POST
-def disbursement_pay_view(request, pk: int):
+def _act_with_form(request, pk: int, form_class, prefix: str, act, done: str):
+    """Bind ``form_class`` to the POST, call ``act(disbursement, cleaned_data)`` (one
+    service), and go back to the disbursement; a form or service error re-renders the page
+    with the form's errors and changes nothing."""
     d = _get_disbursement(pk)
-    form = PayForm(request.POST)
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            disbursement_pay(
-                actor=request.user,
-                disbursement=d,
-                paid_on=form.cleaned_data["paid_on"],
-                instrument_reference=form.cleaned_data["instrument_reference"],
-            )
+            act(d, form.cleaned_data)
         except exceptions.DisbursementError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Disbursement {d.pk} recorded as paid.")
+            messages.success(request, done.format(pk=d.pk))
             return redirect("casework:disbursement", pk=d.pk)
-    return _refused(request, d, pay_form=form)
+    return _refused(request, d, **{f"{prefix}_form": form})
+
+
+@staff_view(Capability.PAY_DISBURSEMENT)
+@require_POST
+def disbursement_pay_view(request, pk: int):
+    def act(d, data):
+        disbursement_pay(
+            actor=request.user,
+            disbursement=d,
+            paid_on=data["paid_on"],
+            instrument_reference=data["instrument_reference"],
+        )
+
+    return _act_with_form(request, pk, PayForm, "pay", act, "Disbursement {pk} recorded as paid.")
 
 
 @staff_view(Capability.RECORD_OUTCOME)
 @require_POST
 def disbursement_return_view(request, pk: int):
-    d = _get_disbursement(pk)
-    form = ReturnForm(request.POST, prefix="return")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            disbursement_record_return(
-                actor=request.user,
-                disbursement=d,
-                token=data["token"],
-                occurred_on=data["occurred_on"],
-                returned_amount=data["returned_amount"] or 0,
-                court_fees=data["court_fees"] or 0,
-            )
-        except exceptions.DisbursementError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Return recorded.")
-            return redirect("casework:disbursement", pk=d.pk)
-    return _refused(request, d, return_form=form)
+    def act(d, data):
+        disbursement_record_return(
+            actor=request.user,
+            disbursement=d,
+            token=data["token"],
+            occurred_on=data["occurred_on"],
+            returned_amount=data["returned_amount"] or 0,
+            court_fees=data["court_fees"] or 0,
+        )
+
+    return _act_with_form(request, pk, ReturnForm, "return", act, "Return recorded.")
 
 
 @staff_view(Capability.RECORD_OUTCOME)
 @require_POST
 def disbursement_forfeit_view(request, pk: int):
-    d = _get_disbursement(pk)
-    form = ForfeitureForm(request.POST, prefix="forfeit")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            disbursement_record_forfeiture(
-                actor=request.user,
-                disbursement=d,
-                token=data["token"],
-                occurred_on=data["occurred_on"],
-                amount=data["amount"],
-            )
-        except exceptions.DisbursementError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Forfeiture recorded.")
-            return redirect("casework:disbursement", pk=d.pk)
-    return _refused(request, d, forfeit_form=form)
+    def act(d, data):
+        disbursement_record_forfeiture(
+            actor=request.user,
+            disbursement=d,
+            token=data["token"],
+            occurred_on=data["occurred_on"],
+            amount=data["amount"],
+        )
+
+    return _act_with_form(request, pk, ForfeitureForm, "forfeit", act, "Forfeiture recorded.")

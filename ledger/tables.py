@@ -147,21 +147,8 @@ class QueueTable(DisbursementTable):
     waiting = tables.Column(empty_values=(), orderable=False, verbose_name="Waiting")
 
     class Meta(DisbursementTable.Meta):
-        fields = (
-            "id",
-            "name",
-            "county",
-            "purpose",
-            "status",
-            "amount",
-            "payee_kind",
-            "method",
-            "requested_by",
-            "requested_at",
-            "approved_by",
-            "approved_at",
-            "waiting",
-        )
+        # Waiting ones have no payment date yet: how long they have waited instead.
+        fields = (*DisbursementTable.Meta.fields[:-1], "waiting")
         order_by = ("requested_at",)
 
     def render_waiting(self, record):

@@ -164,7 +164,7 @@ def test_the_life_of_a_bail_payment_through_the_pages(staff_client, case, staff_
     assert (
         approver.post(
             reverse("casework:pay", args=[d.pk]),
-            {"paid_on": "2026-03-03", "instrument_reference": "CC-4471"},
+            {"pay-paid_on": "2026-03-03", "pay-instrument_reference": "CC-4471"},
         ).status_code
         == 302
     )
@@ -318,7 +318,7 @@ def test_seeded_identities_stay_out_of_logs_memos_and_public_pages(
     d = Disbursement.objects.get()
     approver = staff_client("approver")
     approver.post(reverse("casework:approve", args=[d.pk]))
-    approver.post(reverse("casework:pay", args=[d.pk]), {"paid_on": "2026-03-04"})
+    approver.post(reverse("casework:pay", args=[d.pk]), {"pay-paid_on": "2026-03-04"})
 
     logged = caplog.text
     books = repr(list(JournalTransaction.objects.values_list("memo", "source_ref")))
