@@ -243,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donations.tasks.drain_stripe_events",
         "schedule": 60,
     },
+    "stripe-events-trim": {
+        "task": "donations.tasks.trim_stripe_events",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Failed events again, and events Stripe never delivered.
     "stripe-events": {
         "task": "donations.tasks.reconcile_stripe",
@@ -284,6 +288,9 @@ STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 # A stored event claimed by a drain this many seconds ago and still not done is taken
 # again (its worker died); processing is idempotent.
 STRIPE_EVENT_CLAIM_TIMEOUT = env.int("STRIPE_EVENT_CLAIM_TIMEOUT", default=120)
+# Days a processed event's stored copy (it carries donors' names, emails and addresses) is
+# kept before a daily task erases it, leaving its id, type and outcome.
+STRIPE_EVENT_RETENTION_DAYS = env.int("STRIPE_EVENT_RETENTION_DAYS", default=30)
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per request
 STRIPE_PROXY = env.str("STRIPE_PROXY", default="")  # e.g. http://proxy:3128, if egress needs one
 # Objects per page when reconciliation walks Stripe's lists (100 is Stripe's maximum).

@@ -736,3 +736,23 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
     "payout.paid": _handle_payout,
     "payout.failed": _handle_payout,
 }
+
+
+def stripe_events_trim(*, now: dt.datetime | None = None) -> int:
+    """Erase the stored copy of events processed (or ignored) more than
+    STRIPE_EVENT_RETENTION_DAYS ago: a Stripe event carries the donor's name, email and
+    billing address, and once processed only its id, type and outcome matter (Stripe
+    keeps the objects; reconciliation reads them from Stripe). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.STRIPE_EVENT_RETENTION_DAYS)
+    done = (EventStatus.PROCESSED, EventStatus.IGNORED)
+    trimmed = 0
+    while True:
+        pks = list(
+            StripeEvent.objects.filter(status__in=done, processed_at__lt=cutoff)
+            .exclude(payload={"trimmed": True})
+            .values_list("pk", flat=True)[:1000]
+        )
+        if not pks:
+            return trimmed
+        trimmed += StripeEvent.objects.filter(pk__in=pks).update(payload={"trimmed": True})

@@ -49,3 +49,11 @@ def reconcile_stripe(kind: str = "all", full: bool = False) -> str:
     from donations.reconciliation import reconcile_stripe as run_reconciliation
 
     return run_reconciliation(kind=kind, full=full, trigger="beat").status
+
+
+@shared_task
+def trim_stripe_events() -> int:
+    """Beat: erase stored copies of events processed past the retention period."""
+    from donations.services import stripe_events_trim
+
+    return stripe_events_trim()

@@ -136,3 +136,27 @@ def test_a_webhook_is_stored_and_answered_when_the_drain_cannot_be_scheduled(
     assert response.status_code == 200
     assert StripeEvent.objects.get().status == EventStatus.RECEIVED  # for the next drain
     assert "could not schedule a drain now: ConnectionError" in caplog.text
+
+
+def test_processed_events_lose_their_donor_details_after_the_retention_period(sandbox, settings):
+    sandbox.state.create_charge(1500, email="kept-too-long@example.org", name="Dana Donor")
+    _store_charge_events(sandbox)
+    stripe_events_drain()
+    StripeEvent.objects.create(
+        event_id="evt_failed",
+        type="charge.succeeded",
+        stripe_created=timezone.now(),
+        payload={"id": "evt_failed", "data": {"object": {"billing": "Dana Donor"}}},
+        status=EventStatus.FAILED,
+    )
+    later = timezone.now() + dt.timedelta(days=settings.STRIPE_EVENT_RETENTION_DAYS + 1)
+
+    assert services.stripe_events_trim(now=timezone.now()) == 0  # too recent
+    assert services.stripe_events_trim(now=later) == 1
+    assert services.stripe_events_trim(now=later) == 0
+
+    processed = StripeEvent.objects.get(status=EventStatus.PROCESSED)
+    assert processed.payload == {"trimmed": True} and processed.type == "charge.succeeded"
+    # A failed event keeps its copy: staff still need to retry it.
+    assert "Dana Donor" in json.dumps(StripeEvent.objects.get(event_id="evt_failed").payload)
+    assert_books_match_sandbox(sandbox)
