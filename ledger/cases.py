@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ledger import crypto
 from ledger.models import BailCase, BailType, DisbursementStatus
-from ledger.roles import Capability, require
+from ledger.roles import Capability, require, user_can
 from ledger.services import audit_record
 
 
@@ -163,6 +163,34 @@ def case_close(*, actor, case: BailCase, closed_on: dt.date, outcome: str = "") 
             details={},
         )
     return case
+
+
+def case_identity_shown(*, actor, case: BailCase) -> Identity | None:
+    """The identity, for a person allowed to see it; None for anyone else. Every showing is
+    in the audit log (who, which case, when), so reading is accountable too."""
+    if not user_can(actor, Capability.VIEW_IDENTITY):
+        return None
+    identity = case_identity(case=case)
+    if identity is not None:
+        audit_record(
+            actor=actor,
+            action="case.identity_viewed",
+            object_type="case",
+            object_id=str(case.public_id),
+            details={},
+        )
+    return identity
+
+
+def identities_listed(*, actor, what: str, rows: int, exported: bool) -> None:
+    """Audit a list or export that showed identifying columns (once per page or file)."""
+    audit_record(
+        actor=actor,
+        action="case.identities_listed",
+        object_type="list",
+        object_id=what,
+        details={"rows": rows, "export": exported},
+    )
 
 
 def case_identity(*, case: BailCase) -> Identity | None:

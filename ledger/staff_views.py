@@ -20,8 +20,9 @@ from ledger.cases import (
     InvalidCase,
     case_close,
     case_create,
-    case_identity,
+    case_identity_shown,
     case_update_identity,
+    identities_listed,
 )
 from ledger.disbursements import (
     PAID_STATES,
@@ -79,6 +80,15 @@ class StaffListView(StaffTableView):
             self.request.user, self.get_table_data(), **self.get_table_kwargs(), **kwargs
         )
         RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
+        shows_identity = table.IDENTIFYING and not set(table.IDENTIFYING) & set(table.exclude or ())
+        if shows_identity and not getattr(self, "_identities_audited", False):
+            self._identities_audited = True  # an export builds the table twice
+            exporting = bool(self.request.GET.get(self.export_trigger_param))
+            page = getattr(table, "page", None)
+            rows = len(page.object_list) if page is not None and not exporting else len(table.rows)
+            identities_listed(
+                actor=self.request.user, what=self.export_name, rows=rows, exported=exporting
+            )
         return table
 
     def get_filterset_kwargs(self, filterset_class):
@@ -212,7 +222,7 @@ def _case_context(request, case: BailCase, **forms) -> dict:
     disbursements = case.disbursements.select_related("requested_by", "approved_by")
     return {
         "case": case,
-        "identity": case_identity(case=case) if user_can(user, Capability.VIEW_IDENTITY) else None,
+        "identity": case_identity_shown(actor=user, case=case),
         "can_see_identity": user_can(user, Capability.VIEW_IDENTITY),
         "can_manage": user_can(user, Capability.MANAGE_CASES),
         "can_request": user_can(user, Capability.REQUEST_DISBURSEMENT) and not case.closed_on,
@@ -232,7 +242,7 @@ def case_detail(request, public_id):
 @staff_view(Capability.MANAGE_CASES)
 def case_edit_identity(request, public_id):
     case = get_object_or_404(BailCase, public_id=public_id)
-    current = case_identity(case=case)
+    current = case_identity_shown(actor=request.user, case=case)
     if current is None:
         raise Http404("This case's identifying data was purged.")
     initial = {**current.__dict__, "date_of_birth": current.date_of_birth or None}
@@ -312,9 +322,7 @@ def _disbursement_context(request, d: Disbursement, **forms) -> dict:
     )
     return {
         "d": d,
-        "identity": (
-            case_identity(case=d.case) if user_can(user, Capability.VIEW_IDENTITY) else None
-        ),
+        "identity": case_identity_shown(actor=user, case=d.case),
         "outcomes": d.outcomes.select_related("recorded_by", "transaction"),
         "can_approve": d.status == DisbursementStatus.REQUESTED
         and user_can(user, Capability.APPROVE_DISBURSEMENT),

@@ -399,3 +399,21 @@ def test_no_export_leaks_identities_to_roles_without_view_identity(
     shown = repr(_csv(staff_client("case_manager").get(url)))
     if name != "casework:audit":
         assert SEEDED.name in shown
+
+
+def test_every_showing_of_identifying_data_is_audited(staff_client, case):
+    from ledger.models import AuditEvent
+
+    manager = staff_client("case_manager")
+    manager.get(reverse("casework:case", args=[case.public_id]))
+    manager.get(reverse("casework:cases"))
+    manager.get(reverse("casework:cases") + "?_export=csv")
+    staff_client("viewer").get(reverse("casework:case", args=[case.public_id]))
+
+    viewed = AuditEvent.objects.filter(action="case.identity_viewed")
+    assert [(e.actor, e.object_id) for e in viewed] == [(manager.user, str(case.public_id))]
+    listed = AuditEvent.objects.filter(action="case.identities_listed").order_by("id")
+    assert [(e.object_id, e.details) for e in listed] == [
+        ("cases", {"rows": 1, "export": False}),
+        ("cases", {"rows": 1, "export": True}),
+    ]
