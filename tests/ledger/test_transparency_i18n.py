@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from tests.ledger import fund_life as life
 
@@ -41,17 +42,34 @@ def test_english_is_the_default(client):
     assert '<html lang="en">' in body
 
 
-def test_the_language_switch_is_a_form_that_sticks(client):
+def test_the_language_switch_is_a_form_that_sticks():
+    client = Client(enforce_csrf_checks=True)
     page = client.get("/transparency/").content.decode()
     assert 'action="/i18n/setlang/"' in page
-    assert 'name="csrfmiddlewaretoken"' in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
-    switched = client.post("/i18n/setlang/", {"language": "es", "next": "/transparency/"})
+    refused = client.post("/i18n/setlang/", {"language": "es", "next": "/transparency/"})
+    switched = client.post(
+        "/i18n/setlang/",
+        {"language": "es", "next": "/transparency/", "csrfmiddlewaretoken": token},
+    )
+
+    assert refused.status_code == 403
 
     assert switched.status_code == 302
     assert switched["Location"] == "/transparency/"
     body = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "A dónde va el dinero" in body
+
+
+def test_each_visitor_gets_their_own_token_in_the_cached_page():
+    first, second = Client(), Client()
+    pages = [c.get("/transparency/").content.decode() for c in (first, second)]
+    tokens = [re.search(r'csrfmiddlewaretoken" value="([^"]+)"', p).group(1) for p in pages]
+
+    assert tokens[0] != tokens[1]
+    assert pages[0].replace(tokens[0], "") == pages[1].replace(tokens[1], "")
+    assert first.cookies["csrftoken"].value and second.cookies["csrftoken"].value
 
 
 def test_the_switch_refuses_to_send_anyone_elsewhere(client):
