@@ -1,0 +1,312 @@
+"""The public figures on gunicorn and PostgreSQL, at a small and a large journal, beside a
+static file served by the same server in the same run.
+
+    python benchmarks/transparency.py [--transactions 1000,1000000] [--refresh 0,1]
+        [--workers 2] [--threads 4] [--clients 32] [--duration 12] [--rounds 3]
+        [--max-cases 5000] [--cache-url URL]
+
+For each journal size: a fresh PostgreSQL database loaded through the batch posting
+service (``ledger_scale.load``: card donations, payouts and bail payments spread over seven
+years, so about 84 months of monthly totals at any size), then one case per hundred
+transactions (at most ``--max-cases``) in twenty counties, each with a paid bail
+disbursement, a third of them returned. Static files are collected, and gunicorn starts
+with production settings (DEBUG off) and the cache given (``--cache-url``; the default,
+local memory per worker, is what a single server without Redis has).
+
+Then ``--clients`` concurrent clients, closed loop, fetch in turn for ``--duration``
+seconds each, alternating in ``--rounds`` slices so other load on the machine weighs on
+all three alike:
+
+* the ceiling: ``/static/css/site.css``, served by WhiteNoise in the same processes;
+* ``/transparency.json``;
+* ``/transparency/`` (the HTML page, in English).
+
+Each size is measured once per ``--refresh`` value (``TRANSPARENCY_REFRESH_SECONDS``): 0,
+the default, reads the version of the books on every request (one small query); 1 lets
+the figures lag the books by up to a second and answers from the cache alone meanwhile.
+
+Reported: throughput, p50 and p99 latency, each against the static file, gunicorn's CPU
+time per request, and the time of the first (uncached) request for each, which is where
+the size of the books could show.
+Targets, reported and not asserted: p99 under 50 ms, throughput at least half the static
+ceiling, the same latency at every size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.request
+
+from _setup import ROOT, fresh_database, machine
+from _stack import LoadResult, Stack, app_env, closed_loop, cpu_snapshot, request_bytes
+
+WARM_UP = 2.0
+TARGETS = (
+    ("static", "/static/css/site.css"),
+    ("json", "/transparency.json"),
+    ("page", "/transparency/"),
+)
+COUNTIES = [f"County {chr(65 + n)}" for n in range(20)]
+
+
+def load_cases(transactions: int, max_cases: int) -> int:
+    """Cases with paid bail, spread over the same seven years as the journal."""
+    from django.contrib.auth.models import User
+
+    from ledger.models import (
+        BailCase,
+        Disbursement,
+        DisbursementOutcome,
+        DisbursementStatus,
+        JournalTransaction,
+        OutcomeKind,
+    )
+
+    count = max(10, min(max_cases, transactions // 100))
+    rng = random.Random(2020)
+    user = User.objects.create_user("bench-staff", password=None)
+    some_transaction = JournalTransaction.objects.order_by("sequence").first()
+    now = dt.datetime.now(dt.UTC)
+    cases = BailCase.objects.bulk_create(
+        BailCase(
+            county=rng.choice(COUNTIES[: 5 + n % 16]),
+            bail_type=rng.choice(["criminal_bail", "criminal_bail", "immigration_bond"]),
+            opened_on=dt.date(2020, 1, 1) + dt.timedelta(days=n * 2555 // count),
+        )
+        for n in range(count)
+    )
+    disbursements = []
+    for n, case in enumerate(cases):
+        amount = rng.choice([50_000, 100_000, 150_000, 250_000, 500_000])
+        returned = n % 3 == 0
+        disbursements.append(
+            Disbursement(
+                request_token=f"bench-{n}",
+                case=case,
+                purpose="bail",
+                status=DisbursementStatus.RETURNED if returned else DisbursementStatus.PAID,
+                amount=amount,
+                currency="usd",
+                payee_kind="court",
+                method="check",
+                requested_by=user,
+                requested_at=now,
+                paid_on=case.opened_on,
+                returned_amount=amount if returned else 0,
+            )
+        )
+    disbursements = Disbursement.objects.bulk_create(disbursements)
+    DisbursementOutcome.objects.bulk_create(
+        DisbursementOutcome(
+            disbursement=d,
+            kind=OutcomeKind.RETURN,
+            token=f"bench-outcome-{d.pk}",
+            occurred_on=d.paid_on + dt.timedelta(days=200),
+            returned_amount=d.amount,
+            recorded_by=user,
+            recorded_at=now,
+            transaction=some_transaction,
+        )
+        for d in disbursements
+        if d.status == DisbursementStatus.RETURNED
+    )
+    return count
+
+
+def recompute_cost() -> tuple[float, int]:
+    """(median milliseconds, queries) to compute every public figure from scratch, in this
+    process: what a change in the books costs, whatever the size of the journal."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ledger import transparency
+
+    timings = []
+    for _ in range(5):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            transparency._build_all(transparency.current_version())
+            timings.append(time.perf_counter() - start)
+    return sorted(timings)[2] * 1000, len(queries)
+
+
+def collect_static(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
+def first_request(url: str) -> float:
+    """Seconds for one request that nothing has cached yet (in the worker that gets it)."""
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        response.read()
+    return time.perf_counter() - start
+
+
+async def measure(url: str, args, groups: dict[str, int]) -> dict:
+    host = url.split("//", 1)[1]
+    requests = {
+        name: request_bytes("GET", path, host, headers={"Accept-Language": "en"})
+        for name, path in TARGETS
+    }
+    results = {name: LoadResult() for name, _ in TARGETS}
+    cpu = dict.fromkeys(results, 0.0)
+    for name, _ in TARGETS:
+        await closed_loop(
+            url, lambda i, r=requests[name]: r, clients=args.clients, duration=WARM_UP
+        )
+    slice_ = args.duration / args.rounds
+    for _ in range(args.rounds):
+        for name, _ in TARGETS:
+            before = cpu_snapshot(groups)
+            result = await closed_loop(
+                url, lambda i, r=requests[name]: r, clients=args.clients, duration=slice_
+            )
+            cpu[name] += cpu_snapshot(groups)["gunicorn"] - before["gunicorn"]
+            total = results[name]
+            total.sent += result.sent
+            total.ok += result.ok
+            total.errors += result.errors
+            total.elapsed += result.elapsed
+            total.latencies += result.latencies
+            total.error_samples += result.error_samples
+    return {"results": results, "cpu_per_request": {n: cpu[n] / max(results[n].ok, 1) for n in cpu}}
+
+
+def run_size(transactions: int, args) -> list[dict]:
+    from ledger_scale import load
+
+    if "django" in sys.modules and os.environ.get("DATABASE_URL"):
+        from django.db import connections
+
+        connections.close_all()  # the database is dropped and created again
+    database_url = fresh_database("bench_transparency")
+    started = time.perf_counter()
+    load(transactions)
+    cases = load_cases(transactions, args.max_cases)
+    load_seconds = time.perf_counter() - started
+    compute_ms, compute_queries = recompute_cost()
+    env = app_env(database_url=database_url, broker_url="", webhook_secret="whsec_unused")
+    if args.cache_url:
+        env["CACHE_URL"] = args.cache_url
+    collect_static(env)
+    runs = []
+    for refresh in args.refresh.split(","):
+        if args.cache_url.startswith("redis"):
+            from _stack import flush_redis
+
+            flush_redis(args.cache_url)
+        with Stack() as stack:
+            web = stack.gunicorn(
+                {**env, "TRANSPARENCY_REFRESH_SECONDS": refresh},
+                workers=args.workers,
+                threads=args.threads,
+            )
+            cold = {name: first_request(web.url + path) for name, path in TARGETS}
+            figures = json.loads(urllib.request.urlopen(web.url + "/transparency.json").read())
+            measured = asyncio.run(measure(web.url, args, stack.groups()))
+            stack.check()
+        runs.append(
+            {
+                "transactions": transactions,
+                "refresh": refresh,
+                "cases": cases,
+                "load_seconds": load_seconds,
+                "cold": cold,
+                "compute_ms": compute_ms,
+                "compute_queries": compute_queries,
+                "sequence": figures["ledger"]["sequence"],
+                "people_helped": figures["totals"]["people_helped"],
+                **measured,
+            }
+        )
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--transactions", default="1000,1000000", help="comma list of sizes")
+    parser.add_argument(
+        "--refresh", default="0,1", help="TRANSPARENCY_REFRESH_SECONDS values, comma list"
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help=">1: gthread workers")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=12.0, help="seconds per target")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--max-cases", type=int, default=5000)
+    parser.add_argument("--cache-url", default="", help="e.g. redis://127.0.0.1:6379/14")
+    args = parser.parse_args()
+
+    runs = [run for n in args.transactions.split(",") for run in run_size(int(n), args)]
+
+    cache = args.cache_url or "local memory per worker"
+    print(f"# transparency, {dt.date.today()}, {machine()}, PostgreSQL, gunicorn")
+    print(
+        f"# {args.workers} workers x {args.threads} threads, {args.clients} clients, closed "
+        f"loop, {args.duration:.0f} s per target in {args.rounds} rounds; cache: {cache}"
+    )
+    bad = False
+    for run in runs:
+        results = run["results"]
+        static = results["static"]
+        print(
+            f"{run['transactions']:,} transactions (head #{run['sequence']:,}), "
+            f"{run['cases']:,} cases, {run['people_helped']:,} people helped; "
+            f"loaded in {run['load_seconds']:.0f} s; TRANSPARENCY_REFRESH_SECONDS={run['refresh']}"
+        )
+        print(
+            f"  recomputing every figure from the books: {run['compute_ms']:.1f} ms, "
+            f"{run['compute_queries']} queries"
+        )
+        for name, path in TARGETS:
+            result = results[name]
+            p50, p99 = result.percentile(50) * 1000, result.percentile(99) * 1000
+            ratio = result.rate / static.rate if static.rate else float("nan")
+            cpu_ms = run["cpu_per_request"][name] * 1000
+            print(
+                f"  {path:24s} {result.rate:7.0f} req/s ({ratio:4.2f} of static)  "
+                f"p50 {p50:5.1f} ms  p99 {p99:5.1f} ms  gunicorn CPU {cpu_ms:4.2f} ms/req  "
+                f"first request {run['cold'][name] * 1000:6.1f} ms  errors {result.errors}"
+            )
+            for sample in result.error_samples[:2]:
+                print(f"    e.g. {sample}")
+            bad |= result.errors > 0
+    sizes = sorted({run["transactions"] for run in runs})
+    if len(sizes) > 1:
+        for refresh in args.refresh.split(","):
+            small, large = (
+                next(r for r in runs if r["transactions"] == n and r["refresh"] == refresh)
+                for n in (sizes[0], sizes[-1])
+            )
+            for name, path in TARGETS[1:]:
+                ratio = large["results"][name].percentile(99) / small["results"][name].percentile(
+                    99
+                )
+                print(
+                    f"p99 of {path} at {sizes[-1]:,} / at {sizes[0]:,} transactions, "
+                    f"refresh {refresh}: {ratio:.2f}"
+                )
+    print("targets: p99 < 50 ms; throughput >= 0.5 x static; the same latency at every size")
+    raise SystemExit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    main()
