@@ -1,10 +1,11 @@
 """Shared pieces for benchmarks that run the project as separate processes.
 
-* ``Stack``: gunicorn, a Celery worker and the Stripe sandbox as subprocesses, each in its own
-  process group, on free ports; all of them are stopped when the ``with`` block ends, on an
-  exception, Ctrl-C or SIGTERM included.
+* ``Stack``: gunicorn, a Celery worker (and beat) and the Stripe sandbox as subprocesses, each
+  in its own process group, on free ports; all of them are stopped when the ``with`` block
+  ends, on an exception, Ctrl-C or SIGTERM included. ``kill`` crashes one on purpose.
 * ``cpu_snapshot``: CPU seconds per process group (and PostgreSQL, Redis, this process) from
-  ``/proc``, so a run can say where the machine's cores went.
+  ``/proc``, so a run can say where the machine's cores went; ``CpuTracker`` does the same
+  over an interval in which processes exit and are replaced.
 * A small asyncio HTTP/1.1 load generator: keep-alive when the server allows it (gunicorn's
   sync workers close every connection, so those clients reconnect), closed loop (as fast as
   the server answers) or open loop (requests sent on a fixed schedule, latency measured from
@@ -123,7 +124,7 @@ class Stack:
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Service:
         log = Path(self._logs.name) / f"{name}.log"
-        with log.open("wb") as out:
+        with log.open("ab") as out:  # a replaced service writes on after the old one
             proc = subprocess.Popen(
                 argv,
                 cwd=ROOT,
@@ -203,6 +204,24 @@ class Stack:
         self._wait_celery(service, env["CELERY_BROKER_URL"])
         return service
 
+    def beat(self, env: dict[str, str]) -> Service:
+        """Celery beat with the project's schedule (``CELERY_BEAT_SCHEDULE``), its state file
+        among the logs so every run starts afresh."""
+        schedule = Path(self._logs.name) / "celerybeat-schedule"
+        argv = [str(BIN / "celery"), "-A", "config", "beat", "-l", "warning", "-s", str(schedule)]
+        service = self.spawn("beat", argv, env)
+        time.sleep(1)
+        self.check()
+        return service
+
+    def kill(self, service: Service) -> None:
+        """``kill -9`` a service's whole process group (a crash, not a shutdown) and forget
+        it; start a new one with the same method to replace it."""
+        self.services.remove(service)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(service.proc.pid, signal.SIGKILL)
+        service.proc.wait(10)
+
     def _wait_http(self, service: Service, url: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while True:
@@ -250,13 +269,11 @@ def flush_redis(url: str) -> None:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
-    """CPU seconds (user + system) so far, per named process group, plus "postgres" (every
-    PostgreSQL process on the machine, whatever the database), "redis", "load generator"
-    (this process), "other" and "machine" (busy time of all CPUs, from /proc/stat)."""
+def _processes(groups: dict[str, int]) -> dict[tuple[int, int], tuple[str, float]]:
+    """Every process on the machine: (pid, start time) -> (its group's name, CPU seconds)."""
     by_group = {pgid: name for name, pgid in groups.items()}
-    totals = dict.fromkeys([*groups, "postgres", "redis", "load generator", "other"], 0.0)
     me = os.getpid()
+    found = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -277,12 +294,75 @@ def cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
             name = "redis"
         else:
             name = "other"
-        totals[name] += seconds
+        found[int(entry.name), int(rest[19])] = (name, seconds)
+    return found
+
+
+def _machine_busy() -> float:
     with open("/proc/stat") as f:
         fields = [int(v) for v in f.readline().split()[1:]]
     idle = fields[3] + fields[4]  # idle + iowait
-    totals["machine"] = (sum(fields[:8]) - idle) / TICK
+    return (sum(fields[:8]) - idle) / TICK
+
+
+def cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) so far, per named process group, plus "postgres" (every
+    PostgreSQL process on the machine, whatever the database), "redis", "load generator"
+    (this process), "other" and "machine" (busy time of all CPUs, from /proc/stat)."""
+    totals = dict.fromkeys([*groups, "postgres", "redis", "load generator", "other"], 0.0)
+    for name, seconds in _processes(groups).values():
+        totals[name] += seconds
+    totals["machine"] = _machine_busy()
     return totals
+
+
+class CpuTracker:
+    """CPU seconds per group over a long interval in which processes come and go (a worker
+    killed and replaced, database connections dropped, a server restarted): ``/proc`` is
+    read every ``interval`` seconds in a thread, and a process that has exited counts with
+    its last reading. ``sample()`` reads it at once (just before killing something);
+    ``stop()`` returns ``(before, after)`` for ``cpu_report``."""
+
+    def __init__(self, groups: Callable[[], dict[str, int]], interval: float = 1.0) -> None:
+        import threading
+
+        self._groups, self._interval = groups, interval
+        self._lock, self._stopped = threading.Lock(), threading.Event()
+        current = self._read()
+        self._first = {key: seconds for key, (_, seconds) in current.items()}
+        self._last = dict(current)
+        self._names = [*groups(), "postgres", "redis", "load generator", "other"]
+        self._machine = _machine_busy()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> dict[tuple[int, int], tuple[str, float]]:
+        return _processes(self._groups())
+
+    def sample(self) -> None:
+        current = self._read()
+        with self._lock:
+            for key, (name, seconds) in current.items():
+                # A process keeps the group it was first seen in (a killed worker's pid is
+                # no longer among the groups when its last reading is kept).
+                self._last[key] = (self._last.get(key, (name, 0.0))[0], seconds)
+            self._names += [n for n in self._groups() if n not in self._names]
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            self.sample()
+
+    def stop(self) -> tuple[dict[str, float], dict[str, float]]:
+        self._stopped.set()
+        self._thread.join()
+        self.sample()
+        before = dict.fromkeys(self._names, 0.0)
+        after = dict.fromkeys(self._names, 0.0)
+        for key, (name, seconds) in self._last.items():
+            before[name] += self._first.get(key, 0.0)  # 0 for a process started meanwhile
+            after[name] += seconds
+        before["machine"], after["machine"] = self._machine, _machine_busy()
+        return before, after
 
 
 def cpu_report(before: dict[str, float], after: dict[str, float], wall: float) -> list[str]:
