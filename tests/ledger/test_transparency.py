@@ -408,3 +408,15 @@ def test_the_charts_are_svg_with_a_text_alternative(fund_year, client):
     assert 'role="img"' in body and "<desc" in body
     assert "The table below lists every month" in body
     assert "<script" not in body
+
+
+def test_the_open_data_skip_the_middlewares_only_pages_need(fund_year, client, settings):
+    response = client.get("/transparency.json")
+
+    assert "Accept-Language" not in response.get("Vary", "")  # one representation for all
+    assert "Cookie" not in response.get("Vary", "")
+    assert "csrftoken" not in response.cookies and "sessionid" not in response.cookies
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response
+    settings.ALLOWED_HOSTS = ["fund.example.org"]
+    assert client.get("/transparency.json").status_code == 400  # the host is still checked
