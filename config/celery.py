@@ -24,6 +24,24 @@ def use_django_logging(**kwargs) -> None:
     logging.config.dictConfig(settings.LOGGING)
 
 
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _close_old_connections(task=None, **kwargs) -> None:
+    """Between tasks, what Django does between requests: drop a connection that failed or
+    outlived CONN_MAX_AGE, and check the next one's health before its first query.
+
+    With CELERY_DB_REUSE_MAX set, Celery itself closes nothing between tasks, so a
+    connection the database had dropped (a restart, a failover) failed every later task on
+    that worker thread until an atomic block happened to fail and close it. An eager task
+    runs inside a request (or a test's transaction), whose connection is Django's to manage.
+    """
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 # Each running task's log lines carry its id. Tokens are kept per task so a task run
 # in-process inside another (eager mode) hands the outer task's id back when it ends.
 _task_id_tokens: dict = {}
