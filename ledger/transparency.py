@@ -13,9 +13,10 @@ Two parts, cached separately because they change at different rates:
   moved for a case (the bail and support balances, the newest outcome) or a case or
   disbursement was saved.
 
-Every request costs one small query (:func:`current_version`) and a cache read; the
-figures are recomputed only when that version changes, by one thread per process at a
-time while the others keep serving the previous figures. Which version a cached entry
+Every request costs one small prepared query (:func:`current_version`; none within
+``TRANSPARENCY_REFRESH_SECONDS`` of the last computation, when that is set) and a cache
+read; the figures are recomputed only when that version changes, by one thread per
+process at a time while the others keep serving the previous figures. Which version a cached entry
 belongs to is stored with it, so an entry is never served for other books.
 
 The privacy rules are applied by ``ledger.privacy``; nothing here publishes a case id,
