@@ -65,3 +65,46 @@ class RequestIdMiddleware:
 @receiver(request_finished)
 def _forget_request_id(**kwargs) -> None:
     request_id_var.set(None)
+
+
+class StatelessRoutesMiddleware:
+    """Answers the machine-facing endpoints before the middlewares only pages need.
+
+    The open data (``/transparency.json``, the monthly CSV, the checkpoint list: the same
+    for everyone) and Stripe's webhook (a signed POST from Stripe's servers) use no
+    session, login, CSRF token, language or lockout. Placed right after WhiteNoise, which
+    does the same for static files, this answers them without the session, locale, CSRF,
+    authentication, second-factor, messages and throttling middlewares: a third of what
+    such a request otherwise costs (docs/benchmarks.md). The middlewares before it (request
+    ids, security headers, the content security policy) still apply; the host is still
+    checked; the URLs stay in the apps' urls for ``reverse()`` and the views are the same
+    functions, with their own decorators (``csrf_exempt``, ``require_POST``).
+    """
+
+    ROUTES = (
+        "ledger:transparency_json",
+        "ledger:transparency_csv",
+        "ledger:transparency_checkpoints",
+        "donations:stripe_webhook",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._matches = None
+
+    def _routes(self) -> dict:
+        if self._matches is None:
+            from django.urls import resolve, reverse
+
+            self._matches = {reverse(name): resolve(reverse(name)) for name in self.ROUTES}
+        return self._matches
+
+    def __call__(self, request):
+        match = self._routes().get(request.path_info)
+        if match is None:
+            return self.get_response(request)
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it
+        request.resolver_match = match
+        response = match.func(request, *match.args, **match.kwargs)
+        response.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -88,8 +88,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # The public open data, answered before the middlewares only pages need.
-    "ledger.middleware.OpenDataMiddleware",
+    # The open data and Stripe's webhook, answered before the middlewares only pages need.
+    "config.middleware.StatelessRoutesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The public pages in the visitor's language (Accept-Language, or the language switch).
     "django.middleware.locale.LocaleMiddleware",

@@ -129,3 +129,18 @@ def test_the_answer_leaks_nothing_about_the_secret_or_the_event(client):
 
     assert WEBHOOK_SECRET not in response.content.decode()
     assert "evt_1" not in response.content.decode()
+
+
+def test_the_webhook_skips_the_middlewares_only_pages_need(client, settings):
+    payload = _event("evt_lean")
+
+    response = _post(client, payload, _sign(payload))
+
+    assert response.status_code == 200 and StripeEvent.objects.filter(event_id="evt_lean").exists()
+    assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+    assert response["X-Frame-Options"] == "DENY" and response["X-Request-ID"]
+    assert "Content-Security-Policy" in response
+    assert client.get("/stripe/webhook/").status_code == 405
+    settings.ALLOWED_HOSTS = ["fund.example.org"]
+    assert _post(client, payload, _sign(payload)).status_code == 400  # the host is checked
