@@ -175,9 +175,13 @@ def current_version() -> Version:
     if connection.vendor == "postgresql":
         # Asked on every request: a server-side-binding cursor keeps it prepared on the
         # connection, which halves its cost (no quoting on our side, no planning on theirs).
+        # Often a request's first query: it gets the health check and error handling Django's
+        # own cursors have, so a connection the database dropped is replaced at once instead
+        # of failing every request until CONN_MAX_AGE.
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         started = time.monotonic()
-        with psycopg.Cursor(connection.connection) as cursor:
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(_version_sql(), params, prepare=True)
             row = cursor.fetchone()
         if connection.queries_logged:  # as Django's own cursors do, for tests and DEBUG
