@@ -204,11 +204,21 @@ class Stack:
         self._wait_celery(service, env["CELERY_BROKER_URL"])
         return service
 
-    def beat(self, env: dict[str, str]) -> Service:
-        """Celery beat with the project's schedule (``CELERY_BEAT_SCHEDULE``), its state file
-        among the logs so every run starts afresh."""
+    def beat(self, env: dict[str, str], *, entries: list[str] | None = None) -> Service:
+        """Celery beat with the project's schedule (``CELERY_BEAT_SCHEDULE``), or only its
+        ``entries`` (``_beat_app``); its state file among the logs so every run starts
+        afresh."""
         schedule = Path(self._logs.name) / "celerybeat-schedule"
-        argv = [str(BIN / "celery"), "-A", "config", "beat", "-l", "warning", "-s", str(schedule)]
+        app = "config"
+        if entries:
+            app = "_beat_app"
+            path = [str(ROOT / "benchmarks"), *filter(None, [env.get("PYTHONPATH")])]
+            env = {
+                **env,
+                "BENCH_BEAT_ENTRIES": ",".join(entries),
+                "PYTHONPATH": os.pathsep.join(path),
+            }
+        argv = [str(BIN / "celery"), "-A", app, "beat", "-l", "warning", "-s", str(schedule)]
         service = self.spawn("beat", argv, env)
         time.sleep(1)
         self.check()
