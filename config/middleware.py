@@ -19,6 +19,8 @@ import uuid
 
 from django.core.signals import request_finished
 from django.dispatch import receiver
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from config.logs import request_id_var
 
@@ -68,17 +70,25 @@ def _forget_request_id(**kwargs) -> None:
 
 
 class StatelessRoutesMiddleware:
-    """Answers the machine-facing endpoints before the middlewares only pages need.
+    """Answers the public figures and Stripe's webhook before the middlewares only
+    visitors' pages need.
 
     The open data (``/transparency.json``, the monthly CSV, the checkpoint list: the same
-    for everyone) and Stripe's webhook (a signed POST from Stripe's servers) use no
-    session, login, CSRF token, language or lockout. Placed right after WhiteNoise, which
-    does the same for static files, this answers them without the session, locale, CSRF,
+    for everyone), the transparency page (the same for everyone who reads it in one
+    language) and Stripe's webhook (a signed POST from Stripe's servers) use no session,
+    login, CSRF token or lockout. Placed right after WhiteNoise, which does the same for
+    static files, this answers them without the session, locale, common, CSRF,
     authentication, second-factor, messages and throttling middlewares: a third of what
     such a request otherwise costs (docs/benchmarks.md). The middlewares before it (request
     ids, security headers, the content security policy) still apply; the host is still
-    checked; the URLs stay in the apps' urls for ``reverse()`` and the views are the same
-    functions, with their own decorators (``csrf_exempt``, ``require_POST``).
+    checked, frames are still refused and the length is still sent; the URLs stay in the
+    apps' urls for ``reverse()`` and the views are the same functions, with their own
+    decorators (``csrf_exempt``, ``require_POST``, ``require_safe``).
+
+    The page is rendered in the language LocaleMiddleware would choose for it (the
+    language cookie the switch sets, then Accept-Language) and says so as it would
+    (``Content-Language``, ``Vary``). Its language switch posts without a CSRF token
+    (config/urls.py says why that is safe), so nothing in it is the visitor's own.
     """
 
     ROUTES = (
@@ -87,24 +97,48 @@ class StatelessRoutesMiddleware:
         "ledger:transparency_checkpoints",
         "donations:stripe_webhook",
     )
+    # Pages served the same to everyone who reads them in one language.
+    LOCALIZED_ROUTES = ("ledger:transparency",)
 
     def __init__(self, get_response):
         self.get_response = get_response
         self._matches = None
 
     def _routes(self) -> dict:
+        """{path: (resolver match, whether the response depends on the language)}"""
         if self._matches is None:
             from django.urls import resolve, reverse
 
-            self._matches = {reverse(name): resolve(reverse(name)) for name in self.ROUTES}
+            self._matches = {
+                reverse(name): (resolve(reverse(name)), name in self.LOCALIZED_ROUTES)
+                for name in self.ROUTES + self.LOCALIZED_ROUTES
+            }
         return self._matches
 
     def __call__(self, request):
-        match = self._routes().get(request.path_info)
-        if match is None:
+        route = self._routes().get(request.path_info)
+        if route is None:
             return self.get_response(request)
+        match, localized = route
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it
         request.resolver_match = match
-        response = match.func(request, *match.args, **match.kwargs)
+        if localized:
+            response = self._in_the_visitors_language(request, match)
+        else:
+            response = match.func(request, *match.args, **match.kwargs)
         response.setdefault("X-Frame-Options", "DENY")
+        if not response.streaming:  # as CommonMiddleware does
+            response.setdefault("Content-Length", str(len(response.content)))
+        return response
+
+    @staticmethod
+    def _in_the_visitors_language(request, match):
+        """What LocaleMiddleware does for a page outside ``i18n_patterns``."""
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = match.func(request, *match.args, **match.kwargs)
+        # The language cookie is one of the cookies, so caches must tell cookies apart.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from ledger.staff_auth import StaffAdminSite
 
@@ -8,7 +10,13 @@ admin.site.__class__ = StaffAdminSite
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),  # the language switch (set_language)
+    # The language switch in every page's footer: Django's view, which sets the language
+    # cookie on a POST and redirects only to this site (url_has_allowed_host_and_scheme).
+    # Exempt from CSRF because the most a forged request can do is change the language
+    # someone reads the site in; in exchange no page needs a per-visitor token for it, and
+    # the transparency page is served the same to everyone (config.middleware). Every
+    # form that does something (a gift, a stop link, the staff pages) keeps its token.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("staff/", include("ledger.staff_urls")),
     path("staff/", include("ledger.case_urls")),
     path("", include("ledger.urls")),

@@ -4,11 +4,8 @@ Thin doors into ``ledger.transparency``, which computes and caches the figures."
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,7 +13,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ledger import charts
 from ledger import transparency as figures
@@ -96,34 +93,27 @@ def _page_fragment(document: dict, extras: dict) -> str:
     return render_to_string("ledger/_transparency_body.html", context)
 
 
-def _csrf_placeholder() -> str:
-    """Stands for the visitor's CSRF token in the cached page; derived from the secret key,
-    so the same in every process and not something a donor's message could contain."""
-    digest = hashlib.sha256(f"transparency-page:{settings.SECRET_KEY}".encode()).hexdigest()
-    return f"csrf{digest[:40]}"
-
-
 def _page(document: dict, extras: dict) -> str:
-    """The whole page, the same for every visitor but for the CSRF token of the language
-    switch, which stays a placeholder here."""
+    """The whole page, the same for every visitor who reads it in the active language."""
     body = _page_fragment(document, extras)
     context = {
         # Rendered by our own templates with autoescaping on.
         "body": mark_safe(body),  # noqa: S308
-        "csrf_token": _csrf_placeholder(),
         "FUND_NAME": settings.FUND_NAME,
         "language_next": reverse("ledger:transparency"),
     }
     return render_to_string("ledger/transparency.html", context)
 
 
+@require_safe
 def transparency(request):
     """What a journalist reads in a minute: every total, month by month, and the proof.
 
-    The page is rendered once per version of the books and language, then served from the
-    cache with the visitor's own CSRF token put in (get_token also sets its cookie)."""
-    html = figures.page(get_language(), _page)
-    return HttpResponse(html.replace(_csrf_placeholder(), get_token(request)))
+    The page is rendered once per version of the books and language and served from the
+    cache as it is: it holds nothing of the visitor's (its language switch needs no CSRF
+    token), so ``config.middleware.StatelessRoutesMiddleware`` answers it, in the
+    visitor's language, before the session, CSRF and authentication middlewares."""
+    return HttpResponse(figures.page(get_language(), _page))
 
 
 _CORS = {

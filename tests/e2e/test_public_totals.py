@@ -120,3 +120,23 @@ def test_the_transparency_page_shows_the_new_totals(people, site, staff_user, sc
         195_000,
     )
     assert people.problems.seen == []
+
+
+def test_a_reader_switches_the_page_to_spanish_and_back(people, screenshots):
+    reader = people()
+    reader.goto("/transparency/")
+    expect(reader.locator("h1")).to_have_text("Where the money goes")
+
+    reader.select_option("#language", "es")
+    reader.get_by_role("button", name="Change").click()
+    expect(reader.locator("h1")).to_have_text("A dónde va el dinero")
+    assert reader.url.endswith("/transparency/")
+    screenshots.take(reader, "transparency-spanish")
+
+    reader.goto("/donate/")  # the choice holds on the other pages
+    expect(reader.locator("html")).to_have_attribute("lang", "es")
+    reader.select_option("#language", "en")
+    reader.locator("form.language-switch button").click()
+    expect(reader.locator("html")).to_have_attribute("lang", "en")
+    assert reader.url.endswith("/donate/")
+    assert people.problems.seen == []

@@ -420,3 +420,20 @@ def test_the_open_data_skip_the_middlewares_only_pages_need(fund_year, client, s
     assert "Content-Security-Policy" in response
     settings.ALLOWED_HOSTS = ["fund.example.org"]
     assert client.get("/transparency.json").status_code == 400  # the host is still checked
+
+
+def test_the_page_skips_the_middlewares_only_visitors_pages_need(fund_year, client, settings):
+    response = client.get("/transparency/")
+
+    assert response.status_code == 200
+    request = response.wsgi_request
+    assert not hasattr(request, "session") and not hasattr(request, "user")
+    assert not response.cookies
+    assert response["Content-Language"] == "en"
+    assert response["Content-Length"] == str(len(response.content))
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response
+    assert response["X-Request-ID"]
+    assert client.post("/transparency/").status_code == 405
+    settings.ALLOWED_HOSTS = ["fund.example.org"]
+    assert client.get("/transparency/").status_code == 400  # the host is still checked

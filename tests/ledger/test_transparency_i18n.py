@@ -1,5 +1,6 @@
-"""The public pages in English and Spanish: Accept-Language, the language switch, and a
-catalogue with every public string translated."""
+"""The public pages in English and Spanish: the language cookie and Accept-Language, the
+language switch (which needs no CSRF token), and a catalogue with every public string
+translated."""
 
 import gettext
 import re
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from donations.models import Donation
 from tests.ledger import fund_life as life
 
 pytestmark = pytest.mark.django_db
@@ -42,34 +44,69 @@ def test_english_is_the_default(client):
     assert '<html lang="en">' in body
 
 
-def test_the_language_switch_is_a_form_that_sticks():
-    client = Client(enforce_csrf_checks=True)
-    page = client.get("/transparency/").content.decode()
-    assert 'action="/i18n/setlang/"' in page
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-
-    refused = client.post("/i18n/setlang/", {"language": "es", "next": "/transparency/"})
-    switched = client.post(
-        "/i18n/setlang/",
-        {"language": "es", "next": "/transparency/", "csrfmiddlewaretoken": token},
+def _thanks_page() -> str:
+    donation = Donation.objects.create(
+        frequency="once",
+        status="pending",
+        currency="usd",
+        gift_amount=2500,
+        amount=2500,
+        checkout_idempotency_key="checkout:switch",
     )
+    return f"/donate/thanks/{donation.public_id}/"
 
-    assert refused.status_code == 403
+
+@pytest.mark.parametrize("page", ["/", "/donate/", "/transparency/", "thanks"])
+def test_the_language_switch_on_every_public_page_needs_no_token_and_sticks(page):
+    client = Client(enforce_csrf_checks=True)
+    path = _thanks_page() if page == "thanks" else page
+    form = re.search(
+        r'<form class="language-switch"(.*?)</form>', client.get(path).content.decode(), re.S
+    ).group(0)
+    assert 'action="/i18n/setlang/"' in form and 'method="post"' in form
+    assert "csrfmiddlewaretoken" not in form
+    back_to = re.search(r'name="next" type="hidden" value="([^"]+)"', form).group(1)
+
+    switched = client.post("/i18n/setlang/", {"language": "es", "next": back_to})
 
     assert switched.status_code == 302
-    assert switched["Location"] == "/transparency/"
-    body = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "A dónde va el dinero" in body
+    assert switched["Location"] == path
+    response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="es">' in response.content.decode()
+    assert response["Content-Language"] == "es"
 
 
-def test_each_visitor_gets_their_own_token_in_the_cached_page():
-    first, second = Client(), Client()
-    pages = [c.get("/transparency/").content.decode() for c in (first, second)]
-    tokens = [re.search(r'csrfmiddlewaretoken" value="([^"]+)"', p).group(1) for p in pages]
+def test_the_donate_form_still_needs_its_token():
+    client = Client(enforce_csrf_checks=True)
 
-    assert tokens[0] != tokens[1]
-    assert pages[0].replace(tokens[0], "") == pages[1].replace(tokens[1], "")
-    assert first.cookies["csrftoken"].value and second.cookies["csrftoken"].value
+    refused = client.post("/donate/", {"amount_choice": "2500", "frequency": "once"})
+
+    assert refused.status_code == 403
+    assert "csrfmiddlewaretoken" in client.get("/donate/").content.decode()
+
+
+def test_the_language_cookie_wins_over_accept_language(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    spanish = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"  # not ours: Accept-Language decides
+    english = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "A dónde va el dinero" in spanish.content.decode()
+    assert spanish["Content-Language"] == "es"
+    assert "Where the money goes" in english.content.decode()
+    assert english["Content-Language"] == "en"
+    for response in (spanish, english):
+        assert {"Accept-Language", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+def test_the_cached_page_holds_nothing_of_the_visitor(staff_client):
+    visitors = [Client(), Client(), staff_client("viewer")]
+    responses = [c.get("/transparency/", HTTP_ACCEPT_LANGUAGE="es") for c in visitors]
+    pages = [r.content for r in responses]
+
+    assert pages[0] == pages[1] == pages[2]
+    assert b"csrfmiddlewaretoken" not in pages[0]
+    assert all(not r.cookies for r in responses)  # no CSRF cookie, no session
 
 
 def test_the_switch_refuses_to_send_anyone_elsewhere(client):
@@ -77,7 +114,8 @@ def test_the_switch_refuses_to_send_anyone_elsewhere(client):
         "/i18n/setlang/", {"language": "es", "next": "https://phishing.example.org/"}
     )
 
-    assert "phishing" not in switched.get("Location", "")
+    assert switched.status_code == 302
+    assert "phishing" not in switched["Location"]
 
 
 def test_spanish_number_formatting_leaves_the_charts_intact(client, settings):
