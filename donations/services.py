@@ -21,6 +21,7 @@ import math
 import uuid
 from collections.abc import Callable
 
+import psycopg
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -379,9 +380,17 @@ def stripe_event_store(data: dict, *, raw: bytes | None = None) -> tuple[StripeE
         payload,
         EventStatus.RECEIVED,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_EVENT.format(payload=cast), params)
-        row = cursor.fetchone()
+    if connection.vendor == "postgresql":
+        # Server-side binding, prepared once per connection: the payload (a kilobyte or
+        # more) is sent as a parameter instead of being quoted into the statement text.
+        connection.ensure_connection()
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_INSERT_EVENT.format(payload=cast), params, prepare=True)
+            row = cursor.fetchone()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_EVENT.format(payload=cast), params)
+            row = cursor.fetchone()
     if row is None:
         return StripeEvent.objects.get(event_id=data["id"]), False
     event = StripeEvent(
