@@ -160,3 +160,46 @@ def test_processed_events_lose_their_donor_details_after_the_retention_period(sa
     # A failed event keeps its copy: staff still need to retry it.
     assert "Dana Donor" in json.dumps(StripeEvent.objects.get(event_id="evt_failed").payload)
     assert_books_match_sandbox(sandbox)
+
+
+def test_a_webhook_within_the_grace_of_an_assured_drain_skips_the_flag(settings, monkeypatch):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    calls, clock = [], [100.0]
+    monkeypatch.setattr(services, "_drain_assured_at", -float("inf"))
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(services, "_drain_flag", lambda op: calls.append(op) or True)
+    monkeypatch.setattr("donations.tasks.drain_stripe_events.delay", lambda: calls.append("task"))
+
+    services.schedule_drain()
+    clock[0] += services._GRACE / 2
+    services.schedule_drain()  # a drain is already assured to start after the first
+    clock[0] += services._GRACE
+    services.schedule_drain()
+
+    assert calls == ["add", "task", "add", "task"]
+
+
+def test_a_drain_claims_once_more_after_the_grace_before_it_ends(sandbox, settings, monkeypatch):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sandbox.state.create_charge(1000)
+    sandbox.state.create_charge(2000)
+    first, late = [
+        sandbox.state.retrieve("event", e["id"])
+        for e in sandbox.state.store.all("event")
+        if e["type"] == "charge.succeeded"
+    ]
+    stripe_event_store(first)
+    sleeps = []
+
+    def sleep(seconds):
+        # Meanwhile a webhook that counted on this drain stores its event.
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            stripe_event_store(late)
+
+    monkeypatch.setattr(services.time, "sleep", sleep)
+
+    assert stripe_events_drain() == 2
+    assert sleeps and sleeps[0] > services._GRACE
+    assert StripeEvent.objects.filter(status=EventStatus.PROCESSED).count() == 2
+    assert_books_match_sandbox(sandbox)
