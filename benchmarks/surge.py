@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import collections
 import contextlib
 import datetime as dt
@@ -475,6 +476,14 @@ def recorded_times(database_url: str) -> list[float]:
     return [float(value) for (value,) in rows]
 
 
+def retried_events() -> int:
+    """Events processed more than once: taken again after a dead worker's claim lapsed, or
+    retried after an error."""
+    from donations.models import StripeEvent
+
+    return StripeEvent.objects.filter(attempts__gt=1).count()
+
+
 def reconciliation_runs() -> list[str]:
     from donations.models import ReconciliationRun
 
@@ -586,6 +595,7 @@ def execute(args) -> tuple[Run, list[tuple[str, bool]], dict]:
             extra["statuses"], extra["settle_seconds"] = statuses, waited
             extra["recorded"] = recorded_times(database_url)
             extra["reconciliation"] = reconciliation_runs()
+            extra["retried"] = retried_events()
             checks = money_checks(sandbox.url, args.donations, env)
             checks += delivery_checks(run)
             if run.public_seen:
@@ -665,6 +675,13 @@ def report(args, run: Run, checks: list[tuple[str, bool]], extra: dict) -> None:
             f"end to end: {len(recorded)} donations from the first webhook to the last posting "
             f"in {seconds:.1f} s = {len(recorded) / seconds:.0f} donations/s (target >= 200)"
         )
+        if run.deliveries_done:
+            by_then = bisect.bisect_right(recorded, run.deliveries_done)
+            print(
+                f"  {by_then} posted by the time the last webhook was answered "
+                f"({by_then / (run.deliveries_done - run.start):.0f}/s); the last "
+                f"{len(recorded) - by_then} {recorded[-1] - run.deliveries_done:.1f} s later"
+            )
     took = (run.deliveries_done or time.time()) - run.start
     print(
         f"webhooks: {len(run.bodies)} deliveries answered 2xx in {took:.1f} s "
@@ -701,7 +718,9 @@ def report(args, run: Run, checks: list[tuple[str, bool]], extra: dict) -> None:
         )
     print(
         f"events after the surge: {extra['statuses']} "
-        f"({extra['settle_seconds']:.0f} s after the books were complete)"
+        f"({extra['settle_seconds']:.0f} s after the books were complete); processed more "
+        f"than once (a dead worker's claim taken again, or retried after an error): "
+        f"{extra['retried']}"
     )
     for line in extra["reconciliation"]:
         print(f"  reconciliation run meanwhile: {line}")
