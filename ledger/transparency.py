@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -39,7 +40,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache as _shared_cache
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -60,6 +61,41 @@ from ledger.models import (
     DisbursementStatus,
     MonthlyTotal,
 )
+
+logger = logging.getLogger(__name__)
+
+
+class _Cache:
+    """The shared cache, but never the reason a public page fails: while it is unreachable
+    (Redis restarting), reads miss and writes are dropped, so figures are computed from the
+    books for each request until it is back."""
+
+    def _try(self, name: str, default, *args, **kwargs):
+        try:
+            return getattr(_shared_cache, name)(*args, **kwargs)
+        except ValueError:
+            raise  # incr of a missing key: the caller handles it
+        except Exception as error:  # noqa: BLE001 - degrade to computing, never fail
+            logger.warning("transparency cache unavailable: %s", type(error).__name__)
+            return default
+
+    def get(self, key, default=None):
+        return self._try("get", default, key, default)
+
+    def set(self, key, value, timeout):
+        self._try("set", None, key, value, timeout)
+
+    def set_many(self, mapping, timeout):
+        self._try("set_many", [], mapping, timeout)
+
+    def add(self, key, value, timeout):
+        return self._try("add", True, key, value, timeout)
+
+    def incr(self, key):
+        return self._try("incr", None, key)
+
+
+cache = _Cache()
 
 PAID_STATES = (
     DisbursementStatus.PAID,
