@@ -593,6 +593,7 @@ class Served:
 
 # Re-entrant: building the page builds the document first, in the same thread.
 _filling = threading.RLock()
+_local: dict[str, Entry] = {}  # this process's copies of the shared cache's entries
 
 
 def _recent(entry: Entry | None) -> bool:
@@ -608,11 +609,18 @@ def _cached(
     a dict of kinds to store, among them ``kind``). While one thread of this process builds,
     the others serve the previous entry instead of building it too."""
     key = ENTRY_PREFIX + kind
-    entry = cache.get(key)
+    # This process's copy first: reading a document of tens of kilobytes from a shared
+    # Redis cache (and unpickling it) would cost more than the rest of the request.
+    entry = _local.get(key)
     if _recent(entry):
         return entry.payload  # not even the version is read
     version = version or current_version()
     if entry is not None and entry.version == version.key:
+        return entry.payload
+    shared = cache.get(key)
+    if shared is not None and (entry is None or shared.computed_at >= entry.computed_at):
+        entry = _local[key] = shared
+    if _recent(entry) or (entry is not None and entry.version == version.key):
         return entry.payload
     if not _filling.acquire(blocking=entry is None):
         return entry.payload
@@ -623,10 +631,11 @@ def _cached(
         built = build(version)
         now = time.time()
         timeout = settings.TRANSPARENCY_CACHE_SECONDS
-        cache.set_many(
-            {ENTRY_PREFIX + name: Entry(version.key, now, value) for name, value in built.items()},
-            timeout,
-        )
+        entries = {
+            ENTRY_PREFIX + name: Entry(version.key, now, value) for name, value in built.items()
+        }
+        _local.update(entries)
+        cache.set_many(entries, timeout)
         return built[kind]
     finally:
         _filling.release()

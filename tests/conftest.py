@@ -56,7 +56,10 @@ def _empty_cache():
     """Rate-limit counters and scheduling flags do not leak from one test to the next."""
     from django.core.cache import cache
 
+    from ledger import transparency
+
     cache.clear()
+    transparency._local.clear()  # each process's copies of the public figures
     yield
     cache.clear()
 
