@@ -200,6 +200,26 @@ class ChainHead(models.Model):
         return f"#{self.sequence} {self.hash[:12]}…"
 
 
+class PublicFiguresGeneration(models.Model):
+    """A counter bumped after each change the public figures depend on that the books'
+    version does not show (a case's county corrected, a donor wall entry approved). It is
+    read in the same query as that version, so every web process sees the change at once,
+    whatever cache it has."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    generation = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="ledger_publicfiguresgeneration_singleton"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"generation {self.generation}"
+
+
 class Checkpoint(models.Model):
     """A dated copy of the chain head, as published; old ones must keep verifying."""
 

@@ -14,10 +14,12 @@ Two parts, cached separately because they change at different rates:
   disbursement was saved.
 
 Every request costs one small prepared query (:func:`current_version`; none within
-``TRANSPARENCY_REFRESH_SECONDS`` of the last computation, when that is set) and a cache
-read; the figures are recomputed only when that version changes, by one thread per
-process at a time while the others keep serving the previous figures. Which version a cached entry
-belongs to is stored with it, so an entry is never served for other books.
+``TRANSPARENCY_REFRESH_SECONDS`` of the last time this process found its figures current,
+when that is set). Each process keeps its own copy of the figures and reads the shared
+cache only when the version moves; the figures are recomputed only when no process has
+them for that version yet, by one thread per process at a time while the others keep
+serving the previous figures. Which version a cached entry belongs to is stored with it,
+so an entry is never served for other books.
 
 The privacy rules are applied by ``ledger.privacy``; nothing here publishes a case id,
 a date finer than a month or a single person's amount.
@@ -41,7 +43,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.core.cache import cache as _shared_cache
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -60,6 +62,7 @@ from ledger.models import (
     DisbursementPurpose,
     DisbursementStatus,
     MonthlyTotal,
+    PublicFiguresGeneration,
 )
 
 logger = logging.getLogger(__name__)
@@ -67,14 +70,12 @@ logger = logging.getLogger(__name__)
 
 class _Cache:
     """The shared cache, but never the reason a public page fails: while it is unreachable
-    (Redis restarting), reads miss and writes are dropped, so figures are computed from the
-    books for each request until it is back."""
+    (Redis restarting), reads miss and writes are dropped, so each process computes the
+    figures it needs from the books until it is back."""
 
     def _try(self, name: str, default, *args, **kwargs):
         try:
             return getattr(_shared_cache, name)(*args, **kwargs)
-        except ValueError:
-            raise  # incr of a missing key: the caller handles it
         except Exception as error:  # noqa: BLE001 - degrade to computing, never fail
             logger.warning("transparency cache unavailable: %s", type(error).__name__)
             return default
@@ -87,12 +88,6 @@ class _Cache:
 
     def set_many(self, mapping, timeout):
         self._try("set_many", [], mapping, timeout)
-
-    def add(self, key, value, timeout):
-        return self._try("add", True, key, value, timeout)
-
-    def incr(self, key):
-        return self._try("incr", None, key)
 
 
 cache = _Cache()
@@ -152,7 +147,6 @@ DIRECT_SUPPORT = "expenses:direct_support"
 COURT_FEES = "expenses:court_fees"
 FORFEITED = "expenses:bail_forfeited"
 
-GENERATION_KEY = "transparency:generation"
 ENTRY_PREFIX = "transparency:latest:"
 
 
@@ -199,35 +193,49 @@ def _version_sql() -> str:
         f"(SELECT SUM(amount) FROM {disbursement} WHERE status = %s), "
         f"(SELECT MAX(id) FROM {DisbursementOutcome._meta.db_table}), "
         f"(SELECT balance FROM {account} WHERE code = %s), "
-        f"(SELECT balance FROM {account} WHERE code = %s)"
+        f"(SELECT balance FROM {account} WHERE code = %s), "
+        f"(SELECT generation FROM {PublicFiguresGeneration._meta.db_table} WHERE id = 1)"
     )
 
 
+def _version_row(params: list) -> tuple:
+    """The version row on PostgreSQL, asked on every request: a server-side-binding cursor
+    keeps the query prepared on the connection, which halves its cost (no quoting on our
+    side, no planning on theirs). It is one round trip: Django's health check before it
+    would be a second, so a dropped connection is instead caught by the caller."""
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_version_sql(), params, prepare=True)
+        row = cursor.fetchone()
+    if connection.queries_logged:  # as Django's own cursors do, for tests and DEBUG
+        elapsed = time.monotonic() - started
+        connection.queries_log.append({"sql": _version_sql(), "time": f"{elapsed:.3f}"})
+    return row
+
+
 def current_version() -> Version:
-    """One query of index look-ups (the chain head, the newest checkpoint and outcome, two
-    balances, the approved-but-unpaid disbursements) plus one cache read."""
+    """One query of index look-ups: the chain head, the newest checkpoint and outcome, two
+    balances, the approved-but-unpaid disbursements and the generation counter."""
     approved = DisbursementStatus.APPROVED.value
     params = [approved, approved, BAIL_OUTSTANDING, DIRECT_SUPPORT]
     if connection.vendor == "postgresql":
-        # Asked on every request: a server-side-binding cursor keeps it prepared on the
-        # connection, which halves its cost (no quoting on our side, no planning on theirs).
-        # Often a request's first query: it gets the health check and error handling Django's
-        # own cursors have, so a connection the database dropped is replaced at once instead
-        # of failing every request until CONN_MAX_AGE.
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
-        started = time.monotonic()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_version_sql(), params, prepare=True)
-            row = cursor.fetchone()
-        if connection.queries_logged:  # as Django's own cursors do, for tests and DEBUG
-            elapsed = time.monotonic() - started
-            connection.queries_log.append({"sql": _version_sql(), "time": f"{elapsed:.3f}"})
+        try:
+            row = _version_row(params)
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block:
+                raise
+            # The database dropped this connection (a restart, a failover,
+            # pg_terminate_backend): replace it at once and ask again, rather than fail
+            # every request this process serves until CONN_MAX_AGE. Only a lost connection
+            # gets here: the query reads a few index entries and cannot fail otherwise.
+            connection.close()
+            row = _version_row(params)
     else:
         with connection.cursor() as cursor:
             cursor.execute(_version_sql(), params)
             row = cursor.fetchone()
-    sequence, head_hash, checkpoint, count, total, outcome, outstanding, support = row
+    sequence, head_hash, checkpoint, count, total, outcome, outstanding, support, generation = row
     return Version(
         sequence=sequence or 0,
         head_hash=head_hash or GENESIS_HASH,
@@ -237,22 +245,25 @@ def current_version() -> Version:
         outcome=outcome or 0,
         bail_outstanding=outstanding or 0,
         direct_support=support or 0,
-        generation=cache.get(GENERATION_KEY, 0),
+        generation=generation or 0,
     )
 
 
 def invalidate() -> None:
     """Recompute the public figures at the next request: for changes the version query
-    cannot see (a case's county corrected, a donor wall entry approved). Runs after commit."""
+    cannot see (a case's county corrected, a donor wall entry approved). Runs after commit,
+    in a statement of its own: holding the counter's row lock until the caller commits
+    could order it against the books' lock both ways."""
 
     def bump() -> None:
-        if not cache.add(GENERATION_KEY, 1, timeout=None):
-            try:
-                cache.incr(GENERATION_KEY)
-            except ValueError:  # expired between add and incr
-                cache.add(GENERATION_KEY, 1, timeout=None)
+        table = PublicFiguresGeneration._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (id, generation) VALUES (1, 1) "  # noqa: S608 (table name)
+                f"ON CONFLICT (id) DO UPDATE SET generation = {table}.generation + 1"
+            )
 
-    transaction.on_commit(bump)
+    transaction.on_commit(bump, robust=True)
 
 
 @receiver(post_save, sender=BailCase)
@@ -579,7 +590,6 @@ def _dump(value: dict) -> bytes:
 @dataclass(frozen=True)
 class Entry:
     version: str
-    computed_at: float  # time.time(), for TRANSPARENCY_REFRESH_SECONDS
     payload: Any
 
 
@@ -594,48 +604,51 @@ class Served:
 # Re-entrant: building the page builds the document first, in the same thread.
 _filling = threading.RLock()
 _local: dict[str, Entry] = {}  # this process's copies of the shared cache's entries
+_checked: dict[str, float] = {}  # when each copy was last found current (time.monotonic())
 
 
-def _recent(entry: Entry | None) -> bool:
-    """Within TRANSPARENCY_REFRESH_SECONDS of being computed (never, when that is 0)."""
+def _recent(key: str) -> bool:
+    """This process found its copy current within TRANSPARENCY_REFRESH_SECONDS (never,
+    when that is 0): it is served without asking the books' version again."""
     refresh = settings.TRANSPARENCY_REFRESH_SECONDS
-    return entry is not None and refresh > 0 and time.time() - entry.computed_at < refresh
+    return refresh > 0 and time.monotonic() - _checked.get(key, -refresh) < refresh
+
+
+def _current(key: str, entry: Entry) -> Any:
+    _local[key] = entry
+    _checked[key] = time.monotonic()
+    return entry.payload
 
 
 def _cached(
     kind: str, build: Callable[[Version], dict[str, Any]], version: Version | None = None
 ) -> Any:
-    """The entry ``kind``, current for the books: from the cache, or built (``build`` returns
-    a dict of kinds to store, among them ``kind``). While one thread of this process builds,
-    the others serve the previous entry instead of building it too."""
+    """The entry ``kind``, current for the books: this process's copy, the shared cache's,
+    or built (``build`` returns a dict of kinds to store, among them ``kind``). While one
+    thread of this process brings a stale copy up to date, the others serve that copy."""
     key = ENTRY_PREFIX + kind
     # This process's copy first: reading a document of tens of kilobytes from a shared
     # Redis cache (and unpickling it) would cost more than the rest of the request.
     entry = _local.get(key)
-    if _recent(entry):
+    if entry is not None and _recent(key):
         return entry.payload  # not even the version is read
     version = version or current_version()
     if entry is not None and entry.version == version.key:
-        return entry.payload
-    shared = cache.get(key)
-    if shared is not None and (entry is None or shared.computed_at >= entry.computed_at):
-        entry = _local[key] = shared
-    if _recent(entry) or (entry is not None and entry.version == version.key):
-        return entry.payload
+        return _current(key, entry)
     if not _filling.acquire(blocking=entry is None):
-        return entry.payload
+        return entry.payload  # another thread is on it: the previous figures meanwhile
     try:
-        entry = cache.get(key)
+        entry = _local.get(key)
         if entry is not None and entry.version == version.key:
-            return entry.payload
+            return _current(key, entry)  # brought up to date while this thread waited
+        shared = cache.get(key)
+        if shared is not None and shared.version == version.key:
+            return _current(key, shared)  # another process computed these figures
         built = build(version)
-        now = time.time()
-        timeout = settings.TRANSPARENCY_CACHE_SECONDS
-        entries = {
-            ENTRY_PREFIX + name: Entry(version.key, now, value) for name, value in built.items()
-        }
-        _local.update(entries)
-        cache.set_many(entries, timeout)
+        entries = {ENTRY_PREFIX + name: Entry(version.key, value) for name, value in built.items()}
+        for name, fresh in entries.items():
+            _current(name, fresh)
+        cache.set_many(entries, settings.TRANSPARENCY_CACHE_SECONDS)
         return built[kind]
     finally:
         _filling.release()

@@ -60,6 +60,7 @@ def _empty_cache():
 
     cache.clear()
     transparency._local.clear()  # each process's copies of the public figures
+    transparency._checked.clear()
     yield
     cache.clear()
 

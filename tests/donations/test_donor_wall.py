@@ -5,6 +5,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.cache import cache
 from django.test import RequestFactory
 
 from donations.models import Donation, DonationStatus
@@ -46,6 +47,18 @@ def test_an_entry_appears_only_after_approval(client, django_capture_on_commit_c
     body = client.get("/transparency/").content.decode()
     assert "Donor 1" in body and "Message 1" in body
     assert AuditEvent.objects.filter(action="donation.wall_approved").count() == 1
+
+
+def test_an_approval_reaches_a_process_that_does_not_share_this_cache(
+    client, django_capture_on_commit_callbacks
+):
+    _donation(1)
+    assert "Donor 1" not in client.get("/transparency/").content.decode()  # a copy is kept
+
+    _approve(django_capture_on_commit_callbacks)
+    cache.clear()  # as another process, with a local-memory cache of its own, sees it
+
+    assert "Donor 1" in client.get("/transparency/").content.decode()
 
 
 def test_amounts_emails_and_legal_names_stay_private(client, django_capture_on_commit_callbacks):

@@ -1,12 +1,12 @@
 """The public figures keep answering when the database drops a web process's connection (a
-restart, a failover, ``pg_terminate_backend``): the version query every request asks goes
-through Django's connection handling, so the dropped connection is replaced at the next
-request instead of failing every request until CONN_MAX_AGE."""
+restart, a failover, ``pg_terminate_backend``): the version query every request asks
+replaces a dropped connection and asks again, instead of failing every request until
+CONN_MAX_AGE."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import OperationalError, close_old_connections, connection, connections
+from django.db import OperationalError, close_old_connections, connection, connections, transaction
 
 from ledger.transparency import current_version
 
@@ -41,12 +41,16 @@ def test_the_first_request_after_a_dropped_connection_reads_the_figures():
     assert current_version().sequence == before.sequence
 
 
-def test_after_a_request_that_met_the_dropped_connection_the_next_reads_the_figures():
+def test_the_request_that_meets_the_dropped_connection_reconnects_and_reads_the_figures():
     before = current_version()
     _database_drops_this_connection()
-    with pytest.raises(OperationalError):
-        current_version()
-
-    close_old_connections()  # as Django does when that request ends
 
     assert current_version().sequence == before.sequence
+    assert not connection.errors_occurred  # the new connection is kept for the next request
+
+
+def test_inside_a_transaction_a_dropped_connection_is_an_error_not_a_silent_reconnect():
+    current_version()
+    with pytest.raises(OperationalError), transaction.atomic():
+        _database_drops_this_connection()
+        current_version()
