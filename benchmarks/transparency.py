@@ -21,9 +21,10 @@ all three alike:
 * ``/transparency.json``;
 * ``/transparency/`` (the HTML page, in English).
 
-Each size is measured once per ``--refresh`` value (``TRANSPARENCY_REFRESH_SECONDS``): 0,
-the default, reads the version of the books on every request (one small query); 1 lets
-the figures lag the books by up to a second and answers from the cache alone meanwhile.
+Each size is measured once per ``--refresh`` value (``TRANSPARENCY_REFRESH_SECONDS``): 0
+reads the version of the books on every request (one small query); 1, the default, lets
+the figures lag the books by up to a second, each process asking the version at most
+once a second and answering from its own copy meanwhile.
 
 Reported: throughput, p50 and p99 latency, each against the static file, gunicorn's CPU
 time per request, and the time of the first (uncached) request for each, which is where

@@ -370,12 +370,12 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # Public transparency figures (docs/open-data.md). A breakdown cell counting fewer people
 # than TRANSPARENCY_MIN_CELL is suppressed. TRANSPARENCY_CACHE_SECONDS is how long browsers
 # and proxies may keep the open data, and how long figures live in the shared cache.
-# TRANSPARENCY_REFRESH_SECONDS > 0 lets the figures lag the books by up to that much: each
-# process asks the books' version at most that often, and recomputes at most that often
-# during a surge of donations.
+# TRANSPARENCY_REFRESH_SECONDS lets the figures lag the books by up to that much (default
+# a second): each process asks the books' version at most that often, and recomputes at
+# most that often during a surge of donations. 0 checks on every request.
 TRANSPARENCY_MIN_CELL = env.int("TRANSPARENCY_MIN_CELL", default=5)
 TRANSPARENCY_CACHE_SECONDS = env.int("TRANSPARENCY_CACHE_SECONDS", default=60)
-TRANSPARENCY_REFRESH_SECONDS = env.float("TRANSPARENCY_REFRESH_SECONDS", default=0)
+TRANSPARENCY_REFRESH_SECONDS = env.float("TRANSPARENCY_REFRESH_SECONDS", default=1)
 
 # Keys for encrypted case fields, newest first (used by the disbursements side).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

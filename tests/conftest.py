@@ -52,6 +52,14 @@ def _uses_db(request) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _public_figures_follow_each_change(settings):
+    """Production lets the public figures lag the books by up to a second
+    (TRANSPARENCY_REFRESH_SECONDS); tests check that each change shows at once, and the
+    interval has tests of its own."""
+    settings.TRANSPARENCY_REFRESH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate-limit counters and scheduling flags do not leak from one test to the next."""
     from django.core.cache import cache

@@ -5,6 +5,7 @@ with the journal."""
 import csv
 import datetime as dt
 import io
+import json
 import threading
 
 import pytest
@@ -380,6 +381,30 @@ def test_a_refresh_interval_lets_the_figures_lag_the_books_by_that_much(
     assert client.get("/transparency.json").content == first.content
     settings.TRANSPARENCY_REFRESH_SECONDS = 0
     assert client.get("/transparency.json").content != first.content
+
+
+def test_each_process_asks_the_books_at_most_once_per_interval(
+    fund_year, client, settings, monkeypatch
+):
+    settings.TRANSPARENCY_REFRESH_SECONDS = 1  # the production default
+    clock = [1000.0]
+    monkeypatch.setattr(transparency.time, "monotonic", lambda: clock[0])
+    first = client.get("/transparency.json").content
+    clock[0] += 1.5
+    with CaptureQueriesContext(connection) as asked:
+        assert client.get("/transparency.json").content == first  # books unchanged
+    assert len(asked) == 1  # the version, once the interval had passed
+
+    life.donation(10000, 320, dt.date(2025, 8, 1))
+    clock[0] += 0.9  # within a second of the last check, not of the computation
+    with CaptureQueriesContext(connection) as asked:
+        assert client.get("/transparency.json").content == first
+    assert len(asked) == 0
+
+    clock[0] += 0.2
+    assert client.get("/transparency.json").json()["totals"]["donations_gross"] == (
+        json.loads(first)["totals"]["donations_gross"] + 10000
+    )
 
 
 def test_the_home_page_reads_the_same_figures(fund_year, client):
