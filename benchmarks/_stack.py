@@ -177,7 +177,8 @@ class Stack:
 
     def gunicorn(self, env: dict[str, str], *, workers: int, threads: int = 1) -> Service:
         port = free_port()
-        argv = [str(BIN / "gunicorn"), "config.wsgi", "-b", f"{HOST}:{port}", "-w", str(workers)]
+        argv = [str(BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"]
+        argv += ["-b", f"{HOST}:{port}", "-w", str(workers)]
         if threads > 1:
             argv += ["-k", "gthread", "--threads", str(threads)]
         service = self.spawn("gunicorn", argv, env)
@@ -185,7 +186,9 @@ class Stack:
         self._wait_http(service, service.url + "/healthz")
         return service
 
-    def celery(self, env: dict[str, str], *, concurrency: int, pool: str = "prefork") -> Service:
+    def celery(
+        self, env: dict[str, str], *, concurrency: int, pool: str = "prefork", nice: int = 10
+    ) -> Service:
         argv = [
             str(BIN / "celery"),
             "-A",
@@ -200,6 +203,8 @@ class Stack:
             "--without-gossip",
             "--without-mingle",
         ]
+        if nice:  # as the Procfile runs it: web requests before background work
+            argv = ["nice", "-n", str(nice), *argv]
         service = self.spawn("celery", argv, env)
         self._wait_celery(service, env["CELERY_BROKER_URL"])
         return service

@@ -2,12 +2,13 @@
 totals meanwhile, and the books checked to the cent afterwards.
 
     python benchmarks/surge.py [--donations 100000] [--clients 16] [--readers 32]
-        [--duplicates 0.05] [--web-workers 2] [--web-threads 4] [--celery threads:4]
+        [--duplicates 0.05] [--web-workers 2] [--web-threads 16] [--celery threads:4]
         [--faults worker:0.2,redis:0.45,database:0.7] [--claim-timeout 20]
         [--beat drain] [--redis-db 12] [--timeout 1800]
 
 Runs the Stripe sandbox (no webhook delivery of its own), gunicorn (DEBUG off, production
-settings from the environment), a Celery worker, Celery beat, PostgreSQL (a fresh database)
+settings from the environment, the Procfile's gunicorn settings and process sizes), a
+Celery worker (at nice 10, as the Procfile runs it), Celery beat, PostgreSQL (a fresh database)
 and Redis (broker and cache, database ``--redis-db``, flushed before and after). Beat runs
 the project's every-minute drain (``stripe-events-drain``), which recovers events whose
 drain could not be scheduled and claims older than ``STRIPE_EVENT_CLAIM_TIMEOUT`` (set here
@@ -744,7 +745,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="concurrent webhook clients")
     parser.add_argument("--readers", type=int, default=32, help="/transparency.json clients")
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--web-threads", type=int, default=16)
     parser.add_argument("--celery", default="threads:4", help="pool:concurrency")
     parser.add_argument(
         "--faults",

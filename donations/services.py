@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from config.database import on_a_live_connection
 from donations import stripe_gateway
 from donations.exceptions import (
     DonationsPaused,
@@ -408,10 +409,15 @@ def stripe_event_store(data: dict, *, raw: bytes | None = None) -> tuple[StripeE
     if connection.vendor == "postgresql":
         # Server-side binding, prepared once per connection: the payload (a kilobyte or
         # more) is sent as a parameter instead of being quoted into the statement text.
-        connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_INSERT_EVENT.format(payload=cast), params, prepare=True)
-            row = cursor.fetchone()
+        # A connection the database dropped is replaced and the insert sent again (it
+        # stores nothing twice), instead of answering Stripe with an error.
+        def insert() -> tuple | None:
+            connection.ensure_connection()
+            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
+                cur.execute(_INSERT_EVENT.format(payload=cast), params, prepare=True)
+                return cur.fetchone()
+
+        row = on_a_live_connection(insert)
     else:
         with connection.cursor() as cursor:
             cursor.execute(_INSERT_EVENT.format(payload=cast), params)

@@ -43,12 +43,13 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.core.cache import cache as _shared_cache
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from config.database import on_a_live_connection
 from ledger import privacy
 from ledger.hashing import GENESIS_HASH
 from ledger.models import (
@@ -202,7 +203,7 @@ def _version_row(params: list) -> tuple:
     """The version row on PostgreSQL, asked on every request: a server-side-binding cursor
     keeps the query prepared on the connection, which halves its cost (no quoting on our
     side, no planning on theirs). It is one round trip: Django's health check before it
-    would be a second, so a dropped connection is instead caught by the caller."""
+    would be a second (see config.database)."""
     connection.ensure_connection()
     started = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
@@ -220,17 +221,7 @@ def current_version() -> Version:
     approved = DisbursementStatus.APPROVED.value
     params = [approved, approved, BAIL_OUTSTANDING, DIRECT_SUPPORT]
     if connection.vendor == "postgresql":
-        try:
-            row = _version_row(params)
-        except (OperationalError, InterfaceError):
-            if connection.in_atomic_block:
-                raise
-            # The database dropped this connection (a restart, a failover,
-            # pg_terminate_backend): replace it at once and ask again, rather than fail
-            # every request this process serves until CONN_MAX_AGE. Only a lost connection
-            # gets here: the query reads a few index entries and cannot fail otherwise.
-            connection.close()
-            row = _version_row(params)
+        row = on_a_live_connection(lambda: _version_row(params))
     else:
         with connection.cursor() as cursor:
             cursor.execute(_version_sql(), params)

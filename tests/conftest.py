@@ -209,3 +209,25 @@ def totp_code():
         return f"{value:0{device.digits}d}"
 
     return code
+
+
+@pytest.fixture
+def drop_connection():
+    """Call it to have PostgreSQL drop this thread's connection, as a restart, a failover
+    or ``pg_terminate_backend`` does. Whatever the test leaves, the flush after it gets a
+    working connection."""
+    from django.db import connection, connections
+
+    def drop() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            other.close()
+
+    yield drop
+    connection.close()

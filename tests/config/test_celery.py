@@ -6,31 +6,12 @@ from __future__ import annotations
 
 import pytest
 from celery.signals import task_postrun, task_prerun
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection
 
 from donations.models import StripeEvent
 from donations.tasks import process_stripe_event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _a_live_connection_afterwards():
-    """Whatever a test leaves, the flush after it gets a working connection."""
-    yield
-    connection.close()
-
-
-def _database_drops_this_connection() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    finally:
-        other.close()
 
 
 def _task_boundary() -> None:
@@ -40,18 +21,20 @@ def _task_boundary() -> None:
     task_prerun.send(sender=task, task_id="next", task=task, args=(), kwargs={})
 
 
-def test_a_task_after_the_connection_was_dropped_between_tasks_gets_a_new_one():
+def test_a_task_after_the_connection_was_dropped_between_tasks_gets_a_new_one(
+    drop_connection,
+):
     assert StripeEvent.objects.count() == 0
-    _database_drops_this_connection()
+    drop_connection()
 
     _task_boundary()
 
     assert StripeEvent.objects.count() == 0
 
 
-def test_a_task_after_one_that_met_the_dropped_connection_gets_a_new_one():
+def test_a_task_after_one_that_met_the_dropped_connection_gets_a_new_one(drop_connection):
     assert StripeEvent.objects.count() == 0
-    _database_drops_this_connection()
+    drop_connection()
     with pytest.raises(OperationalError):
         StripeEvent.objects.count()
 
