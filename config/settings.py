@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donations.tasks.trim_stripe_events",
         "schedule": crontab(hour=2, minute=30),
     },
+    "donor-data-erase": {
+        "task": "donations.tasks.erase_donor_data",
+        "schedule": crontab(hour=2, minute=45),
+    },
     # Failed events again, and events Stripe never delivered.
     "stripe-events": {
         "task": "donations.tasks.reconcile_stripe",
@@ -293,6 +297,10 @@ STRIPE_EVENT_CLAIM_TIMEOUT = env.int("STRIPE_EVENT_CLAIM_TIMEOUT", default=120)
 # Days a processed event's stored copy (it carries donors' names, emails and addresses) is
 # kept before a daily task erases it, leaving its id, type and outcome.
 STRIPE_EVENT_RETENTION_DAYS = env.int("STRIPE_EVENT_RETENTION_DAYS", default=30)
+# Donors' email addresses and names are erased this many days after their gift's last
+# charge (a monthly gift still running keeps them): long enough for the receipt and the
+# year-end statement of the gift's year.
+DONOR_DATA_RETENTION_DAYS = env.int("DONOR_DATA_RETENTION_DAYS", default=400)
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per request
 STRIPE_PROXY = env.str("STRIPE_PROXY", default="")  # e.g. http://proxy:3128, if egress needs one
 # Objects per page when reconciliation walks Stripe's lists (100 is Stripe's maximum).

@@ -59,9 +59,11 @@ class Donation(models.Model):
     message = models.CharField(max_length=280, blank=True)
     show_amount = models.BooleanField(default=False)
     wall_approved_at = models.DateTimeField(null=True, blank=True)
-    # For receipts only; an anonymous donor's name is never stored.
+    # For receipts only; an anonymous donor's name is never stored. Both are erased
+    # DONOR_DATA_RETENTION_DAYS after the gift's last charge (donations.services).
     email = models.EmailField(blank=True)
     donor_name = models.CharField(max_length=120, blank=True)
+    donor_data_erased_at = models.DateTimeField(null=True, blank=True)
     checkout_idempotency_key = models.CharField(max_length=80, unique=True)
     checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     checkout_url = models.URLField(max_length=2000, blank=True)

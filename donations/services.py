@@ -778,6 +778,42 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
 }
 
 
+def donor_data_erase(*, now: dt.datetime | None = None) -> int:
+    """Erase the email address and name of donors whose gift is over: no charge for
+    DONOR_DATA_RETENTION_DAYS (a one-time gift, a monthly gift stopped, a checkout never
+    paid), long enough for the receipt and the year-end statement of the gift's year.
+    A monthly gift still running keeps them: each month's receipt needs them. What
+    remains is the gift itself (amount, dates, Stripe ids), which the books and
+    reconciliation need, and what the donor chose to show on the public wall. Returns how
+    many donations were erased; the audit log records the count, never who."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.DONOR_DATA_RETENTION_DAYS)
+    running = Q(frequency=Frequency.MONTHLY, status=DonationStatus.SUCCEEDED)
+    candidates = (
+        Donation.objects.filter(donor_data_erased_at__isnull=True, created_at__lt=cutoff)
+        .exclude(running)
+        .exclude(charges__charged_at__gte=cutoff)
+    )
+    erased = 0
+    while True:
+        with transaction.atomic():
+            pks = list(candidates.values_list("pk", flat=True)[:1000])
+            if not pks:
+                break
+            count = Donation.objects.filter(pk__in=pks).update(
+                email="", donor_name="", donor_data_erased_at=now
+            )
+            audit_record(
+                actor=None,
+                action="donations.donor_data_erased",
+                object_type="donation",
+                object_id="",
+                details={"count": count, "no_charge_since": cutoff.date().isoformat()},
+            )
+            erased += count
+    return erased
+
+
 def stripe_events_trim(*, now: dt.datetime | None = None) -> int:
     """Erase the stored copy of events processed (or ignored) more than
     STRIPE_EVENT_RETENTION_DAYS ago: a Stripe event carries the donor's name, email and

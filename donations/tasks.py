@@ -57,3 +57,11 @@ def trim_stripe_events() -> int:
     from donations.services import stripe_events_trim
 
     return stripe_events_trim()
+
+
+@shared_task
+def erase_donor_data() -> int:
+    """Beat: erase donors' email addresses and names past the retention period."""
+    from donations.services import donor_data_erase
+
+    return donor_data_erase()
