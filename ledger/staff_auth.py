@@ -134,9 +134,10 @@ def login(request):
 def _check_code(user, code: str) -> tuple[object | None, str, dict | None]:
     """(device that accepted the code or None, method, throttling details or None)."""
     if TOTP_CODE.fullmatch(code):
-        method, model = "totp", TOTPDevice
+        method, model, token = "totp", TOTPDevice, code
     else:
-        method, model = "recovery_code", StaticDevice
+        digest = staff_accounts.recovery_code_digest(code)
+        method, model, token = "recovery_code", StaticDevice, digest
     with transaction.atomic():
         # Locked: two requests racing with one code cannot both use it.
         device = (
@@ -150,7 +151,7 @@ def _check_code(user, code: str) -> tuple[object | None, str, dict | None]:
         allowed, throttled = device.verify_is_allowed()
         if not allowed:
             return None, method, throttled
-        if device.verify_token(code):
+        if device.verify_token(token):
             return device, method, None
     return None, method, None
 

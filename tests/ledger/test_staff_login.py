@@ -4,10 +4,12 @@ the Django admin behind the same door."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
@@ -123,6 +125,40 @@ def test_a_recovery_code_logs_in_once(client, staff_user):
     }
 
 
+def test_the_database_holds_no_recovery_code_only_digests(staff_user):
+    user = staff_user("viewer", username="ana")
+    codes = staff_accounts.recovery_codes_regenerate(user=user)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM otp_static_statictoken")
+        stored = [token for (token,) in cursor.fetchall()]
+
+    assert len(stored) == 10
+    assert not set(stored) & set(codes)
+    assert not any(code[:8] in token for token in stored for code in codes)
+
+
+def test_codes_issued_before_digests_keep_working_after_the_migration(client, staff_user):
+    from django.apps import apps
+
+    migration = importlib.import_module("ledger.migrations.0008_recovery_code_digests")
+    user = staff_user("bookkeeper", username="ana", password=PASSWORD)
+    staff_accounts.recovery_codes_regenerate(user=user)
+    device = StaticToken.objects.filter(device__user=user).first().device
+    device.token_set.all().delete()
+    device.token_set.create(token="abcdefgh23456712")  # as codes were stored before
+
+    migration.store_digests(apps, None)
+
+    assert list(device.token_set.values_list("token", flat=True)) == [
+        staff_accounts.recovery_code_digest("abcdefgh23456712")
+    ]
+    _log_in(client, "ana")
+    assert client.post("/staff/login/verify/", {"code": "ABCD EFGH 2345 6712"})["Location"] == (
+        "/staff/"
+    )
+
+
 def test_enrolment_shows_a_qr_code_and_one_code_confirms_it(client, staff_user, totp_code):
     user = staff_user("case_manager", username="ana", password=PASSWORD, authenticator=False)
 
@@ -173,7 +209,7 @@ def test_recovery_codes_are_regenerated_by_a_verified_user(staff_user, staff_cli
     new = fresh.context["codes"]
     assert len(new) == 10 and not set(new) & set(old)
     tokens = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
-    assert tokens == set(new)
+    assert tokens == {staff_accounts.recovery_code_digest(code) for code in new}
     assert AuditEvent.objects.filter(action="staff.recovery_codes_regenerated").count() == 2
     assert client.post("/staff/recovery-codes/")["Location"].startswith("/staff/login/verify/")
 
