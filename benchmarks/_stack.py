@@ -504,6 +504,15 @@ class LoadResult:
         if len(self.error_samples) < 5:
             self.error_samples.append(repr(error))
 
+    def add(self, other: LoadResult) -> None:
+        """Count another slice of the same measurement in this one."""
+        self.sent += other.sent
+        self.ok += other.ok
+        self.errors += other.errors
+        self.elapsed += other.elapsed
+        self.latencies += other.latencies
+        self.error_samples += other.error_samples
+
 
 def request_bytes(
     method: str, url_path: str, host: str, body: bytes = b"", headers: dict | None = None

@@ -178,13 +178,7 @@ async def measure(url: str, args, groups: dict[str, int]) -> dict:
                 url, lambda i, r=requests[name]: r, clients=args.clients, duration=slice_
             )
             cpu[name] += cpu_snapshot(groups)["gunicorn"] - before["gunicorn"]
-            total = results[name]
-            total.sent += result.sent
-            total.ok += result.ok
-            total.errors += result.errors
-            total.elapsed += result.elapsed
-            total.latencies += result.latencies
-            total.error_samples += result.error_samples
+            results[name].add(result)
     return {"results": results, "cpu_per_request": {n: cpu[n] / max(results[n].ok, 1) for n in cpu}}
 
 

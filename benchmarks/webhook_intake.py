@@ -153,13 +153,7 @@ async def measure(url: str, secret: str, args, groups: dict[str, int]) -> dict:
         after = cpu_snapshot(groups)
         cpu[name] = cpu_report(before, after, time.perf_counter() - started)
         gunicorn_cpu[name] += after["gunicorn"] - before["gunicorn"]
-        total = results[name]
-        total.sent += result.sent
-        total.ok += result.ok
-        total.errors += result.errors
-        total.elapsed += result.elapsed
-        total.latencies += result.latencies
-        total.error_samples += result.error_samples
+        results[name].add(result)
         return result
 
     # Ceiling and intake alternate, so that other load on the machine weighs on both alike.
