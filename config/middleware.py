@@ -94,6 +94,7 @@ class StatelessRoutesMiddleware:
     ROUTES = (
         "ledger:transparency_json",
         "ledger:transparency_csv",
+        "ledger:transparency_dictionary",
         "ledger:transparency_checkpoints",
         "donations:stripe_webhook",
     )

@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ledger.tasks.checkpoint_ledger",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Releases every month that is due (TRANSPARENCY_RELEASE_LAG_DAYS after it ends).
+    "transparency-releases": {
+        "task": "ledger.tasks.publish_transparency_releases",
+        "schedule": crontab(hour=1, minute=15),
+    },
     "case-identifying-data-purge": {
         "task": "ledger.tasks.purge_case_identifying_data",
         "schedule": crontab(hour=2, minute=0),
@@ -301,6 +306,9 @@ STRIPE_EVENT_RETENTION_DAYS = env.int("STRIPE_EVENT_RETENTION_DAYS", default=30)
 # charge (a monthly gift still running keeps them): long enough for the receipt and the
 # year-end statement of the gift's year.
 DONOR_DATA_RETENTION_DAYS = env.int("DONOR_DATA_RETENTION_DAYS", default=400)
+# A donor's free-text message (it may name the person the gift was for) is erased this many
+# days after the gift, by the same nightly task, unless it is shown on the donor wall.
+DONOR_MESSAGE_RETENTION_DAYS = env.int("DONOR_MESSAGE_RETENTION_DAYS", default=90)
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per request
 STRIPE_PROXY = env.str("STRIPE_PROXY", default="")  # e.g. http://proxy:3128, if egress needs one
 # Objects per page when reconciliation walks Stripe's lists (100 is Stripe's maximum).
@@ -375,15 +383,21 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="receipts@bailfund.ex
 # Cache: rate limits and public totals. Redis in production (CACHE_URL), memory otherwise.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
-# Public transparency figures (docs/open-data.md). A breakdown cell counting fewer people
-# than TRANSPARENCY_MIN_CELL is suppressed. TRANSPARENCY_CACHE_SECONDS is how long browsers
-# and proxies may keep the open data, and how long figures live in the shared cache.
-# TRANSPARENCY_REFRESH_SECONDS lets the figures lag the books by up to that much (default
-# a second): each process asks the books' version at most that often, and recomputes at
-# most that often during a surge of donations. 0 checks on every request.
+# Public transparency figures (docs/open-data.md). Figures about people and bail are
+# published as releases of closed months, TRANSPARENCY_RELEASE_LAG_DAYS after each month
+# ends. A figure resting on fewer than TRANSPARENCY_MIN_CELL people, or one whose largest
+# TRANSPARENCY_DOMINANCE_PEOPLE contributions exceed TRANSPARENCY_DOMINANCE_PERCENT of it,
+# is suppressed, and the audit makes sure no suppressed amount can be bounded closer than
+# TRANSPARENCY_PROTECTION_PERCENT either side of its value from every release ever made.
+# TRANSPARENCY_CACHE_SECONDS is how long browsers and proxies may keep the open data;
+# TRANSPARENCY_REFRESH_SECONDS how often each web process looks for a new release.
 TRANSPARENCY_MIN_CELL = env.int("TRANSPARENCY_MIN_CELL", default=5)
+TRANSPARENCY_DOMINANCE_PEOPLE = env.int("TRANSPARENCY_DOMINANCE_PEOPLE", default=2)
+TRANSPARENCY_DOMINANCE_PERCENT = env.int("TRANSPARENCY_DOMINANCE_PERCENT", default=80)
+TRANSPARENCY_PROTECTION_PERCENT = env.int("TRANSPARENCY_PROTECTION_PERCENT", default=20)
+TRANSPARENCY_RELEASE_LAG_DAYS = env.int("TRANSPARENCY_RELEASE_LAG_DAYS", default=10)
 TRANSPARENCY_CACHE_SECONDS = env.int("TRANSPARENCY_CACHE_SECONDS", default=60)
-TRANSPARENCY_REFRESH_SECONDS = env.float("TRANSPARENCY_REFRESH_SECONDS", default=1)
+TRANSPARENCY_REFRESH_SECONDS = env.float("TRANSPARENCY_REFRESH_SECONDS", default=60)
 
 # Keys for encrypted case fields, newest first (used by the disbursements side).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

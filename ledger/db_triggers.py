@@ -14,12 +14,15 @@ drop them, which is why the hash chain exists, and why production should also
 
 from __future__ import annotations
 
-APPEND_ONLY_TABLES = (
+# Installed by migration 0003; the public releases' table joined them in 0010.
+JOURNAL_TABLES = (
     "ledger_journaltransaction",
     "ledger_posting",
     "ledger_checkpoint",
     "ledger_auditevent",
 )
+RELEASE_TABLES = ("ledger_transparencyrelease",)
+APPEND_ONLY_TABLES = JOURNAL_TABLES + RELEASE_TABLES
 
 _PG_INSTALL = [
     """
@@ -90,10 +93,6 @@ _PG_INSTALL = [
         AFTER INSERT ON ledger_journaltransaction DEFERRABLE INITIALLY DEFERRED
         FOR EACH ROW EXECUTE FUNCTION ledger_transaction_balanced();
     """,
-] + [
-    f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-    "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();"
-    for table in APPEND_ONLY_TABLES
 ]
 
 # Rows updated on every posting leave room on their page for the new version, so updates
@@ -104,42 +103,61 @@ PG_STORAGE = [
 ]
 
 _PG_DROP = [
-    f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};" for table in APPEND_ONLY_TABLES
-] + [
     "DROP TRIGGER IF EXISTS ledger_posting_with_its_transaction ON ledger_posting;",
     "DROP TRIGGER IF EXISTS ledger_transaction_balanced ON ledger_journaltransaction;",
 ]
 
-_SQLITE_INSTALL = [
-    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-    f"BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only: {op} on {table} refused'); END;"
-    for table in APPEND_ONLY_TABLES
-    for op in ("UPDATE", "DELETE")
-]
 
-_SQLITE_DROP = [
-    f"DROP TRIGGER IF EXISTS {table}_no_{op.lower()};"
-    for table in APPEND_ONLY_TABLES
-    for op in ("UPDATE", "DELETE")
-]
+def append_only_statements(vendor: str, tables=APPEND_ONLY_TABLES) -> list[str]:
+    """Triggers refusing UPDATE and DELETE on ``tables`` (PostgreSQL needs the function
+    that ``install_statements`` creates)."""
+    if vendor == "postgresql":
+        return [
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();"
+            for table in tables
+        ]
+    if vendor == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only: {op} on {table} "
+            "refused'); END;"
+            for table in tables
+            for op in ("UPDATE", "DELETE")
+        ]
+    return []
 
 
-def install_statements(vendor: str) -> list[str]:
-    return {"postgresql": _PG_INSTALL, "sqlite": _SQLITE_INSTALL}.get(vendor, [])
+def append_only_drop_statements(vendor: str, tables) -> list[str]:
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};" for table in tables]
+    if vendor == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_{op.lower()};"
+            for table in tables
+            for op in ("UPDATE", "DELETE")
+        ]
+    return []
 
 
-def drop_statements(vendor: str) -> list[str]:
+def install_statements(vendor: str, tables=APPEND_ONLY_TABLES) -> list[str]:
+    base = _PG_INSTALL if vendor == "postgresql" else []
+    return base + append_only_statements(vendor, tables)
+
+
+def drop_statements(vendor: str, tables=APPEND_ONLY_TABLES) -> list[str]:
     """For migrations going backwards and for tests that prove what happens without them."""
-    return {"postgresql": _PG_DROP, "sqlite": _SQLITE_DROP}.get(vendor, [])
+    base = _PG_DROP if vendor == "postgresql" else []
+    return append_only_drop_statements(vendor, tables) + base
 
 
-def install(connection) -> None:
+def install(connection, tables=APPEND_ONLY_TABLES) -> None:
     with connection.cursor() as cursor:
-        for statement in install_statements(connection.vendor):
+        for statement in install_statements(connection.vendor, tables):
             cursor.execute(statement)
 
 
-def drop(connection) -> None:
+def drop(connection, tables=APPEND_ONLY_TABLES) -> None:
     with connection.cursor() as cursor:
-        for statement in drop_statements(connection.vendor):
+        for statement in drop_statements(connection.vendor, tables):
             cursor.execute(statement)

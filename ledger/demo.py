@@ -182,4 +182,7 @@ def seed_demo() -> int:
     before = JournalTransaction.objects.count()
     transactions_post_batch(entries=demo_entries())
     _demo_casework()
+    from ledger.releases import releases_publish_due  # the demo's months are all closed
+
+    releases_publish_due()
     return JournalTransaction.objects.count() - before

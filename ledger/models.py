@@ -200,32 +200,14 @@ class ChainHead(models.Model):
         return f"#{self.sequence} {self.hash[:12]}…"
 
 
-class PublicFiguresGeneration(models.Model):
-    """A counter bumped after each change the public figures depend on that the books'
-    version does not show (a case's county corrected, a donor wall entry approved). It is
-    read in the same query as that version, so every web process sees the change at once,
-    whatever cache it has."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    generation = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(id=1), name="ledger_publicfiguresgeneration_singleton"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"generation {self.generation}"
-
-
 class Checkpoint(models.Model):
     """A dated copy of the chain head, as published; old ones must keep verifying."""
 
     sequence = models.BigIntegerField()
     hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()
+    # The content hash of the public release (ledger.releases) published with this head.
+    release_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-sequence", "-created_at"]
@@ -441,3 +423,48 @@ class DisbursementOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for disbursement {self.disbursement_id}"
+
+
+class ReleaseStatus(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    HELD = "held", "Held: failed the disclosure audit"
+
+
+class TransparencyRelease(models.Model):
+    """The public figures about people and bail for one closed month (``ledger.releases``).
+
+    Computed once, a set number of days after the month ends, and never recomputed: a later
+    correction appears in a later release. ``content`` is what the public reads;
+    ``content_hash`` covers it (and so the previous release's hash) and is fixed in the
+    checkpoint made with it. ``truth`` is what the disclosure audit needs (per-person sums
+    under opaque case ids, by county and kind of help): staff-only, never published. A
+    release that fails the audit is kept as held, with the reason, and not published.
+    Rows are append-only (``ledger.db_triggers``)."""
+
+    period = models.CharField(max_length=7, help_text="The released month, YYYY-MM.")
+    status = models.CharField(max_length=10, choices=ReleaseStatus.choices)
+    created_at = models.DateTimeField()
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    truth = models.JSONField()
+    held_reason = models.TextField(blank=True)
+    checkpoint = models.ForeignKey(
+        Checkpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["period", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=models.Q(status="published"),
+                name="ledger_release_published_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["published", "held"]),
+                name="ledger_release_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"release {self.period} ({self.status})"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.utils.formats import number_format
+
 # ISO 4217 currencies without minor units; every other one the fund might use has two.
 ZERO_DECIMAL_CURRENCIES = frozenset(
     {
@@ -39,10 +43,11 @@ def format_units(amount: int, currency: str) -> str:
 
 
 def format_money(amount: int, currency: str) -> str:
-    """1234567 usd -> '$12,345.67' for pages."""
+    """1234567 usd -> '$12,345.67' for pages, in the active language's number format
+    ('$12.345,67' in Spanish), so a page never mixes two."""
     exponent = minor_unit_exponent(currency)
     sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10**exponent) if exponent else (abs(amount), 0)
+    value = Decimal(abs(amount)).scaleb(-exponent)
+    body = number_format(value, exponent, use_l10n=True, force_grouping=True)
     symbol = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "mxn": "MX$"}.get(currency.lower())
-    body = f"{whole:,}" + (f".{fraction:0{exponent}d}" if exponent else "")
     return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency.upper()}"

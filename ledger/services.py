@@ -674,12 +674,16 @@ def transaction_reverse(
         return reversal
 
 
-def checkpoint_create() -> Checkpoint:
-    """Record the current head with the time; published heads must keep verifying."""
+def checkpoint_create(*, release_hash: str = "") -> Checkpoint:
+    """Record the current head with the time; published heads must keep verifying. With
+    ``release_hash``, the checkpoint also fixes the public release published with it."""
     with transaction.atomic():
         head = _lock_head()
         return Checkpoint.objects.create(
-            sequence=head.sequence, hash=head.hash, created_at=timezone.now()
+            sequence=head.sequence,
+            hash=head.hash,
+            created_at=timezone.now(),
+            release_hash=release_hash,
         )
 
 

@@ -10,6 +10,15 @@ def checkpoint_ledger() -> int:
 
 
 @shared_task
+def publish_transparency_releases() -> list[str]:
+    """Beat: release each closed month that is due; returns each release's period and
+    status ("2026-10 published")."""
+    from ledger.releases import releases_publish_due
+
+    return [f"{r.period} {r.status}" for r in releases_publish_due()]
+
+
+@shared_task
 def purge_case_identifying_data() -> int:
     """Beat: erase identifying data of cases closed past the retention period."""
     from ledger.cases import cases_purge_identifying_data

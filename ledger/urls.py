@@ -12,6 +12,11 @@ urlpatterns = [
     path("transparency.json", views.transparency_json, name="transparency_json"),
     path("transparency/monthly.csv", views.transparency_monthly_csv, name="transparency_csv"),
     path(
+        "transparency/data-dictionary.csv",
+        views.transparency_dictionary,
+        name="transparency_dictionary",
+    ),
+    path(
         "transparency/checkpoints.json",
         views.transparency_checkpoints,
         name="transparency_checkpoints",

@@ -1,6 +1,6 @@
 """Public pages: the home page, the transparency page and its open data, and health.
 
-Thin doors into ``ledger.transparency``, which computes and caches the figures."""
+Thin doors into ``ledger.transparency``, which serves the published releases."""
 
 from __future__ import annotations
 
@@ -11,91 +11,33 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ledger import charts
+from ledger import page_figures
 from ledger import transparency as figures
 from ledger.health import health_report
-from ledger.money import format_money
 
 
 def home(request):
-    """The public home page: the fund's totals, straight from the books."""
-    document, _ = figures.public_document()
-    return render(request, "ledger/home.html", {"figures": document})
+    """The public home page: money raised so far (live), and the bail figures of the
+    latest release."""
+    releases = figures.public_document()["releases"]
+    return render(
+        request,
+        "ledger/home.html",
+        {
+            "raised": figures.live_raised(),
+            "latest": releases[-1] if releases else None,
+            "identity": page_figures.bail_identity(releases),
+        },
+    )
 
 
-def _chart_description(label: str, months: list[str], values: list[int | None], currency: str):
-    shown = [(value, month) for month, value in zip(months, values, strict=True) if value]
-    if not shown:
-        return gettext("%(label)s: nothing to show yet.") % {"label": label}
-    value, month = max(shown)
-    return gettext(
-        "%(label)s per month, %(first)s to %(last)s. The highest month was %(month)s, with "
-        "%(amount)s. The table below lists every month."
-    ) % {
-        "label": label,
-        "first": months[0],
-        "last": months[-1],
-        "month": month,
-        "amount": format_money(value, currency),
-    }
-
-
-def _readable_time(iso: str) -> str:
-    """ "2026-11-25T16:01:17Z" -> "2026-11-25 16:01 UTC" """
-    return iso[:16].replace("T", " ") + " UTC"
-
-
-def _page_fragment(document: dict, extras: dict) -> str:
-    """The transparency page's body."""
-    currency = document["currency"]
-    monthly = document["monthly"]
-    months = [row["month"] for row in monthly]
-    suppressed = gettext("suppressed to protect people's privacy")
-    net = [row["donations_net"] for row in monthly]
-    paid = [row["bail_paid"] for row in monthly]
-    returned = [row["bail_returned"] for row in monthly]
-    totals = document["totals"]
-    context = {
-        "figures": document,
-        "totals": totals,
-        "ratios": document["ratios"],
-        "as_of": _readable_time(document["as_of"]),
-        "sources_total": totals["donations_net"] + totals["opening_balance"],
-        "uses_total": totals["available"]
-        + totals["approved_unpaid"]
-        + totals["stripe_balance"]
-        + totals["bail_outstanding"]
-        + totals["court_fees"]
-        + totals["bail_forfeited"]
-        + totals["direct_support"],
-        "money_in_chart": charts.monthly_bars(
-            months, [net], currency=currency, suppressed_title=suppressed
-        ),
-        "money_in_description": _chart_description(
-            gettext("Money raised, net"), months, net, currency
-        ),
-        "bail_chart": charts.monthly_bars(
-            months, [paid, returned], currency=currency, suppressed_title=suppressed
-        ),
-        "bail_description": _chart_description(gettext("Bail paid"), months, paid, currency),
-        "monthly_newest_first": list(reversed(monthly)),
-        "recent_checkpoints": [
-            {**checkpoint, "recorded": _readable_time(checkpoint["created_at"])}
-            for checkpoint in extras["recent_checkpoints"]
-        ],
-        "wall": extras["wall"],
-        "min_cell": document["privacy"]["min_cell"],
-    }
-    return render_to_string("ledger/_transparency_body.html", context)
-
-
-def _page(document: dict, extras: dict) -> str:
+def _page(document: dict) -> str:
     """The whole page, the same for every visitor who reads it in the active language."""
-    body = _page_fragment(document, extras)
+    body = render_to_string("ledger/_transparency_body.html", page_figures.context(document))
     context = {
         # Rendered by our own templates with autoescaping on.
         "body": mark_safe(body),  # noqa: S308
@@ -107,12 +49,13 @@ def _page(document: dict, extras: dict) -> str:
 
 @require_safe
 def transparency(request):
-    """What a journalist reads in a minute: every total, month by month, and the proof.
+    """What a journalist reads in a minute: the released figures, period by period, and
+    the proof.
 
-    The page is rendered once per version of the books and language and served from the
-    cache as it is: it holds nothing of the visitor's (its language switch needs no CSRF
-    token), so ``config.middleware.StatelessRoutesMiddleware`` answers it, in the
-    visitor's language, before the session, CSRF and authentication middlewares."""
+    The page is rendered once per release and language and served as it is: it holds
+    nothing of the visitor's (its language switch needs no CSRF token), so
+    ``config.middleware.StatelessRoutesMiddleware`` answers it, in the visitor's language,
+    before the session, CSRF and authentication middlewares."""
     return HttpResponse(figures.page(get_language(), _page))
 
 
@@ -150,6 +93,13 @@ def transparency_json(request):
 def transparency_monthly_csv(request):
     response = _open_data(request, "csv", "text/csv; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="monthly.csv"'
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def transparency_dictionary(request):
+    response = _open_data(request, "dictionary", "text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="data-dictionary.csv"'
     return response
 
 

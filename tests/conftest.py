@@ -53,8 +53,8 @@ def _uses_db(request) -> bool:
 
 @pytest.fixture(autouse=True)
 def _public_figures_follow_each_change(settings):
-    """Production lets the public figures lag the books by up to a second
-    (TRANSPARENCY_REFRESH_SECONDS); tests check that each change shows at once, and the
+    """Production web processes look for a new release once a minute
+    (TRANSPARENCY_REFRESH_SECONDS); tests check that each release shows at once, and the
     interval has tests of its own."""
     settings.TRANSPARENCY_REFRESH_SECONDS = 0
 
@@ -67,8 +67,7 @@ def _empty_cache():
     from ledger import transparency
 
     cache.clear()
-    transparency._local.clear()  # each process's copies of the public figures
-    transparency._checked.clear()
+    transparency.forget()  # this process's copies of the public documents
     yield
     cache.clear()
 

@@ -1,0 +1,253 @@
+"""What every release ever made says about people, as the audit sees it.
+
+A release (``ledger.releases``) stores, besides its public content, the truth behind it:
+for each person with a payment, their county and kind of help, what they received in
+the released month, and what they had received in all through its end. From those
+truths this module computes any figure a release could publish, the per-person
+contributions behind it (for the rules in ``ledger.privacy``), and the linear program of
+``ledger.disclosure`` that an attacker holding every release could solve.
+
+Figures are named by where they sit in a release:
+
+* ``scope``: ``month`` (the released month), ``correction`` (changes recorded since the
+  last release to months already released), ``delta`` (both), ``cumulative`` (everything
+  through the end of the released month);
+* ``selector``: ``("all", ())``, ``("county", keys)``, ``("bail_type", types)`` or
+  ``("combo", (county, type))``;
+* ``measure``: one of :data:`MEASURES`, ``bail_outstanding``, ``kept_by_courts`` (court
+  fees and forfeitures together), ``net_paid_out`` (money that
+  left the bank for people: bail paid, less bail returned, plus support; the bank balance
+  published beside donations reveals it), or ``people``.
+
+The unknowns are, per release and per county and kind of help, the month's amount of
+each measure (not negative), the correction (any sign, and only where there was one) and
+the number of people helped so far.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from ledger import privacy
+from ledger.disclosure import LinearModel, Requirement, Terms
+
+MEASURES = ("bail_paid", "bail_returned", "court_fees", "bail_forfeited", "direct_support")
+_COEFFICIENTS = {
+    **{name: tuple(int(i == j) for j in range(5)) for i, name in enumerate(MEASURES)},
+    "bail_outstanding": (1, -1, -1, -1, 0),
+    "kept_by_courts": (0, 0, 1, 1, 0),
+    "net_paid_out": (1, -1, 0, 0, 1),
+}
+SCOPES = ("month", "correction", "delta", "cumulative")
+Selector = tuple[str, tuple]
+ALL: Selector = ("all", ())
+
+
+def _dot(coefficients: tuple, values: Iterable[int]) -> int:
+    return sum(c * v for c, v in zip(coefficients, values, strict=True))
+
+
+def matches(selector: Selector, county: str, bail_type: str) -> bool:
+    dimension, members = selector
+    if dimension == "all":
+        return True
+    if dimension == "county":
+        return county in members
+    if dimension == "bail_type":
+        return bail_type in members
+    return (county, bail_type) == tuple(members)
+
+
+class History:
+    """The truths of a run of consecutive releases, oldest first."""
+
+    def __init__(self, truths: list[dict]) -> None:
+        self.truths = truths
+        # persons[r][person] = (county, bail_type, cumulative amounts, month amounts)
+        self.persons: list[dict[str, tuple[str, str, tuple, tuple]]] = [
+            {
+                person: (p["c"], p["b"], tuple(p["cum"]), tuple(p["month"]))
+                for person, p in truth["persons"].items()
+            }
+            for truth in truths
+        ]
+        self.combos = sorted(
+            {(c, b) for persons in self.persons for c, b, _, _ in persons.values()}
+        )
+
+    def __len__(self) -> int:
+        return len(self.truths)
+
+    def _entry(self, release: int, person: str, selector: Selector):
+        if release < 0:
+            return None
+        entry = self.persons[release].get(person)
+        if entry is None or not matches(selector, entry[0], entry[1]):
+            return None
+        return entry
+
+    def contributions(
+        self, release: int, scope: str, selector: Selector, measure: str, since: int | None = None
+    ) -> list[int]:
+        """Each person's part of the figure (zeros left out). ``since``: for a cumulative
+        figure, the parts of its change since that release instead."""
+        before = release - 1 if since is None and scope != "cumulative" else since
+        people = set(self.persons[release])
+        if before is not None and before >= 0:
+            people |= set(self.persons[before])
+        parts = []
+        for person in people:
+            now = self._entry(release, person, selector)
+            then = self._entry(before, person, selector) if before is not None else None
+            if measure == "people":
+                part = (
+                    (now is not None) - (then is not None)
+                    if before is not None
+                    else (now is not None)
+                )
+            else:
+                coefficients = _COEFFICIENTS[measure]
+                total_now = _dot(coefficients, now[2]) if now else 0
+                total_then = _dot(coefficients, then[2]) if then else 0
+                month = _dot(coefficients, now[3]) if now else 0
+                part = {
+                    "month": month,
+                    "correction": total_now - total_then - month,
+                    "delta": total_now - total_then,
+                    "cumulative": total_now - total_then,
+                }[scope]
+            if part:
+                parts.append(part)
+        return parts
+
+    def value(self, release: int, scope: str, selector: Selector, measure: str) -> int:
+        return sum(self.contributions(release, scope, selector, measure))
+
+
+class Program:
+    """The attacker's linear program over a history, with the published figures added by
+    :meth:`publish`."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.model = LinearModel()
+        self.month: dict[tuple, int] = {}
+        self.correction: dict[tuple, int] = {}
+        self.helped: dict[tuple, int] = {}
+        self._add_unknowns()
+
+    def _aggregate(self, release: int, combo: tuple) -> tuple[list[int], list[int], int]:
+        cumulative, month, people = [0] * 5, [0] * 5, 0
+        for c, b, total, in_month in self.history.persons[release].values():
+            if (c, b) == combo:
+                people += 1
+                for i in range(5):
+                    cumulative[i] += total[i]
+                    month[i] += in_month[i]
+        return cumulative, month, people
+
+    def _add_unknowns(self) -> None:
+        model, previous = self.model, {}
+        for release in range(len(self.history)):
+            for combo in self.history.combos:
+                cumulative, month, people = self._aggregate(release, combo)
+                before, people_before = previous.get(combo, ([0] * 5, 0))
+                for i in range(5):
+                    self.month[release, combo, i] = model.variable(0.0, None)
+                    if cumulative[i] - before[i] - month[i]:
+                        self.correction[release, combo, i] = model.variable(None, None)
+                self.helped[release, combo] = model.variable(0.0, None)
+                # What an attacker knows without being told: totals so far are not
+                # negative, courts hold no negative bail, and people once helped stay so
+                # (each added only where it holds, so the true figures always fit).
+                for i in range(5):
+                    if any((r, combo, i) in self.correction for r in range(release + 1)):
+                        self.model.at_least(self._form(release, "cumulative", combo, i), 0)
+                if all(v >= 0 for v in [_dot(_COEFFICIENTS["bail_outstanding"], cumulative)]):
+                    self.model.at_least(
+                        self.form(release, "cumulative", ("combo", combo), "bail_outstanding"), 0
+                    )
+                if release and people >= people_before:
+                    self.model.at_least(
+                        {self.helped[release, combo]: 1, self.helped[release - 1, combo]: -1}, 0
+                    )
+                previous[combo] = (cumulative, people)
+
+    def _form(self, release: int, scope: str, combo: tuple, index: int) -> Terms:
+        terms: Terms = {}
+        releases = range(release + 1) if scope == "cumulative" else (release,)
+        for r in releases:
+            if scope != "correction":
+                terms[self.month[r, combo, index]] = 1.0
+            if scope != "month" and (r, combo, index) in self.correction:
+                terms[self.correction[r, combo, index]] = 1.0
+        return terms
+
+    def form(self, release: int, scope: str, selector: Selector, measure: str) -> Terms:
+        """The figure as a linear function of the unknowns."""
+        terms: Terms = defaultdict(float)
+        for combo in self.history.combos:
+            if not matches(selector, *combo):
+                continue
+            if measure == "people":
+                terms[self.helped[release, combo]] += 1.0
+                if scope == "delta" and release:
+                    terms[self.helped[release - 1, combo]] -= 1.0
+                continue
+            for index, coefficient in enumerate(_COEFFICIENTS[measure]):
+                if coefficient:
+                    for variable, one in self._form(release, scope, combo, index).items():
+                        terms[variable] += coefficient * one
+        return {variable: c for variable, c in terms.items() if c}
+
+    def publish(self, release: int, scope: str, selector: Selector, measure: str, value):
+        self.model.equal(self.form(release, scope, selector, measure), value)
+
+
+def _levels(history: History, release: int) -> list[Selector]:
+    persons = history.persons[release]
+    counties = sorted({c for c, _, _, _ in persons.values()})
+    types = sorted({b for _, b, _, _ in persons.values()})
+    return (
+        [ALL]
+        + [("county", (c,)) for c in counties]
+        + [("bail_type", (b,)) for b in types]
+        + [("combo", combo) for combo in sorted({(c, b) for c, b, _, _ in persons.values()})]
+    )
+
+
+def requirements(history: History, program: Program) -> list[Requirement]:
+    """Every figure of every release, at every level of detail, that the rules call unsafe:
+    what the attacker must not be able to pin down. One per distinct linear form."""
+    found: list[Requirement] = []
+    seen: set[frozenset] = set()
+    amounts = (*MEASURES, "bail_outstanding", "kept_by_courts", "net_paid_out")
+    for release in range(len(history)):
+        period = history.truths[release]["period"]
+        for selector in _levels(history, release):
+            for scope in SCOPES:
+                measures = MEASURES if scope in ("month", "correction") else amounts
+                for measure in (
+                    (*measures, "people") if scope in ("delta", "cumulative") else measures
+                ):
+                    parts = history.contributions(release, scope, selector, measure)
+                    if measure == "people":
+                        count = sum(parts) if scope == "cumulative" else len(parts)
+                        why = privacy.unsafe_count(count)
+                        value = sum(parts)
+                    else:
+                        why = privacy.unsafe_amount(parts)
+                        value = sum(parts)
+                    if why is None:
+                        continue
+                    terms = program.form(release, scope, selector, measure)
+                    key = frozenset(terms.items())
+                    if not terms or key in seen:
+                        continue
+                    seen.add(key)
+                    where = f"{selector[0]}:{'+'.join(map(str, selector[1]))}"
+                    label = f"{period} {scope} {where} {measure}"
+                    kind = "people" if measure == "people" else "amount"
+                    found.append(Requirement(label, terms, value, kind, why))
+    return found
