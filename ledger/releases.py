@@ -305,10 +305,12 @@ def _complementary(history: History) -> list[Finding]:
 
 def release_build(period: str, *, complementary: bool = True) -> Candidate:
     """The release of ``period`` as it would be published now (nothing is stored)."""
+    expected = next_period()
+    if period != expected:
+        raise ReleaseNotDue(f"the next release is {expected}, not {period}")
+    if month_bounds(period)[1] >= timezone.localdate():
+        raise ReleaseNotDue(f"{period} has not ended yet")
     published = _published()
-    expected = published[-1].period if published else None
-    if expected is not None and _next(expected) != period:
-        raise ReleaseNotDue(f"the next release is {_next(expected)}, not {period}")
     truth = snapshot(period)
     truth["cells"] = _cells(truth)
     previous = [release.truth for release in published]
