@@ -290,7 +290,7 @@ def _complementary(history: History) -> list[Finding]:
         touched = set(wanted[start].terms)
         release = len(history) - 1
 
-        def cost(cell: dict) -> tuple:
+        def cost(cell: dict, touched=touched, release=release) -> tuple:
             form = program.form(release, cell["scope"], _selector(cell), cell["measure"])
             return (not touched & set(form), cell["value"] == 0, abs(cell["value"]), cell["id"])
 

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="Build the next release and say what it would publish and suppress; store nothing.",
+            help="Build the next release; say what it would publish and suppress; store nothing.",
         )
 
     def handle(self, *args, **options):
