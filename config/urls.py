@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("staff/", include("ledger.staff_urls")),
     path("staff/", include("ledger.case_urls")),
+    path("staff/", include("ledger.release_urls")),
     path("", include("ledger.urls")),
     path("", include("donations.urls")),
 ]

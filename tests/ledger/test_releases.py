@@ -170,3 +170,16 @@ def test_the_solver_gives_what_scipys_linprog_gives(equalities, objective):
         expected.append(sign * result.fun)
     assert lower == pytest.approx(expected[0], abs=1e-6)
     assert upper == pytest.approx(expected[1], abs=1e-6)
+
+
+def test_staff_see_why_a_release_was_held(funded, staff_client, client):
+    people("Dakota", 5, 50_000, JAN, by=funded)
+    people("Hennepin", 6, 60_000, JAN, by=funded)
+    life.pay(life.case("Rice", by=funded), 345_600, JAN, by=funded)
+    releases.release_publish(unsafe_by_primary_rules_alone())
+
+    page = staff_client("viewer").get("/staff/releases/")
+
+    assert page.status_code == 200
+    assert "county:rice" in page.content.decode() and "held" in page.content.decode()
+    assert client.get("/staff/releases/").status_code == 302  # to the staff login
