@@ -217,37 +217,64 @@ def _levels(history: History, release: int) -> list[Selector]:
     )
 
 
-def requirements(history: History, program: Program) -> list[Requirement]:
-    """Every figure of every release, at every level of detail, that the rules call unsafe:
-    what the attacker must not be able to pin down. One per distinct linear form."""
-    found: list[Requirement] = []
-    seen: set[frozenset] = set()
+def _figures(history: History):
+    """(release, scope, selector, measure, since) of every figure the audit looks at: each
+    release's month, correction, change and running total at every level of detail, and
+    the change of each running total over every longer span of releases ("span", from the
+    end of release ``since``)."""
     amounts = (*MEASURES, "bail_outstanding", "kept_by_courts", "net_paid_out")
     for release in range(len(history)):
+        levels = _levels(history, release)
+        for selector in levels:
+            for scope in ("month", "correction"):
+                for measure in MEASURES:
+                    yield release, scope, selector, measure, None
+            for scope in ("delta", "cumulative"):
+                for measure in (*amounts, "people"):
+                    yield release, scope, selector, measure, None
+        for since in range(release - 1):
+            for selector in sorted(set(levels) | set(_levels(history, since))):
+                for measure in (*amounts, "people"):
+                    yield release, "span", selector, measure, since
+
+
+def requirements(history: History, program: Program) -> list[Requirement]:
+    """Every figure of every release, at every level of detail and over every span of
+    releases, that the rules call unsafe: what the attacker must not be able to pin down.
+    One per distinct linear form."""
+    found: list[Requirement] = []
+    seen: set[frozenset] = set()
+    for release, scope, selector, measure, since in _figures(history):
+        if scope == "span":
+            parts = history.contributions(release, "cumulative", selector, measure, since=since)
+        else:
+            parts = history.contributions(release, scope, selector, measure)
+        if measure == "people":
+            count = sum(parts) if scope == "cumulative" else len(parts)
+            why = privacy.unsafe_count(count)
+        else:
+            why = privacy.unsafe_amount(parts)
+        if why is None:
+            continue
+        if scope == "span":
+            terms = dict(program.form(release, "cumulative", selector, measure))
+            for variable, coefficient in program.form(
+                since, "cumulative", selector, measure
+            ).items():
+                terms[variable] = terms.get(variable, 0.0) - coefficient
+            terms = {variable: c for variable, c in terms.items() if c}
+        else:
+            terms = program.form(release, scope, selector, measure)
+        key = frozenset(terms.items())
+        if not terms or key in seen:
+            continue
+        seen.add(key)
+        where = f"{selector[0]}:{'+'.join(map(str, selector[1]))}"
         period = history.truths[release]["period"]
-        for selector in _levels(history, release):
-            for scope in SCOPES:
-                measures = MEASURES if scope in ("month", "correction") else amounts
-                for measure in (
-                    (*measures, "people") if scope in ("delta", "cumulative") else measures
-                ):
-                    parts = history.contributions(release, scope, selector, measure)
-                    if measure == "people":
-                        count = sum(parts) if scope == "cumulative" else len(parts)
-                        why = privacy.unsafe_count(count)
-                        value = sum(parts)
-                    else:
-                        why = privacy.unsafe_amount(parts)
-                        value = sum(parts)
-                    if why is None:
-                        continue
-                    terms = program.form(release, scope, selector, measure)
-                    key = frozenset(terms.items())
-                    if not terms or key in seen:
-                        continue
-                    seen.add(key)
-                    where = f"{selector[0]}:{'+'.join(map(str, selector[1]))}"
-                    label = f"{period} {scope} {where} {measure}"
-                    kind = "people" if measure == "people" else "amount"
-                    found.append(Requirement(label, terms, value, kind, why))
+        if scope == "span":
+            label = f"{history.truths[since + 1]['period']}..{period} change {where} {measure}"
+        else:
+            label = f"{period} {scope} {where} {measure}"
+        kind = "people" if measure == "people" else "amount"
+        found.append(Requirement(label, terms, sum(parts), kind, why))
     return found

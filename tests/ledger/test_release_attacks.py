@@ -15,7 +15,7 @@ import pytest
 
 from ledger import privacy, releases
 from ledger.models import ReleaseStatus, TransparencyRelease
-from ledger.release_model import History, Program
+from ledger.release_model import History, Program, requirements
 from tests.ledger import fund_life as life
 
 JAN, FEB, MAR = dt.date(2026, 1, 10), dt.date(2026, 2, 10), dt.date(2026, 3, 10)
@@ -233,3 +233,23 @@ def test_the_audits_published_figures_are_exactly_the_public_ones(client, funded
         for measure, value in release["people"]["total"].items():
             cell = cells["total.people" if measure == "people_helped" else f"total.{measure}"]
             assert value == (cell["value"] if cell["published"] else "suppressed")
+
+
+def test_the_audit_bounds_changes_over_spans_of_several_releases(funded):
+    """Rice's two payments in February and March: each month is one person, and the two
+    months together two; the audit bounds the change over the span as well."""
+    people("Dakota", 6, 50_000, JAN, by=funded)
+    life.pay(life.case("Rice", by=funded), 30_000, FEB, by=funded)
+    life.pay(life.case("Rice", by=funded), 40_000, MAR, by=funded)
+    publish_all()
+
+    history = History(published_truths())
+    (span,) = [
+        r
+        for r in requirements(history, Program(history))
+        if r.label.startswith("2026-02..2026-03 change")
+        and "rice" in r.label
+        and r.label.endswith(" bail_paid")
+    ]
+    assert span.value == 70_000 and span.why == "fewer than 5 people"
+    assert releases.audit(published_truths()) == []
