@@ -75,17 +75,25 @@ class History:
         self.combos = sorted(
             {(c, b) for persons in self.persons for c, b, _, _ in persons.values()}
         )
+        self._selected: dict[tuple, dict] = {}
 
     def __len__(self) -> int:
         return len(self.truths)
 
-    def _entry(self, release: int, person: str, selector: Selector):
+    def _members(self, release: int, selector: Selector) -> dict[str, tuple]:
+        """The people a selector takes in a release: person -> (cumulative, month)."""
         if release < 0:
-            return None
-        entry = self.persons[release].get(person)
-        if entry is None or not matches(selector, entry[0], entry[1]):
-            return None
-        return entry
+            return {}
+        key = (release, selector)
+        found = self._selected.get(key)
+        if found is None:
+            found = {
+                person: (entry[2], entry[3])
+                for person, entry in self.persons[release].items()
+                if matches(selector, entry[0], entry[1])
+            }
+            self._selected[key] = found
+        return found
 
     def contributions(
         self, release: int, scope: str, selector: Selector, measure: str, since: int | None = None
@@ -93,30 +101,24 @@ class History:
         """Each person's part of the figure (zeros left out). ``since``: for a cumulative
         figure, the parts of its change since that release instead."""
         before = release - 1 if since is None and scope != "cumulative" else since
-        people = set(self.persons[release])
-        if before is not None and before >= 0:
-            people |= set(self.persons[before])
+        now = self._members(release, selector)
+        then = self._members(before, selector) if before is not None else {}
+        if measure == "people":
+            if before is None:
+                return [1] * len(now)
+            return [1] * len(now.keys() - then.keys()) + [-1] * len(then.keys() - now.keys())
+        coefficients = _COEFFICIENTS[measure]
         parts = []
-        for person in people:
-            now = self._entry(release, person, selector)
-            then = self._entry(before, person, selector) if before is not None else None
-            if measure == "people":
-                part = (
-                    (now is not None) - (then is not None)
-                    if before is not None
-                    else (now is not None)
-                )
-            else:
-                coefficients = _COEFFICIENTS[measure]
-                total_now = _dot(coefficients, now[2]) if now else 0
-                total_then = _dot(coefficients, then[2]) if then else 0
-                month = _dot(coefficients, now[3]) if now else 0
-                part = {
-                    "month": month,
-                    "correction": total_now - total_then - month,
-                    "delta": total_now - total_then,
-                    "cumulative": total_now - total_then,
-                }[scope]
+        for person in now.keys() | then.keys():
+            total_now, month = (
+                (_dot(coefficients, now[person][0]), _dot(coefficients, now[person][1]))
+                if person in now
+                else (0, 0)
+            )
+            total_then = _dot(coefficients, then[person][0]) if person in then else 0
+            part = month if scope == "month" else total_now - total_then
+            if scope == "correction":
+                part -= month
             if part:
                 parts.append(part)
         return parts
@@ -201,8 +203,9 @@ class Program:
                         terms[variable] += coefficient * one
         return {variable: c for variable, c in terms.items() if c}
 
-    def publish(self, release: int, scope: str, selector: Selector, measure: str, value):
-        self.model.equal(self.form(release, scope, selector, measure), value)
+    def publish(self, release: int, scope: str, selector: Selector, measure: str, value) -> int:
+        """Add a published figure; returns its key in the model (to relax it later)."""
+        return self.model.equal(self.form(release, scope, selector, measure), value)
 
 
 def _levels(history: History, release: int) -> list[Selector]:

@@ -232,26 +232,27 @@ def _primary(history: History, previous: list[dict], cells: list[dict]) -> None:
         cell["why"] = why or ""
 
 
-def _program(history: History, program: Program | None = None) -> Program:
-    """The attacker's program with every published figure of the history (rebuilt on
-    ``program`` when given, whose unknowns stay the same)."""
-    if program is None:
-        program = Program(history)
-    program.model.clear_equalities()
+def _program(history: History) -> tuple[Program, dict[str, int]]:
+    """The attacker's program with every published figure of the history, and the model
+    key of each published figure of the newest release (by cell id)."""
+    program = Program(history)
+    newest: dict[str, int] = {}
     for release, truth in enumerate(history.truths):
         for cell in truth["cells"]:
             if cell["published"]:
-                program.publish(
+                key = program.publish(
                     release, cell["scope"], _selector(cell), cell["measure"], cell["value"]
                 )
-    return program
+                if release == len(history) - 1:
+                    newest[cell["id"]] = key
+    return program, newest
 
 
 def audit(truths: list[dict]) -> list[Finding]:
     """Every unsafe figure of these releases that their published figures pin down: what
     an attacker who keeps every release could learn that the rules forbid. Empty is safe."""
     history = History(truths)
-    program = _program(history)
+    program, _ = _program(history)
     return [
         finding
         for _, finding in findings(
@@ -268,10 +269,9 @@ def _complementary(history: History) -> list[Finding]:
     fails when nothing more can be suppressed."""
     newest = history.truths[-1]["cells"]
     start = 0
-    program = Program(history)
+    program, keys = _program(history)
     wanted = requirements(history, program)
     for _ in range(MAX_COMPLEMENTARY):
-        _program(history, program)
         failure = next(
             findings(
                 program.model,
@@ -300,6 +300,7 @@ def _complementary(history: History) -> list[Finding]:
         chosen = min(candidates, key=cost)
         chosen["published"] = False
         chosen["why"] = f"complementary: protects {finding.label}"
+        program.model.relax(keys.pop(chosen["id"]))
     return [finding]
 
 
