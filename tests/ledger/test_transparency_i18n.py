@@ -1,15 +1,20 @@
 """The public pages in English and Spanish: the language cookie and Accept-Language, the
-language switch (which needs no CSRF token), and a catalogue with every public string
-translated."""
+language switch (which needs no CSRF token), amounts in each language's number format, and
+a catalogue with every public string translated."""
 
+import datetime as dt
 import gettext
 import re
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.test import Client
+from django.utils import translation
 
 from donations.models import Donation
+from ledger import releases, transparency
+from ledger.money import format_money
 from tests.ledger import fund_life as life
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +27,7 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale" / "es" / "LC_MESSAGES"
     [
         ("/", "Pagamos la fianza de personas que no pueden pagarla"),
         ("/transparency/", "A dónde va el dinero"),
-        ("/transparency/", "Aún en poder de los tribunales"),
+        ("/transparency/", "Lo que nunca publicamos"),
         ("/donate/", "Continuar al pago seguro"),
         ("/donate/", "Monto"),
     ],
@@ -118,17 +123,82 @@ def test_the_switch_refuses_to_send_anyone_elsewhere(client):
     assert "phishing" not in switched["Location"]
 
 
-def test_spanish_number_formatting_leaves_the_charts_intact(client, settings):
-    from cryptography.fernet import Fernet
-
+@pytest.fixture
+def released(settings):
+    """Gifts in January; bail for six people and support for one in February; both months
+    released."""
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    import datetime as dt
-
+    settings.TRANSPARENCY_MIN_CELL = 5
+    settings.TRANSPARENCY_RELEASE_LAG_DAYS = 10
+    by = life.team()
     for n in range(3):
-        life.donation(12345 + n, 388, dt.date(2025, 1 + n, 5))
+        life.donation(1_234_567 + n, 36_000, dt.date(2025, 1, 5 + n))
+    life.offline_gift(2_000_000, dt.date(2025, 1, 20))
+    cases = [life.case("Kings", by=by) for _ in range(6)]
+    for n, case in enumerate(cases):
+        life.pay(case, 250_000 + 1_000 * n, dt.date(2025, 2, 3), by=by)
+    life.pay(cases[0], 4_500, dt.date(2025, 2, 4), by=by, purpose="support")  # one person
+    made = releases.releases_publish_due(today=dt.date(2025, 3, 10))
+    assert [r.status for r in made] == ["published", "published"]
+    transparency.forget()
+    return made[-1].content
+
+
+# An amount in English format: "$25,418.51", "$50.00".
+ENGLISH_AMOUNT = re.compile(r"\$\d{1,3}(?:,\d{3})*\.\d{2}(?!\d)")
+
+
+def test_the_spanish_pages_write_amounts_the_spanish_way(client, released):
+    raised = released["money_in"]["total"]["donations_gross"]
+    bail = released["people"]["total"]["bail_paid"]
+    with translation.override("es"):
+        spanish = [format_money(raised, "usd"), format_money(bail, "usd")]
+    pages = {
+        path: client.get(path, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        for path in ("/", "/transparency/")
+    }
+
+    assert spanish == ["$57.037,04".replace(".", "\xa0"), "$15.150,00".replace(".", "\xa0")]
+    for path, body in pages.items():
+        assert spanish[0] in body, path  # raised so far (home, live) and in the release
+        assert spanish[1] in body, path  # bail paid, from the release
+        assert not ENGLISH_AMOUNT.findall(body), (path, ENGLISH_AMOUNT.findall(body)[:3])
+    english = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "$57,037.04" in english and "$15,150.00" in english
+    assert ENGLISH_AMOUNT.findall(english)
+
+
+def test_the_spanish_page_labels_its_figures_in_spanish(client, released):
+    body = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    for label in (
+        "Fianzas pagadas",
+        "Devuelto por los tribunales",
+        "Aún en poder de los tribunales",
+        "Personas ayudadas",
+        "Recaudado, neto",
+        "Por condado",
+        "Fianza penal",
+        "oculto",  # a suppressed figure
+    ):
+        assert f">{label}<" in body, label
+    for label in (
+        "Bail paid",
+        "Still held by courts",
+        "People helped",
+        "suppressed",
+        "Criminal bail",
+    ):
+        assert f">{label}<" not in body, label
+    assert ">Fianzas pagadas<" in home and ">Bail paid<" not in home
+
+
+def test_spanish_number_formatting_leaves_the_charts_intact(client, released):
     body = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
     coordinates = re.findall(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)"', body)
+    assert body.count("<svg") == 2
     assert coordinates
     assert all(re.fullmatch(r"-?\d+(\.\d+)?", v) for triple in coordinates for v in triple)
 
