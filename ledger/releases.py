@@ -304,6 +304,16 @@ def _complementary(history: History) -> list[Finding]:
     return [finding]
 
 
+def release_choose(previous: list[dict], truth: dict, *, complementary: bool = True):
+    """Decide which figures of ``truth`` (a :func:`snapshot`) are published after the
+    truths of the releases before it: rules 1 and, with ``complementary``, 2. Fills
+    ``truth["cells"]``; returns the audit findings still open (empty when safe)."""
+    truth["cells"] = _cells(truth)
+    history = History([*previous, truth])
+    _primary(history, previous, truth["cells"])
+    return _complementary(history) if complementary else []
+
+
 def release_build(period: str, *, complementary: bool = True) -> Candidate:
     """The release of ``period`` as it would be published now (nothing is stored)."""
     expected = next_period()
@@ -313,13 +323,11 @@ def release_build(period: str, *, complementary: bool = True) -> Candidate:
         raise ReleaseNotDue(f"{period} has not ended yet")
     published = _published()
     truth = snapshot(period)
-    truth["cells"] = _cells(truth)
-    previous = [release.truth for release in published]
-    history = History([*previous, truth])
-    _primary(history, previous, truth["cells"])
     error = ""
     try:
-        failures = _complementary(history) if complementary else []
+        failures = release_choose(
+            [release.truth for release in published], truth, complementary=complementary
+        )
     except AuditError as exc:
         failures, error = [], str(exc)
     content = release_content.build(period, truth["cells"], published[-1] if published else None)
