@@ -1,7 +1,13 @@
-"""While the shared cache is unreachable (Redis restarting), the public figures are
-computed from the books for each request: slower, never a 500."""
+"""The public pages do not need the shared cache: while it is unreachable (Redis
+restarting), the home page, the transparency page and the open data answer from the
+published releases and the books, never with a 500."""
+
+import datetime as dt
 
 import pytest
+import redis
+
+from ledger.releases import releases_publish_due
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +27,35 @@ def unreachable_cache(settings):
     yield caches["default"]
 
 
-def test_the_open_data_and_the_page_answer_without_the_cache(unreachable_cache, client, post):
+def test_the_public_pages_answer_without_the_cache(unreachable_cache, client, post):
     post(
         [("assets:stripe", 970), ("expenses:processing_fees", 30), ("income:donations", -1000)],
         kind="donation",
+        date=dt.date(2026, 3, 15),
     )
+    releases_publish_due(today=dt.date(2026, 4, 30))
+    post(
+        [("assets:bank", 2500), ("income:donations", -2500)],
+        kind="offline_gift",
+        date=dt.date(2026, 4, 2),
+    )
+    with pytest.raises(redis.exceptions.ConnectionError):
+        unreachable_cache.get("anything")
 
-    document = client.get("/transparency.json")
-    page = client.get("/transparency/")
-    monthly = client.get("/transparency/monthly.csv")
+    responses = {
+        path: client.get(path)
+        for path in (
+            "/",
+            "/transparency/",
+            "/transparency.json",
+            "/transparency/monthly.csv",
+            "/transparency/data-dictionary.csv",
+            "/transparency/checkpoints.json",
+        )
+    }
 
-    assert (document.status_code, page.status_code, monthly.status_code) == (200, 200, 200)
-    assert document.json()["totals"]["donations_gross"] == 1000
+    assert {path: r.status_code for path, r in responses.items()} == dict.fromkeys(responses, 200)
+    release = responses["/transparency.json"].json()["releases"][-1]
+    assert release["release"] == "2026-03"
+    assert release["money_in"]["total"]["donations_gross"] == 1000
+    assert "$35.00" in responses["/"].content.decode()  # raised so far, live
