@@ -1,3 +1,4 @@
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -8,8 +9,16 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from ledger.models import Account, Checkpoint, JournalTransaction
+from ledger.models import (
+    Account,
+    Checkpoint,
+    JournalTransaction,
+    ReleaseStatus,
+    TransparencyRelease,
+)
+from ledger.releases import releases_publish_due
 from ledger.selectors import account_balances
+from tests.ledger import fund_life as life
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,21 +35,43 @@ def test_seed_demo_is_idempotent_and_leaves_a_clean_ledger(capsys, field_keys):
     assert account_balances() == balances
     assert "0 new transactions" in capsys.readouterr().out
     call_command("verify_ledger")
+    # The demo's closed months are released, and none is held by the audit.
+    statuses = set(TransparencyRelease.objects.values_list("status", flat=True))
+    assert statuses == {ReleaseStatus.PUBLISHED}
 
 
 @pytest.mark.django_db
-def test_the_home_page_shows_the_totals_from_the_books(client, post):
-    post([("assets:bank", 123456), ("income:donations", -123456)], kind="offline_gift")
-    post([("assets:bail_outstanding", 50000), ("assets:bank", -50000)], kind="disbursement")
+def test_the_home_page_shows_money_raised_live_and_bail_from_the_latest_release(
+    client, post, field_keys, settings
+):
+    settings.TRANSPARENCY_MIN_CELL = 5
+    settings.TRANSPARENCY_RELEASE_LAG_DAYS = 10
+    post(
+        [("assets:bank", 10_000_000), ("income:donations", -10_000_000)],
+        kind="offline_gift",
+        date=dt.date(2026, 1, 5),
+    )
+    by = life.team()
+    for n in range(5):
+        life.pay(life.case("Dakota", by=by), 50_000 + 100 * n, dt.date(2026, 1, 10), by=by)
 
-    response = client.get("/")
+    before = client.get("/").content.decode()
+    releases_publish_due(today=dt.date(2026, 2, 10))
+    released = client.get("/").content.decode()
+    post(
+        [("assets:bank", 123_456), ("income:donations", -123_456)],
+        kind="offline_gift",
+        date=dt.date(2026, 2, 20),
+    )
+    later = client.get("/").content.decode()
 
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "$1,234.56" in body  # raised
-    assert "$500.00" in body  # bail paid and still held
-    assert "$734.56" in body  # available
-    assert "2 transactions" in body
+    assert "$100,000.00" in before  # raised so far, gifts before fees
+    assert "Bail figures are published once a month has closed" in before
+    assert "$2,510.00" not in before  # five people's bail: not until January is released
+    assert "Bail, as of the release for 2026-01:" in released
+    assert "$2,510.00 paid" in released and "$2,510.00 still held by courts" in released
+    assert "$101,234.56" in later  # money raised is live
+    assert "Bail, as of the release for 2026-01:" in later
 
 
 @pytest.mark.django_db
