@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""Recompute a Bail Fund Ledger hash chain from a CSV export, with nothing but Python.
+"""Recompute a Bail Fund Ledger hash chain from a CSV export, and check the fund's public
+releases, with nothing but Python.
 
     python verify_export.py journal.csv [--published checkpoints.json | URL]
         [--expect-head HASH] [--expect SEQUENCE:HASH ...]
+    python verify_export.py [journal.csv] --published transparency.json
+        [--published checkpoints.json]
 
 Get the CSV with ``manage.py export_ledger --format csv`` (or from the fund). The script
 checks that sequences run 1, 2, 3…, that each transaction links to the previous hash,
 that every hash recomputes from its content (docs/ledger.md, "The hash chain"), and that
-legs sum to zero; then prints the head. Give it what the fund published, its
-``/transparency/checkpoints.json`` or ``/transparency.json`` (a saved file or the URL),
-or a head and checkpoints by hand, and it also checks that each of them is in this chain.
-Published hashes beyond the end of the export are listed, not judged: the export is older.
-Exit status 0 means everything agreed.
+legs sum to zero; then prints the head. Give it the fund's
+``/transparency/checkpoints.json`` (a saved file or the URL), or a head and checkpoints by
+hand, and it also checks that each of them is in this chain. Published hashes beyond the
+end of the export are listed, not judged: the export is older.
+
+Give it ``/transparency.json`` and it checks the releases in it: each release's hash must
+be the SHA-256 of the release without its ``hash`` field (JSON with sorted keys, no spaces,
+UTF-8), and each must name the hash of the release before it. transparency.json holds no
+hash of the books; with checkpoints.json as well, each release must also be recorded in a
+published checkpoint. Exit status 0 means everything agreed.
 """
 
 from __future__ import annotations
@@ -45,14 +53,17 @@ def content(first: dict, legs: list[tuple[str, int]]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def published(source: str) -> list[tuple[int, str, str]]:
-    """(sequence, hash, what) for the head and every checkpoint in a published document."""
+def load(source: str) -> dict:
     if source.startswith(("http://", "https://")):
         with urllib.request.urlopen(source, timeout=30) as response:  # noqa: S310
-            data = json.load(response)
-    else:
-        with open(source, encoding="utf-8") as handle:
-            data = json.load(handle)
+            return json.load(response)
+    with open(source, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def published(data: dict) -> list[tuple[int, str, str]]:
+    """(sequence, hash, what) for the head, if any, and every checkpoint in a published
+    document. (Earlier versions of transparency.json and checkpoints.json had a head.)"""
     ledger = data.get("ledger") or {}
     head = data.get("head") or {"sequence": ledger.get("sequence"), "hash": ledger.get("head_hash")}
     found = []
@@ -65,37 +76,61 @@ def published(source: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("csv_file")
-    parser.add_argument(
-        "--published",
-        action="append",
-        default=[],
-        help="checkpoints.json, transparency.json or URL",
-    )
-    parser.add_argument("--expect-head", help="the published head hash")
-    parser.add_argument(
-        "--expect", action="append", default=[], help="SEQUENCE:HASH of a checkpoint"
-    )
-    args = parser.parse_args()
+def release_hash(release: dict) -> str:
+    """What the fund computes: SHA-256 of the release without its own hash field."""
+    content = {key: value for key, value in release.items() if key != "hash"}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
-    claims = [
-        (int(s), h, "the checkpoint given") for s, h in (i.split(":", 1) for i in args.expect)
-    ]
-    for source in args.published:
-        claims += published(source)
-    expected: dict[int, list[tuple[str, str]]] = {}
-    for seq, digest, what in claims:
-        expected.setdefault(seq, []).append((digest, what))
+
+def release_problems(releases: list[dict]) -> list[str]:
+    """Each release's hash recomputes, and each names the one before it."""
+    problems, previous = [], None
+    for release in releases:
+        name = release.get("release", "?")
+        if release_hash(release) != release.get("hash"):
+            problems.append(f"release {name}: its hash does not recompute from its content")
+        if release.get("previous_release_hash") != previous:
+            problems.append(f"release {name} does not name the hash of the release before it")
+        previous = release.get("hash")
+    return problems
+
+
+def release_checkpoints(releases: list[dict], recorded: list[dict]) -> list[str]:
+    """Each release recorded in a published checkpoint is still there, unchanged. A release
+    newer than the checkpoints, or a checkpoint newer than the releases, is noted: one of
+    the two documents was saved earlier."""
+    problems, hashes = [], {release.get("hash") for release in releases}
+    newest = max(str(release.get("made_at", "")) for release in releases)
+    found = 0
+    for checkpoint in recorded:
+        when = checkpoint.get("created_at", "?")
+        if checkpoint["release_hash"] in hashes:
+            found += 1
+        elif str(when) > newest:
+            print(f"NOTE: the release recorded in the checkpoint of {when} is newer than these")
+        else:
+            problems.append(
+                f"the release recorded in the checkpoint of {when} is not among these "
+                "releases: a published release was replaced or removed"
+            )
+    in_checkpoints = {checkpoint["release_hash"] for checkpoint in recorded}
+    for release in releases:
+        if release.get("hash") not in in_checkpoints:
+            print(f"NOTE: release {release.get('release', '?')} is in no checkpoint given")
+    if found:
+        print(f"{found} release{'s' if found > 1 else ''} found in the published checkpoints")
+    return problems
+
+
+def chain(path: str, expected: dict[int, list[tuple[str, str]]]):
+    """Recompute the chain in the export: (problems, claims matched, last sequence, head)."""
     prev, sequence, problems, matched = GENESIS, 0, [], 0
     for digest, what in expected.get(0, []):  # published before the first transaction
         matched += digest == GENESIS
         if digest != GENESIS:
             problems.append(f"{what} (#0) does not match")
-    with open(args.csv_file, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8") as handle:
         rows = csv.DictReader(handle)
         for seq, group in groupby(rows, key=lambda row: int(row["sequence"])):
             group = list(group)
@@ -115,16 +150,77 @@ def main() -> int:
                 if claimed != digest:
                     problems.append(f"{what} (#{seq}) does not match")
             prev, sequence = digest, seq
-    if args.expect_head and args.expect_head != prev:
-        problems.append("the published head does not match")
-    for seq in sorted(s for s in expected if s > sequence):
-        for _, what in expected[seq]:
-            print(f"NOTE: {what} (#{seq}) is beyond the end of this export (#{sequence})")
+    return problems, matched, sequence, prev
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("csv_file", nargs="?", help="the journal export (CSV)")
+    parser.add_argument(
+        "--published",
+        action="append",
+        default=[],
+        help="checkpoints.json, transparency.json or URL",
+    )
+    parser.add_argument("--expect-head", help="the published head hash")
+    parser.add_argument(
+        "--expect", action="append", default=[], help="SEQUENCE:HASH of a checkpoint"
+    )
+    args = parser.parse_args()
+    if not args.csv_file and not args.published:
+        parser.error("give a journal export, a published document, or both")
+
+    claims = [
+        (int(s), h, "the checkpoint given") for s, h in (i.split(":", 1) for i in args.expect)
+    ]
+    releases: list[dict] = []
+    recorded: list[dict] | None = None  # published checkpoints that record a release
+    for source in args.published:
+        data = load(source)
+        claims += published(data)
+        releases += data.get("releases") or []
+        if "checkpoints" in data:
+            recorded = (recorded or []) + [c for c in data["checkpoints"] if c.get("release_hash")]
+    problems = release_problems(releases)
+    if releases and not problems:
+        print(
+            f"{len(releases)} release{'s' if len(releases) > 1 else ''} checked: each hash "
+            "recomputes from its content and names the release before it"
+        )
+    if releases and recorded is not None:
+        problems += release_checkpoints(releases, recorded)
+    elif releases:
+        print(
+            "NOTE: transparency.json holds no hash of the books: give the fund's "
+            "checkpoints.json too (--published checkpoints.json) to check the journal "
+            "against what was published, and each release against the checkpoints"
+        )
+
+    matched, sequence, head = 0, None, None
+    if args.csv_file:
+        expected: dict[int, list[tuple[str, str]]] = {}
+        for seq, digest, what in claims:
+            expected.setdefault(seq, []).append((digest, what))
+        found, matched, sequence, head = chain(args.csv_file, expected)
+        problems += found
+        if args.expect_head and args.expect_head != head:
+            problems.append("the published head does not match")
+        for seq in sorted(s for s in expected if s > sequence):
+            for _, what in expected[seq]:
+                print(f"NOTE: {what} (#{seq}) is beyond the end of this export (#{sequence})")
+    elif claims:
+        print("NOTE: no journal export given: the published checkpoints were not checked")
     if matched:
         print(f"{matched} published hash{'es' if matched > 1 else ''} found in this chain")
     for problem in problems[:20]:
         print("FAIL:", problem)
-    print(f"{'OK' if not problems else 'FAILED'}: {sequence} transactions, head #{sequence} {prev}")
+    verdict = "OK" if not problems else "FAILED"
+    if sequence is not None:
+        print(f"{verdict}: {sequence} transactions, head #{sequence} {head}")
+    else:
+        print(f"{verdict}: {len(releases)} releases")
     return 1 if problems else 0
 
 
