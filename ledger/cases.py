@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger import crypto
-from ledger.models import BailCase, BailType, DisbursementStatus
+from ledger.case_rows import month_start, month_start_at
+from ledger.models import BailCase, BailType, Disbursement, DisbursementOutcome, DisbursementStatus
 from ledger.roles import Capability, require, user_can
 from ledger.services import audit_record
 
@@ -207,11 +208,57 @@ def case_find_by_docket(docket_number: str) -> BailCase | None:
     return BailCase.objects.filter(docket_lookup=crypto.docket_lookup_hash(docket_number)).first()
 
 
-def cases_purge_identifying_data(*, now: dt.datetime | None = None) -> int:
-    """Erase identifying data of cases closed longer than CASE_PII_RETENTION_DAYS ago.
+# What the retention purge blanks, and the dates it keeps only to the month.
+PURGE_ERASES = {
+    BailCase: ("identity_ciphertext", "docket_lookup", "court", "outcome"),
+    Disbursement: ("instrument_reference",),
+    DisbursementOutcome: (),
+}
+PURGE_TO_THE_MONTH = {
+    BailCase: ("created_at", "updated_at", "opened_on", "closed_on"),
+    Disbursement: (
+        "requested_at",
+        "approved_at",
+        "paid_at",
+        "cancelled_at",
+        "paid_on",
+        "settled_on",
+    ),
+    DisbursementOutcome: ("occurred_on", "recorded_at"),
+}
 
-    The case row (county, type, dates, outcome) and every ledger entry stay: the books and
-    the public aggregates are untouched.
+
+def _to_the_month(value):
+    if isinstance(value, dt.datetime):
+        return month_start_at(value)
+    return None if value is None else month_start(value)
+
+
+def _purge_rows(rows) -> None:
+    """Blank and coarsen each row of ``rows`` (one case's, a handful) with an UPDATE that
+    sets exactly those fields: ``save()`` would stamp ``updated_at`` with the day."""
+    model = rows.model
+    month_fields = PURGE_TO_THE_MONTH[model]
+    for row in rows.values("pk", *month_fields):
+        changes = {name: _to_the_month(row[name]) for name in month_fields}
+        changes |= dict.fromkeys(PURGE_ERASES[model], "")
+        model.objects.filter(pk=row["pk"]).update(**changes)
+
+
+def _purged_fields(table: dict) -> list[str]:
+    return [f"{model._meta.model_name}.{name}" for model, names in table.items() for name in names]
+
+
+def cases_purge_identifying_data(*, now: dt.datetime | None = None) -> int:
+    """Purge cases closed longer than CASE_PII_RETENTION_DAYS ago, so that nothing in the
+    case, its disbursements or their outcomes can be matched to a court record: erase the
+    identifying data, the court, the outcome note and the instrument references, and keep
+    each date only to the month (``pii_purged_at`` too: it would date the closing).
+
+    Amounts stay: the books and the funds rule need them. The journal keeps its exact
+    dates (it is append-only, and only the bookkeeping roles read it). Public figures count
+    by month, so they do not change. One audit row per case, naming fields, never values.
+    Idempotent: a purged case has ``pii_purged_at`` and is not taken again.
     """
     now = now or timezone.now()
     cutoff = now.date() - dt.timedelta(days=settings.CASE_PII_RETENTION_DAYS)
@@ -221,16 +268,21 @@ def cases_purge_identifying_data(*, now: dt.datetime | None = None) -> int:
             .filter(closed_on__lt=cutoff, pii_purged_at__isnull=True)
             .values_list("pk", "public_id")
         )
-        BailCase.objects.filter(pk__in=[pk for pk, _ in due]).update(
-            identity_ciphertext="", docket_lookup="", pii_purged_at=now
-        )
-        for _, public_id in due:
+        for pk, public_id in due:
+            _purge_rows(BailCase.objects.filter(pk=pk))
+            _purge_rows(Disbursement.objects.filter(case_id=pk))
+            _purge_rows(DisbursementOutcome.objects.filter(disbursement__case_id=pk))
+            BailCase.objects.filter(pk=pk).update(pii_purged_at=month_start_at(now))
             audit_record(
                 actor=None,
                 action="case.identifying_data_purged",
                 object_type="case",
                 object_id=str(public_id),
-                details={"retention_days": settings.CASE_PII_RETENTION_DAYS},
+                details={
+                    "retention_days": settings.CASE_PII_RETENTION_DAYS,
+                    "erased": _purged_fields(PURGE_ERASES),
+                    "to_the_month": _purged_fields(PURGE_TO_THE_MONTH),
+                },
             )
     return len(due)
 

@@ -1,23 +1,36 @@
-"""Identifying case data is encrypted at rest, found by docket, rotatable and purged."""
+"""Identifying case data is encrypted at rest, found by docket, rotatable and purged; after
+the purge nothing in the case or its disbursements can be matched to a court record."""
 
 import datetime as dt
+import importlib
+import re
 
 import pytest
 from cryptography.fernet import Fernet
+from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from ledger import crypto
 from ledger.cases import (
     Identity,
+    case_close,
     case_create,
     case_find_by_docket,
     case_identity,
     cases_purge_identifying_data,
 )
-from ledger.models import AuditEvent, BailCase
+from ledger.disbursements import (
+    disbursement_approve,
+    disbursement_pay,
+    disbursement_record_return,
+    disbursement_request,
+)
+from ledger.models import AuditEvent, BailCase, JournalTransaction, MonthlyTotal
 from ledger.verification import verify_ledger
+from tests.ledger.conftest import deposit
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +150,168 @@ def test_production_without_keys_refuses_to_encrypt(settings):
     settings.DEBUG = False
     with pytest.raises(ImproperlyConfigured):
         _case()
+
+
+# After the purge ---------------------------------------------------------------------------
+
+COURT, REFERENCE, OUTCOME = "Fourth District", "CC-4471", "charges dismissed"
+DAYS = ("2026-03-02", "2026-03-03", "2026-03-17", "2026-04-09")
+
+
+@pytest.fixture
+def closed_case(person):
+    """Opened 2 March in the Fourth District; bail paid 3 March by check CC-4471, back on
+    17 March less court fees; closed 9 April, charges dismissed."""
+    manager, approver = _case_manager(), person("approver")
+    deposit(500_000)
+    case = _case(court=COURT, opened_on=dt.date(2026, 3, 2))
+    d = disbursement_request(
+        actor=manager,
+        case=case,
+        purpose="bail",
+        amount=150_000,
+        payee_kind="court",
+        method="cashiers_check",
+        token="t-1",
+        instrument_reference=REFERENCE,
+    )
+    disbursement_approve(actor=approver, disbursement=d)
+    disbursement_pay(actor=approver, disbursement=d, paid_on=dt.date(2026, 3, 3))
+    disbursement_record_return(
+        actor=person("bookkeeper"),
+        disbursement=d,
+        token="r-1",
+        occurred_on=dt.date(2026, 3, 17),
+        returned_amount=140_000,
+        court_fees=10_000,
+    )
+    return case_close(actor=manager, case=case, closed_on=dt.date(2026, 4, 9), outcome=OUTCOME)
+
+
+def _raw_case_rows(case) -> list[dict]:
+    """Every column of the case's rows in the three tables, as the database holds them."""
+    queries = (
+        "SELECT * FROM ledger_bailcase WHERE id = %s",
+        "SELECT * FROM ledger_disbursement WHERE case_id = %s",
+        "SELECT * FROM ledger_disbursementoutcome WHERE disbursement_id IN "
+        "(SELECT id FROM ledger_disbursement WHERE case_id = %s)",
+    )
+    rows = []
+    with connection.cursor() as cursor:
+        for sql in queries:
+            cursor.execute(sql, [case.pk])
+            names = [column[0] for column in cursor.description]
+            found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            assert found, sql
+            rows += found
+    return rows
+
+
+def _as_text(rows: list[dict]) -> str:
+    return " | ".join(str(value) for row in rows for value in row.values())
+
+
+_RAW_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _dates_in(rows: list[dict]) -> list[dt.date | dt.datetime]:
+    """Each date and time in the rows, times in the fund's time zone. The database holds
+    times in UTC; SQLite may hand them back as text or without a zone."""
+    found = []
+    for row in rows:
+        for value in row.values():
+            if isinstance(value, str) and _RAW_DATE.match(value):
+                value = (
+                    dt.datetime.fromisoformat(value)
+                    if " " in value
+                    else dt.date.fromisoformat(value)
+                )
+            if isinstance(value, dt.datetime):
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=dt.UTC)
+                found.append(timezone.localtime(value))
+            elif isinstance(value, dt.date):
+                found.append(value)
+    return found
+
+
+def test_after_the_purge_raw_sql_over_a_cases_rows_finds_nothing_to_match_a_court_record(
+    closed_case,
+):
+    before = _as_text(_raw_case_rows(closed_case))
+    assert COURT in before and REFERENCE in before and OUTCOME in before and "2026-03-03" in before
+
+    assert cases_purge_identifying_data() == 1
+
+    rows = _raw_case_rows(closed_case)
+    text = _as_text(rows)
+    for clue in (COURT, REFERENCE, OUTCOME, *DAYS, SECRET.name, SECRET.docket_number):
+        assert clue not in text
+    dates = _dates_in(rows)
+    assert len(dates) >= 12  # created, opened, closed, requested, paid, occurred…
+    for value in dates:
+        assert value.day == 1, value
+        if isinstance(value, dt.datetime):
+            assert (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0)
+    assert verify_ledger().ok
+
+
+def test_the_purge_keeps_the_amounts_the_months_and_the_books_as_they_were(closed_case):
+    d = closed_case.disbursements.get()
+    journal = list(JournalTransaction.objects.values_list("sequence", "date", "hash"))
+    monthly = list(MonthlyTotal.objects.values_list("account_id", "month", "debits", "credits"))
+
+    cases_purge_identifying_data()
+
+    d.refresh_from_db()
+    outcome = d.outcomes.get()
+    assert (d.amount, d.returned_amount, d.court_fees, d.status) == (
+        150_000,
+        140_000,
+        10_000,
+        "returned",
+    )
+    assert (d.paid_on, d.settled_on, outcome.occurred_on) == (dt.date(2026, 3, 1),) * 3
+    assert BailCase.objects.get(pk=closed_case.pk).county == "Hennepin"
+    assert list(JournalTransaction.objects.values_list("sequence", "date", "hash")) == journal
+    assert (
+        list(MonthlyTotal.objects.values_list("account_id", "month", "debits", "credits"))
+        == monthly
+    )
+    assert verify_ledger().ok
+
+
+def test_the_purge_runs_once_per_case_with_one_audit_row_naming_fields_not_values(closed_case):
+    assert cases_purge_identifying_data() == 1
+    assert cases_purge_identifying_data() == 0
+
+    (event,) = AuditEvent.objects.filter(action="case.identifying_data_purged")
+    assert event.object_id == str(closed_case.public_id) and event.actor is None
+    assert "bailcase.court" in event.details["erased"]
+    assert "disbursement.instrument_reference" in event.details["erased"]
+    assert "disbursement.paid_on" in event.details["to_the_month"]
+    text = repr(event.details)
+    for clue in (COURT, REFERENCE, OUTCOME, *DAYS, "2026-03"):
+        assert clue not in text
+
+
+def test_cases_purged_under_the_old_rule_are_brought_to_the_new_one_by_the_migration(closed_case):
+    BailCase.objects.filter(pk=closed_case.pk).update(
+        identity_ciphertext="", docket_lookup="", pii_purged_at=timezone.now()
+    )
+    migration = importlib.import_module("ledger.migrations.0009_purge_coarsening")
+
+    migration.coarsen_purged_cases(apps, None)
+    migration.coarsen_purged_cases(apps, None)  # again: nothing more to change
+
+    rows = _raw_case_rows(closed_case)
+    text = _as_text(rows)
+    assert not [clue for clue in (COURT, REFERENCE, OUTCOME, *DAYS) if clue in text]
+    assert all(value.day == 1 for value in _dates_in(rows))
+    assert (
+        AuditEvent.objects.filter(
+            action="case.identifying_data_purged", object_id=str(closed_case.public_id)
+        ).count()
+        == 2
+    )
+    assert verify_ledger().ok
