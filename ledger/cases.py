@@ -183,17 +183,6 @@ def case_identity_shown(*, actor, case: BailCase) -> Identity | None:
     return identity
 
 
-def identities_listed(*, actor, what: str, rows: int, exported: bool) -> None:
-    """Audit a list or export that showed identifying columns (once per page or file)."""
-    audit_record(
-        actor=actor,
-        action="case.identities_listed",
-        object_type="list",
-        object_id=what,
-        details={"rows": rows, "export": exported},
-    )
-
-
 def case_identity(*, case: BailCase) -> Identity | None:
     """The decrypted identity, or None once purged."""
     if not case.identity_ciphertext:

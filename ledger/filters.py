@@ -1,5 +1,7 @@
 """Filters for the staff tables. The docket search goes through the keyed hash (exact
-match, no decryption) and is offered only to roles that may see identifying data."""
+match, no decryption) and is offered only to roles that may see identifying data. Roles
+that see case rows by the month (``ledger.case_rows``) get no filter finer than a month:
+a date range, or an age counted from the day, would find the day."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import django_filters
 from django.utils import timezone
 
 from ledger import crypto
+from ledger.case_rows import RowView, month_start
 from ledger.models import (
     AuditEvent,
     BailCase,
@@ -81,7 +84,12 @@ class OutstandingFilter(StaffFilterSet):
         fields = ["older_than", "county"]
 
     def by_age(self, queryset, name, value):
-        return queryset.filter(paid_on__lte=timezone.localdate() - dt.timedelta(days=int(value)))
+        cutoff = timezone.localdate() - dt.timedelta(days=int(value))
+        if RowView.of(self.user).details:
+            return queryset.filter(paid_on__lte=cutoff)
+        # Counted from the start of the month paid, as the age column shows it.
+        next_month = (month_start(cutoff) + dt.timedelta(days=32)).replace(day=1)
+        return queryset.filter(paid_on__lt=next_month)
 
 
 class OutcomeFilter(StaffFilterSet):
@@ -93,6 +101,11 @@ class OutcomeFilter(StaffFilterSet):
     class Meta:
         model = DisbursementOutcome
         fields = ["kind", "occurred_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not RowView.of(self.user).details:
+            del self.filters["occurred_on"]
 
 
 class AuditFilter(StaffFilterSet):

@@ -25,6 +25,7 @@ class Role(StrEnum):
 class Capability(StrEnum):
     VIEW_REPORTS = "view_reports"  # staff pages without identifying data; audit history
     VIEW_IDENTITY = "view_identity"  # names, dates of birth, booking and docket numbers, notes
+    VIEW_CASE_DETAILS = "view_case_details"  # courts, exact dates, check numbers, outcome notes
     MANAGE_CASES = "manage_cases"  # open, edit and close cases
     REQUEST_DISBURSEMENT = "request_disbursement"
     CANCEL_DISBURSEMENT = "cancel_disbursement"  # before payment only
@@ -39,12 +40,19 @@ C = Capability
 MATRIX: dict[Role, frozenset[Capability]] = {
     Role.VIEWER: frozenset({C.VIEW_REPORTS}),
     Role.BOOKKEEPER: frozenset(
-        {C.VIEW_REPORTS, C.RECORD_OFFLINE_GIFT, C.RECONCILE, C.RECORD_OUTCOME}
+        {
+            C.VIEW_REPORTS,
+            C.VIEW_CASE_DETAILS,
+            C.RECORD_OFFLINE_GIFT,
+            C.RECONCILE,
+            C.RECORD_OUTCOME,
+        }
     ),
     Role.CASE_MANAGER: frozenset(
         {
             C.VIEW_REPORTS,
             C.VIEW_IDENTITY,
+            C.VIEW_CASE_DETAILS,
             C.MANAGE_CASES,
             C.REQUEST_DISBURSEMENT,
             C.CANCEL_DISBURSEMENT,
@@ -53,6 +61,7 @@ MATRIX: dict[Role, frozenset[Capability]] = {
     Role.APPROVER: frozenset(
         {
             C.VIEW_REPORTS,
+            C.VIEW_CASE_DETAILS,
             C.APPROVE_DISBURSEMENT,
             C.PAY_DISBURSEMENT,
             C.CANCEL_DISBURSEMENT,

@@ -1,20 +1,20 @@
 """Staff pages for cases and disbursements. Thin doors: each view names its capability
 once (``ledger.staff_access``), parses a form, calls one service and shows the outcome.
 The services check the role again and refuse bad moves with typed errors, which become
-form errors here; nothing is written when they refuse."""
+form errors here; nothing is written when they refuse. The pages show a case's details
+(court, exact dates, instrument reference) as ``ledger.case_rows`` allows; the lists are
+in ``ledger.staff_lists``."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
-from donations.staff_views import StaffTableView
 from ledger import exceptions
+from ledger.case_rows import RowView
 from ledger.cases import (
     Identity,
     InvalidCase,
@@ -22,7 +22,6 @@ from ledger.cases import (
     case_create,
     case_identity_shown,
     case_update_identity,
-    identities_listed,
 )
 from ledger.disbursements import (
     PAID_STATES,
@@ -32,13 +31,6 @@ from ledger.disbursements import (
     disbursement_record_forfeiture,
     disbursement_record_return,
     disbursement_request,
-)
-from ledger.filters import (
-    AuditFilter,
-    CaseFilter,
-    DisbursementFilter,
-    OutcomeFilter,
-    OutstandingFilter,
 )
 from ledger.forms import (
     CaseCloseForm,
@@ -50,133 +42,14 @@ from ledger.forms import (
     ReturnForm,
 )
 from ledger.models import (
-    AuditEvent,
     BailCase,
     Disbursement,
-    DisbursementOutcome,
     DisbursementPurpose,
     DisbursementStatus,
 )
 from ledger.roles import Capability, user_can
-from ledger.selectors import approved_unpaid_total, funds_available
+from ledger.selectors import funds_available
 from ledger.staff_access import staff_view
-from ledger.tables import (
-    AuditTable,
-    CaseTable,
-    DisbursementTable,
-    OutcomeTable,
-    OutstandingTable,
-    QueueTable,
-)
-
-# Lists ---------------------------------------------------------------------------------
-
-
-class StaffListView(StaffTableView):
-    """A staff table whose identifying columns and filters depend on who is looking."""
-
-    def get_table(self, **kwargs):
-        table = self.get_table_class().for_user(
-            self.request.user, self.get_table_data(), **self.get_table_kwargs(), **kwargs
-        )
-        RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
-        shows_identity = table.IDENTIFYING and not set(table.IDENTIFYING) & set(table.exclude or ())
-        if shows_identity and not getattr(self, "_identities_audited", False):
-            self._identities_audited = True  # an export builds the table twice
-            exporting = bool(self.request.GET.get(self.export_trigger_param))
-            page = getattr(table, "page", None)
-            rows = len(page.object_list) if page is not None and not exporting else len(table.rows)
-            identities_listed(
-                actor=self.request.user, what=self.export_name, rows=rows, exported=exporting
-            )
-        return table
-
-    def get_filterset_kwargs(self, filterset_class):
-        return super().get_filterset_kwargs(filterset_class) | {"user": self.request.user}
-
-
-class CaseListView(StaffListView):
-    model = BailCase
-    table_class = CaseTable
-    filterset_class = CaseFilter
-    extra_context = {"title": "Cases"}
-    export_name = "cases"
-
-
-class DisbursementListView(StaffListView):
-    model = Disbursement
-    table_class = DisbursementTable
-    filterset_class = DisbursementFilter
-    extra_context = {"title": "Disbursements"}
-    export_name = "disbursements"
-
-    def get_queryset(self):
-        return Disbursement.objects.select_related("case", "requested_by", "approved_by")
-
-
-class ApprovalQueueView(StaffListView):
-    """Requests waiting for approval, then approvals waiting for payment, oldest first."""
-
-    model = Disbursement
-    table_class = QueueTable
-    filterset_class = DisbursementFilter
-    template_name = "ledger/staff/queue.html"
-    export_name = "approval-queue"
-
-    def get_queryset(self):
-        return Disbursement.objects.filter(
-            status__in=(DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED)
-        ).select_related("case", "requested_by", "approved_by")
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {
-            "title": "Approval queue",
-            "available": funds_available(),
-            "approved_unpaid": approved_unpaid_total(),
-            "currency": settings.FUND_CURRENCY,
-        }
-
-
-class OutstandingView(StaffListView):
-    """Bail the courts still hold, by how long they have held it."""
-
-    model = Disbursement
-    table_class = OutstandingTable
-    filterset_class = OutstandingFilter
-    extra_context = {"title": "Outstanding bail by age"}
-    export_name = "outstanding-bail"
-
-    def get_queryset(self):
-        return Disbursement.objects.filter(
-            Q(status=DisbursementStatus.PAID) | Q(status=DisbursementStatus.PARTLY_RETURNED),
-            purpose=DisbursementPurpose.BAIL,
-            settled_on__isnull=True,
-        ).select_related("case")
-
-
-class OutcomeListView(StaffListView):
-    model = DisbursementOutcome
-    table_class = OutcomeTable
-    filterset_class = OutcomeFilter
-    extra_context = {"title": "Returns and forfeitures"}
-    export_name = "returns"
-
-    def get_queryset(self):
-        return DisbursementOutcome.objects.select_related(
-            "disbursement__case", "recorded_by", "transaction"
-        )
-
-
-class AuditListView(StaffListView):
-    model = AuditEvent
-    table_class = AuditTable
-    filterset_class = AuditFilter
-    extra_context = {"title": "Audit history"}
-    export_name = "audit-history"
-
-    def get_queryset(self):
-        return AuditEvent.objects.select_related("actor")
-
 
 # Cases ---------------------------------------------------------------------------------
 
@@ -217,11 +90,20 @@ def case_new(request):
     )
 
 
+def _details_shown(user, case: BailCase) -> dict:
+    """What of a case's details the page shows: the court, the instrument reference, the
+    outcome note and ledger numbers for roles with ``view_case_details``; dates to the day
+    for them until the purge, as the month otherwise (``ledger.case_rows``)."""
+    view = RowView.of(user)
+    return {"can_see_details": view.details, "exact_dates": view.exact_for(case)}
+
+
 def _case_context(request, case: BailCase, **forms) -> dict:
     user = request.user
     disbursements = case.disbursements.select_related("requested_by", "approved_by")
     return {
         "case": case,
+        **_details_shown(user, case),
         "identity": case_identity_shown(actor=user, case=case),
         "can_see_identity": user_can(user, Capability.VIEW_IDENTITY),
         "can_manage": user_can(user, Capability.MANAGE_CASES),
@@ -322,6 +204,7 @@ def _disbursement_context(request, d: Disbursement, **forms) -> dict:
     )
     return {
         "d": d,
+        **_details_shown(user, d.case),
         "identity": case_identity_shown(actor=user, case=d.case),
         "outcomes": d.outcomes.select_related("recorded_by", "transaction"),
         "can_approve": d.status == DisbursementStatus.REQUESTED

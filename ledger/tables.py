@@ -1,6 +1,8 @@
-"""Staff tables (django-tables2). Identifying columns are declared in ``IDENTIFYING`` and
-dropped, on screen and in CSV exports alike, for roles without ``view_identity``:
-``ledger.staff_views`` builds every table through :func:`for_user`."""
+"""Staff tables (django-tables2). What a row shows depends on who is looking, on screen
+and in CSV exports alike (``ledger.case_rows``): ``ledger.staff_lists`` builds every table
+through :meth:`StaffTable.for_user`, which drops the ``IDENTIFYING`` columns for roles
+without ``view_identity`` and the ``DETAILED`` ones for roles without
+``view_case_details``, whose dates show as the month."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 
+from ledger.case_rows import RowView, case_of, days_since, month_text
 from ledger.cases import case_identity
 from ledger.models import AuditEvent, BailCase, Disbursement, DisbursementOutcome
 from ledger.money import format_money
-from ledger.roles import Capability, user_can
 
 AGE_BUCKETS = (
     (30, "under 30 days"),
@@ -55,13 +57,7 @@ class IdentityColumn(tables.Column):
         super().__init__(**kwargs)
 
     def _get(self, record):
-        if isinstance(record, BailCase):
-            case = record
-        elif isinstance(record, Disbursement):
-            case = record.case
-        else:  # an outcome
-            case = record.disbursement.case
-        identity = _identity(case)
+        identity = _identity(case_of(record))
         return "(purged)" if identity is None else getattr(identity, self.field)
 
     def render(self, record):
@@ -71,22 +67,59 @@ class IdentityColumn(tables.Column):
         return self._get(record)
 
 
+class _ToTheMonth:
+    """A date or time column showing the day only where the table's viewer may see it
+    (:meth:`StaffTable.exact_for`), and the month ('2026-03') elsewhere."""
+
+    def render(self, record, table, value, **kwargs):
+        if table.exact_for(record):
+            return super().render(record=record, table=table, value=value, **kwargs)
+        return month_text(value) or self.default
+
+    def value(self, record, table, value, **kwargs):
+        if table.exact_for(record):
+            return super().value(record=record, table=table, value=value, **kwargs)
+        return month_text(value) or self.default
+
+
+class DayOrMonthColumn(_ToTheMonth, tables.DateColumn):
+    pass
+
+
+class TimeOrMonthColumn(_ToTheMonth, tables.DateTimeColumn):
+    pass
+
+
 class StaffTable(tables.Table):
-    IDENTIFYING: tuple[str, ...] = ()
+    IDENTIFYING: tuple[str, ...] = ()  # need view_identity
+    DETAILED: tuple[str, ...] = ()  # need view_case_details
+
+    def __init__(self, *args, row_view: RowView | None = None, **kwargs):
+        self.row_view = row_view or RowView(identity=False, details=False)
+        super().__init__(*args, **kwargs)
 
     @classmethod
     def for_user(cls, user, data, **kwargs):
-        exclude = () if user_can(user, Capability.VIEW_IDENTITY) else cls.IDENTIFYING
-        return cls(data, exclude=exclude, **kwargs)
+        view = RowView.of(user)
+        exclude = (() if view.identity else cls.IDENTIFYING) + (
+            () if view.details else cls.DETAILED
+        )
+        return cls(data, exclude=exclude, row_view=view, **kwargs)
+
+    def exact_for(self, record) -> bool:
+        return self.row_view.exact_for(case_of(record))
 
 
 class CaseTable(StaffTable):
     IDENTIFYING = ("name", "docket_number")
+    DETAILED = ("court", "outcome")
     public_id = tables.Column(
         verbose_name="Case", linkify=("casework:case", {"public_id": tables.A("public_id")})
     )
     name = IdentityColumn("name", verbose_name="Name")
     docket_number = IdentityColumn("docket_number", verbose_name="Docket")
+    opened_on = DayOrMonthColumn()
+    closed_on = DayOrMonthColumn()
 
     class Meta:
         model = BailCase
@@ -120,7 +153,10 @@ class DisbursementTable(StaffTable):
     county = tables.Column(accessor="case__county", verbose_name="County")
     amount = MoneyColumn()
     requested_by = tables.Column(accessor="requested_by__username", verbose_name="Requested by")
+    requested_at = TimeOrMonthColumn()
     approved_by = tables.Column(accessor="approved_by__username", verbose_name="Approved by")
+    approved_at = TimeOrMonthColumn()
+    paid_on = DayOrMonthColumn()
 
     class Meta:
         model = Disbursement
@@ -144,6 +180,8 @@ class DisbursementTable(StaffTable):
 
 
 class QueueTable(DisbursementTable):
+    DETAILED = ("waiting",)  # a number of days gives the day away
+    paid_on = None
     waiting = tables.Column(empty_values=(), orderable=False, verbose_name="Waiting")
 
     class Meta(DisbursementTable.Meta):
@@ -161,6 +199,7 @@ class QueueTable(DisbursementTable):
 
 class OutstandingTable(StaffTable):
     IDENTIFYING = ("name", "docket_number")
+    DETAILED = ("court",)
     id = tables.Column(
         verbose_name="No.", linkify=("casework:disbursement", {"pk": tables.A("pk")})
     )
@@ -170,6 +209,7 @@ class OutstandingTable(StaffTable):
     court = tables.Column(accessor="case__court", verbose_name="Court")
     amount = MoneyColumn(verbose_name="Bail paid")
     outstanding = MoneyColumn(empty_values=(), orderable=False, verbose_name="Outstanding")
+    paid_on = DayOrMonthColumn()
     age = tables.Column(empty_values=(), accessor="paid_on", verbose_name="Age")
 
     class Meta:
@@ -197,17 +237,19 @@ class OutstandingTable(StaffTable):
         return record.outstanding
 
     def _days(self, record) -> int:
-        return (timezone.localdate() - record.paid_on).days
+        return days_since(record.paid_on, exact=self.exact_for(record))
 
     def render_age(self, record):
         return age_bucket(self._days(record))
 
-    def value_age(self, record):
-        return self._days(record)
+    def value_age(self, record):  # CSV: days, or the bracket for those who see months
+        days = self._days(record)
+        return days if self.exact_for(record) else age_bucket(days)
 
 
 class OutcomeTable(StaffTable):
     IDENTIFYING = ("name",)
+    DETAILED = ("sequence",)  # the published checkpoints date a ledger number
     disbursement = tables.Column(
         verbose_name="Disbursement",
         linkify=("casework:disbursement", {"pk": tables.A("disbursement_id")}),
@@ -219,7 +261,9 @@ class OutcomeTable(StaffTable):
     court_fees = MoneyColumn(verbose_name="Court fees")
     forfeited_amount = MoneyColumn(verbose_name="Forfeited")
     recorded_by = tables.Column(accessor="recorded_by__username", verbose_name="Recorded by")
+    recorded_at = TimeOrMonthColumn()
     sequence = tables.Column(accessor="transaction__sequence", verbose_name="Ledger no.")
+    occurred_on = DayOrMonthColumn()
 
     class Meta:
         model = DisbursementOutcome
@@ -240,15 +284,41 @@ class OutcomeTable(StaffTable):
         attrs = {"class": "table"}
 
 
+CASE_LINKED = frozenset({"case", "disbursement"})
+
+
+class AuditDetailsColumn(tables.JSONColumn):
+    """The event's details, less the ledger number for those who see case rows by month."""
+
+    def _details(self, record, table) -> dict:
+        if table.exact_for(record):
+            return record.details
+        return {key: value for key, value in record.details.items() if key != "sequence"}
+
+    def render(self, record, table):
+        return super().render(record=record, value=self._details(record, table))
+
+    def value(self, record, table):
+        return self._details(record, table)
+
+
 class AuditTable(StaffTable):
+    """The audit history. Events about a case or a disbursement are case rows: their times
+    show as the month to roles without ``view_case_details``."""
+
+    at = TimeOrMonthColumn()
     actor = tables.Column(accessor="actor__username", verbose_name="Who", default="system")
     change = tables.Column(empty_values=(), orderable=False, verbose_name="From → to")
+    details = AuditDetailsColumn()
 
     class Meta:
         model = AuditEvent
         fields = ("at", "actor", "action", "object_type", "object_id", "change", "details")
         order_by = ("-at",)
         attrs = {"class": "table"}
+
+    def exact_for(self, record) -> bool:
+        return self.row_view.details or record.object_type not in CASE_LINKED
 
     def render_change(self, record):
         before, after = record.details.get("from"), record.details.get("to")

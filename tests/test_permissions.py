@@ -8,7 +8,9 @@ first test fails until it does. The login pages have their own tests
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import itertools
 import re
 import uuid
@@ -266,6 +268,62 @@ def test_every_role_is_allowed_or_refused_as_the_matrix_says(name, staff_user, s
     observed = {who: _outcome(_request(client, name)) for who, client in visitors.items()}
 
     assert observed == expected
+
+
+# What each role's exports carry (ledger.case_rows) ---------------------------------------
+
+# The outstanding-bail CSV's columns, by role: the court and the day (with the age in days)
+# for the roles whose work needs them, names and dockets for those who may see identities.
+_MONTHS = ["No.", "County", "Status", "Paid on", "Age", "Bail paid", "Outstanding", "Payee kind"]
+_DETAILS = [*_MONTHS[:2], "Court", *_MONTHS[2:]]
+_IDENTITIES = [_DETAILS[0], "Name", "Docket", *_DETAILS[1:]]
+OUTSTANDING_COLUMNS = {
+    Role.VIEWER: _MONTHS,
+    Role.BOOKKEEPER: _DETAILS,
+    Role.APPROVER: _DETAILS,
+    Role.CASE_MANAGER: _IDENTITIES,
+    Role.ADMIN: _IDENTITIES,
+}
+
+
+def _paid_bail() -> Disbursement:
+    from ledger.disbursements import disbursement_approve, disbursement_pay
+    from tests.ledger.conftest import deposit
+
+    deposit(5_000)
+    d = _disbursement()
+    approver = _someone("approver")
+    disbursement_approve(actor=approver, disbursement=d)
+    BailCase.objects.filter(pk=d.case_id).update(court="Fourth District")
+    return disbursement_pay(
+        actor=approver, disbursement=d, paid_on=dt.date(2026, 3, 3), instrument_reference="CC-9"
+    )
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_roles_export_carries_only_the_columns_its_capabilities_need(staff_client, role):
+    _paid_bail()
+
+    response = staff_client(role).get(reverse("casework:outstanding"), {"_export": "csv"})
+
+    header, row = csv.reader(io.StringIO(response.content.decode()))
+    assert header == OUTSTANDING_COLUMNS[role]
+    details = C.VIEW_CASE_DETAILS in MATRIX[role]
+    assert dict(zip(header, row, strict=True))["Paid on"] == (
+        "2026-03-03" if details else "2026-03"
+    )
+    assert ("Fourth District" in row) == details
+    assert "CC-9" not in row
+
+
+def test_a_viewers_csv_has_no_court_and_no_exact_date(staff_client):
+    _paid_bail()
+
+    body = staff_client(Role.VIEWER).get("/staff/disbursements/outstanding/?_export=csv")
+
+    text = body.content.decode()
+    assert "Court," not in text and "Fourth District" not in text
+    assert "2026-03-03" not in text and ",2026-03," in text
 
 
 def test_an_anonymous_visitor_comes_back_to_the_page_after_logging_in(client):
