@@ -1,4 +1,4 @@
-"""Staff pages for cases, disbursements and the audit history, under /staff/."""
+"""Staff pages for cases, disbursements, the audit history and the journal, under /staff/."""
 
 from django.urls import path
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("disbursements/<int:pk>/return/", v.disbursement_return_view, name="return"),
     path("disbursements/<int:pk>/forfeit/", v.disbursement_forfeit_view, name="forfeit"),
     path("audit/", lists.AuditListView.as_view(), name="audit"),
+    path("journal/", lists.JournalListView.as_view(), name="journal"),
 ]

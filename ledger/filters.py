@@ -22,6 +22,8 @@ from ledger.models import (
     DisbursementStatus,
     OutcomeKind,
     PaymentMethod,
+    Posting,
+    TransactionKind,
 )
 from ledger.roles import Capability, user_can
 
@@ -123,3 +125,21 @@ class AuditFilter(StaffFilterSet):
     class Meta:
         model = AuditEvent
         fields = ["object_type", "object_id", "action"]
+
+
+class JournalFilter(StaffFilterSet):
+    kind = django_filters.ChoiceFilter(
+        field_name="transaction__kind", choices=TransactionKind.choices
+    )
+    date = django_filters.DateFromToRangeFilter(
+        field_name="transaction__date",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        label="Between",
+    )
+    account = django_filters.CharFilter(
+        field_name="account__code", lookup_expr="startswith", label="Account starts with"
+    )
+
+    class Meta:
+        model = Posting
+        fields = ["kind", "date", "account"]

@@ -26,6 +26,7 @@ class Capability(StrEnum):
     VIEW_REPORTS = "view_reports"  # staff pages without identifying data; audit history
     VIEW_IDENTITY = "view_identity"  # names, dates of birth, booking and docket numbers, notes
     VIEW_CASE_DETAILS = "view_case_details"  # courts, exact dates, check numbers, outcome notes
+    VIEW_JOURNAL = "view_journal"  # the books' journal, posting by posting
     MANAGE_CASES = "manage_cases"  # open, edit and close cases
     REQUEST_DISBURSEMENT = "request_disbursement"
     CANCEL_DISBURSEMENT = "cancel_disbursement"  # before payment only
@@ -43,6 +44,7 @@ MATRIX: dict[Role, frozenset[Capability]] = {
         {
             C.VIEW_REPORTS,
             C.VIEW_CASE_DETAILS,
+            C.VIEW_JOURNAL,
             C.RECORD_OFFLINE_GIFT,
             C.RECONCILE,
             C.RECORD_OUTCOME,

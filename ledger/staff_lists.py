@@ -1,5 +1,5 @@
-"""Staff lists of cases, disbursements and the audit history: tables with filters, pages
-and a CSV export.
+"""Staff lists of cases, disbursements, the audit history and the journal: tables with
+filters, pages and a CSV export.
 
 Each table shows what the person's role allows (``ledger.case_rows``, through
 ``StaffTable.for_user``). Looking at a list is not audited; each export is, with one
@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
+from django_tables2.paginators import LazyPaginator
 
 from donations.staff_views import StaffTableView
 from ledger.case_rows import case_rows_exported, export_filters
@@ -19,6 +20,7 @@ from ledger.filters import (
     AuditFilter,
     CaseFilter,
     DisbursementFilter,
+    JournalFilter,
     OutcomeFilter,
     OutstandingFilter,
 )
@@ -29,12 +31,15 @@ from ledger.models import (
     DisbursementOutcome,
     DisbursementPurpose,
     DisbursementStatus,
+    Posting,
 )
+from ledger.roles import Capability
 from ledger.selectors import approved_unpaid_total, funds_available
 from ledger.tables import (
     AuditTable,
     CaseTable,
     DisbursementTable,
+    JournalTable,
     OutcomeTable,
     OutstandingTable,
     QueueTable,
@@ -165,3 +170,21 @@ class AuditListView(StaffListView):
 
     def get_queryset(self):
         return AuditEvent.objects.select_related("actor")
+
+
+class JournalListView(StaffListView):
+    """The books' journal, posting by posting, for the bookkeeping roles only. Pages are
+    counted lazily: the journal may hold millions of postings."""
+
+    required_capability = Capability.VIEW_JOURNAL
+    model = Posting
+    table_class = JournalTable
+    filterset_class = JournalFilter
+    extra_context = {"title": "Journal"}
+    export_name = "journal"
+
+    def get_queryset(self):
+        return Posting.objects.select_related("transaction", "account")
+
+    def get_table_pagination(self, table):
+        return super().get_table_pagination(table) | {"paginator_class": LazyPaginator}

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from ledger.case_rows import RowView, case_of, days_since, month_text
 from ledger.cases import case_identity
-from ledger.models import AuditEvent, BailCase, Disbursement, DisbursementOutcome
+from ledger.models import AuditEvent, BailCase, Disbursement, DisbursementOutcome, Posting
 from ledger.money import format_money
 
 AGE_BUCKETS = (
@@ -328,3 +328,22 @@ class AuditTable(StaffTable):
 
     def value_change(self, record):
         return f"{record.details.get('from', '')} -> {record.details.get('to', '')}"
+
+
+class JournalTable(StaffTable):
+    """The books' journal, one row per posting (only for ``view_journal``). The whole
+    journal, with its hashes, comes from ``manage.py export_ledger``."""
+
+    sequence = tables.Column(accessor="transaction__sequence", verbose_name="No.")
+    date = tables.DateColumn(accessor="transaction__date", verbose_name="Date")
+    kind = tables.Column(accessor="transaction__kind", verbose_name="Kind")
+    memo = tables.Column(accessor="transaction__memo", verbose_name="Memo")
+    source_ref = tables.Column(accessor="transaction__source_ref", verbose_name="Source")
+    account = tables.Column(accessor="account__code", verbose_name="Account")
+    amount = MoneyColumn(verbose_name="Amount (debit +, credit −)")
+
+    class Meta:
+        model = Posting
+        fields = ("sequence", "date", "kind", "memo", "source_ref", "account", "amount")
+        order_by = ("-sequence",)
+        attrs = {"class": "table"}

@@ -36,7 +36,7 @@ from donations.models import (
 from donations.offline_gifts import offline_gift_record
 from ledger.cases import Identity, case_create
 from ledger.disbursements import disbursement_request
-from ledger.models import BailCase, Disbursement
+from ledger.models import AuditEvent, BailCase, Disbursement
 from ledger.roles import MATRIX, Capability, Role
 from ledger.staff_access import capability_of
 
@@ -70,6 +70,7 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "casework:return": ("POST", C.RECORD_OUTCOME),
     "casework:forfeit": ("POST", C.RECORD_OUTCOME),
     "casework:audit": ("GET", C.VIEW_REPORTS),
+    "casework:journal": ("GET", C.VIEW_JOURNAL),
 }
 
 # The login, second-factor and logout pages: open to people who are not verified yet.
@@ -324,6 +325,25 @@ def test_a_viewers_csv_has_no_court_and_no_exact_date(staff_client):
     text = body.content.decode()
     assert "Court," not in text and "Fourth District" not in text
     assert "2026-03-03" not in text and ",2026-03," in text
+
+
+def test_only_the_bookkeeping_roles_read_the_journal(staff_client, post):
+    post([("assets:bank", 1_000), ("net_assets:opening_balance", -1_000)], memo="Gift of record")
+    readers = {role for role in Role if C.VIEW_JOURNAL in MATRIX[role]}
+    assert readers == {Role.BOOKKEEPER, Role.ADMIN}
+
+    for role in Role:
+        client = staff_client(role)
+        page = client.get(reverse("casework:journal"))
+        export = client.get(reverse("casework:journal"), {"_export": "csv"})
+        if role in readers:
+            assert page.status_code == 200 and "Gift of record" in page.content.decode()
+            assert "Gift of record" in export.content.decode()
+        else:
+            assert (page.status_code, export.status_code) == (403, 403), role
+            assert "Gift of record" not in page.content.decode() + export.content.decode()
+    exports = AuditEvent.objects.filter(action="case_rows.exported", object_id="journal")
+    assert sorted(e.details["roles"][0] for e in exports) == ["admin", "bookkeeper"]
 
 
 def test_an_anonymous_visitor_comes_back_to_the_page_after_logging_in(client):

@@ -239,3 +239,11 @@ def test_an_export_format_the_pages_do_not_offer_shows_the_page_and_writes_nothi
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     assert AuditEvent.objects.count() == before
+
+
+def test_the_journal_lists_every_posting_for_the_bookkeeper(staff_client, fund):
+    rows = _export(staff_client("bookkeeper"), "casework:journal", kind="disbursement")
+
+    assert sorted(row["Account"] for row in rows) == ["assets:bail_outstanding", "assets:bank"]
+    assert {row["Date"] for row in rows} == {"2026-03-03"}
+    assert AuditEvent.objects.get(action="case_rows.exported").object_id == "journal"
