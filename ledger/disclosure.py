@@ -77,6 +77,7 @@ class LinearModel:
         self._solver = None
         self._rows: dict[int, int] = {}  # equality key -> its row in the solver
         self._points: list[np.ndarray] = []  # solutions found so far; all feasible
+        self._stacked: np.ndarray | None = None  # the same, one row each
 
     def variable(self, lower: float | None = 0.0, upper: float | None = None) -> int:
         self.bounds.append((lower, upper))
@@ -105,7 +106,7 @@ class LinearModel:
     def _reset(self, *, points: bool) -> None:
         self._solver = None
         if points:
-            self._points = []
+            self._points, self._stacked = [], None
 
     def rows(self) -> list[tuple[Terms, float, float]]:
         """Every constraint as (terms, lower, upper); None for no limit."""
@@ -183,9 +184,11 @@ class LinearModel:
         the true bounds are at least this wide. None before any solution."""
         if not self._points:
             return None
+        if self._stacked is None or len(self._stacked) != len(self._points):
+            self._stacked = np.vstack(self._points)
         indices = np.fromiter(terms, dtype=np.int64, count=len(terms))
         coefficients = np.fromiter(terms.values(), dtype=float, count=len(terms))
-        values = np.array([point[indices] @ coefficients for point in self._points])
+        values = self._stacked[:, indices] @ coefficients
         return float(values.min()), float(values.max())
 
 

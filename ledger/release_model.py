@@ -29,6 +29,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+
 from ledger import privacy
 from ledger.disclosure import LinearModel, Requirement, Terms
 
@@ -60,7 +62,11 @@ def matches(selector: Selector, county: str, bail_type: str) -> bool:
 
 
 class History:
-    """The truths of a run of consecutive releases, oldest first."""
+    """The truths of a run of consecutive releases, oldest first.
+
+    Held as arrays over everyone ever helped (one row a person, the same row in every
+    release), so that each figure's per-person parts are a few vector operations: the
+    audit asks for tens of thousands of them."""
 
     def __init__(self, truths: list[dict]) -> None:
         self.truths = truths
@@ -75,25 +81,44 @@ class History:
         self.combos = sorted(
             {(c, b) for persons in self.persons for c, b, _, _ in persons.values()}
         )
-        self._selected: dict[tuple, dict] = {}
+        rows = {
+            person: row for row, person in enumerate(sorted({p for r in self.persons for p in r}))
+        }
+        size = len(rows)
+        self._cumulative = np.zeros((len(truths), size, 5), dtype=np.int64)
+        self._month = np.zeros((len(truths), size, 5), dtype=np.int64)
+        self._present = np.zeros((len(truths), size), dtype=bool)
+        self._county = np.full((len(truths), size), "", dtype=object)
+        self._kind = np.full((len(truths), size), "", dtype=object)
+        for release, persons in enumerate(self.persons):
+            for person, (county, kind, cumulative, month) in persons.items():
+                row = rows[person]
+                self._present[release, row] = True
+                self._county[release, row], self._kind[release, row] = county, kind
+                self._cumulative[release, row] = cumulative
+                self._month[release, row] = month
+        self._masks: dict[tuple, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.truths)
 
-    def _members(self, release: int, selector: Selector) -> dict[str, tuple]:
-        """The people a selector takes in a release: person -> (cumulative, month)."""
+    def _mask(self, release: int, selector: Selector) -> np.ndarray:
+        """Who a selector takes in a release (nobody before the first release)."""
         if release < 0:
-            return {}
+            return np.zeros(self._present.shape[1], dtype=bool)
         key = (release, selector)
-        found = self._selected.get(key)
-        if found is None:
-            found = {
-                person: (entry[2], entry[3])
-                for person, entry in self.persons[release].items()
-                if matches(selector, entry[0], entry[1])
-            }
-            self._selected[key] = found
-        return found
+        mask = self._masks.get(key)
+        if mask is None:
+            dimension, members = selector
+            mask = self._present[release].copy()
+            if dimension == "county":
+                mask &= np.isin(self._county[release], list(members))
+            elif dimension == "bail_type":
+                mask &= np.isin(self._kind[release], list(members))
+            elif dimension == "combo":
+                mask &= (self._county[release] == members[0]) & (self._kind[release] == members[1])
+            self._masks[key] = mask
+        return mask
 
     def contributions(
         self, release: int, scope: str, selector: Selector, measure: str, since: int | None = None
@@ -101,30 +126,24 @@ class History:
         """Each person's part of the figure (zeros left out). ``since``: for a cumulative
         figure, the parts of its change since that release instead."""
         before = release - 1 if since is None and scope != "cumulative" else since
-        now = self._members(release, selector)
-        then = self._members(before, selector) if before is not None else {}
+        now = self._mask(release, selector)
+        then = self._mask(before, selector) if before is not None else None
         if measure == "people":
-            if before is None:
-                return [1] * len(now)
-            return [1] * len(now.keys() - then.keys()) + [-1] * len(then.keys() - now.keys())
-        coefficients = _COEFFICIENTS[measure]
-        parts = []
-        for person in now.keys() | then.keys():
-            total_now, month = (
-                (_dot(coefficients, now[person][0]), _dot(coefficients, now[person][1]))
-                if person in now
-                else (0, 0)
-            )
-            total_then = _dot(coefficients, then[person][0]) if person in then else 0
-            part = month if scope == "month" else total_now - total_then
-            if scope == "correction":
-                part -= month
-            if part:
-                parts.append(part)
-        return parts
-
-    def value(self, release: int, scope: str, selector: Selector, measure: str) -> int:
-        return sum(self.contributions(release, scope, selector, measure))
+            if then is None:
+                return [1] * int(now.sum())
+            return [1] * int((now & ~then).sum()) + [-1] * int((then & ~now).sum())
+        coefficients = np.array(_COEFFICIENTS[measure], dtype=np.int64)
+        total = np.where(now, self._cumulative[release] @ coefficients, 0)
+        month = np.where(now, self._month[release] @ coefficients, 0)
+        if then is not None and before >= 0:
+            total = total - np.where(then, self._cumulative[before] @ coefficients, 0)
+        if scope == "month":
+            parts = month
+        elif scope == "correction":
+            parts = total - month
+        else:
+            parts = total
+        return parts[parts != 0].tolist()
 
 
 class Program:
