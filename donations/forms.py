@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -8,14 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from donations.models import Frequency
+from donations.wall import wall_text
 from ledger.money import format_money
-
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _plain(text: str) -> str:
-    """Plain text only: no control characters; HTML is escaped wherever it is shown."""
-    return _CONTROL_CHARS.sub("", text).strip()
 
 
 class DonationForm(forms.Form):
@@ -68,10 +61,10 @@ class DonationForm(forms.Form):
         self.fields["amount_choice"].initial = str(settings.DONATION_PRESET_AMOUNTS[1])
 
     def clean_display_name(self) -> str:
-        return _plain(self.cleaned_data["display_name"])
+        return wall_text(self.cleaned_data["display_name"])
 
     def clean_message(self) -> str:
-        return _plain(self.cleaned_data["message"])
+        return wall_text(self.cleaned_data["message"])
 
     def clean(self):
         data = super().clean()

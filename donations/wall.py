@@ -5,9 +5,15 @@ anonymously, their gift went through, and someone at the fund approved the entry
 name or message can be abusive, or someone else's). Their amount appears only if they
 chose to show it. No email, no date, no Stripe reference is ever shown: entries are
 listed newest approval first, with nothing that ties a name to a day's books.
+
+What donors type for the wall is plain text (``wall_text``): the form cleans it before it
+is stored, and the wall cleans it again before showing it.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,6 +24,26 @@ from ledger.services import audit_record
 
 WALL_LIMIT = 200
 _SHOWN_STATUSES = (DonationStatus.SUCCEEDED, DonationStatus.CANCELLED)
+
+_ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_KEPT_CONTROLS = frozenset("\t\n\r")
+
+
+def wall_text(text: str) -> str:
+    """A display name or message as plain text: without control characters (tabs and line
+    breaks stay) and without invisible formatting characters (Unicode category Cf: zero
+    width spaces and joiners, bidirectional embeddings, overrides and isolates, the byte
+    order mark), which can hide words from the person approving an entry or make the wall
+    show text in another order than it was read. Surrounding spaces are trimmed. HTML is
+    not touched here: it is escaped wherever the text is shown."""
+    text = _ASCII_CONTROLS.sub("", text)
+    if not text.isascii():
+        text = "".join(
+            ch
+            for ch in text
+            if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cf")
+        )
+    return text.strip()
 
 
 def wall_entries(limit: int = WALL_LIMIT) -> list[dict]:
@@ -34,17 +60,21 @@ def wall_entries(limit: int = WALL_LIMIT) -> list[dict]:
             "display_name", "message", "show_amount", "gift_amount", "currency", "frequency"
         )
     )[:limit]
-    return [
-        {
-            "name": name,
-            "message": message,
-            "amount": amount if show_amount else None,
-            "currency": currency,
-            "monthly": frequency == "monthly",
-        }
-        for name, message, show_amount, amount, currency, frequency in rows
-        if name or message
-    ]
+    entries = []
+    for name, message, show_amount, amount, currency, frequency in rows:
+        # Again here: rows stored before the form cleaned them may still hold such text.
+        name, message = wall_text(name), wall_text(message)
+        if name or message:
+            entries.append(
+                {
+                    "name": name,
+                    "message": message,
+                    "amount": amount if show_amount else None,
+                    "currency": currency,
+                    "monthly": frequency == "monthly",
+                }
+            )
+    return entries
 
 
 def _changed() -> None:
