@@ -61,7 +61,9 @@ def trim_stripe_events() -> int:
 
 @shared_task
 def erase_donor_data() -> int:
-    """Beat: erase donors' email addresses and names past the retention period."""
+    """Beat: erase donors' email addresses and names, and their messages, past their
+    retention periods. Returns how many of each were erased, together."""
+    from donations.donor_privacy import donor_messages_erase
     from donations.services import donor_data_erase
 
-    return donor_data_erase()
+    return donor_data_erase() + donor_messages_erase()

@@ -16,7 +16,7 @@ import re
 import unicodedata
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from donations.models import Donation, DonationStatus
@@ -24,6 +24,13 @@ from ledger.services import audit_record
 
 WALL_LIMIT = 200
 _SHOWN_STATUSES = (DonationStatus.SUCCEEDED, DonationStatus.CANCELLED)
+# The donations the wall shows: asked for, not anonymous, approved, and paid.
+ON_THE_WALL = Q(
+    show_on_wall=True,
+    anonymous=False,
+    wall_approved_at__isnull=False,
+    status__in=_SHOWN_STATUSES,
+)
 
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEPT_CONTROLS = frozenset("\t\n\r")
@@ -49,12 +56,7 @@ def wall_text(text: str) -> str:
 def wall_entries(limit: int = WALL_LIMIT) -> list[dict]:
     """What the page shows: display name, message, and the amount only if chosen."""
     rows = (
-        Donation.objects.filter(
-            show_on_wall=True,
-            anonymous=False,
-            wall_approved_at__isnull=False,
-            status__in=_SHOWN_STATUSES,
-        )
+        Donation.objects.filter(ON_THE_WALL)
         .order_by("-wall_approved_at", "-id")
         .values_list(
             "display_name", "message", "show_amount", "gift_amount", "currency", "frequency"
