@@ -1,17 +1,22 @@
 """The public figures on gunicorn and PostgreSQL, at a small and a large journal, beside a
 static file served by the same server in the same run.
 
-    python benchmarks/transparency.py [--transactions 1000,1000000] [--refresh 0,1]
+    python benchmarks/transparency.py [--transactions 1000,1000000] [--refresh 0,60]
         [--workers 2] [--threads 4] [--clients 32] [--duration 12] [--rounds 3]
-        [--max-cases 5000] [--cache-url URL]
+        [--max-cases 5000] [--audit] [--cache-url URL]
 
 For each journal size: a fresh PostgreSQL database loaded through the batch posting
 service (``ledger_scale.load``: card donations, payouts and bail payments spread over seven
 years, so about 84 months of monthly totals at any size), then one case per hundred
 transactions (at most ``--max-cases``) in twenty counties, each with a paid bail
-disbursement, a third of them returned. Static files are collected, and gunicorn starts
-with production settings (DEBUG off) and the cache given (``--cache-url``; the default,
-local memory per worker, is what a single server without Redis has).
+disbursement, a third of them returned. Then every month that is due is released, in
+order (``ledger.releases``). By default each release is stored as the privacy rules alone
+choose it, without complementary suppression and the linear-programming audit, whose cost
+grows with the history and is measured by ``release_audit.py``: what is served has the same
+shape and size either way. ``--audit`` publishes them as production does (slow: seven
+years released at once took over eight minutes here, with ten cases). Static files are
+collected, and gunicorn starts with production settings (DEBUG off) and the cache given
+(``--cache-url``; the default is local memory per worker; the public pages do not use it).
 
 Then ``--clients`` concurrent clients, closed loop, fetch in turn for ``--duration``
 seconds each, alternating in ``--rounds`` slices so other load on the machine weighs on
@@ -22,13 +27,12 @@ all three alike:
 * ``/transparency/`` (the HTML page, in English).
 
 Each size is measured once per ``--refresh`` value (``TRANSPARENCY_REFRESH_SECONDS``): 0
-reads the version of the books on every request (one small query); 1, the default, lets
-the figures lag the books by up to a second, each process asking the version at most
-once a second and answering from its own copy meanwhile.
+rebuilds every document from the stored releases on every request; 60, the default, lets
+each process serve its own copy and look for a new release at most once a minute.
 
 Reported: throughput, p50 and p99 latency, each against the static file, gunicorn's CPU
-time per request, and the time of the first (uncached) request for each, which is where
-the size of the books could show.
+time per request, the time of the first request for each (the copy not built yet), and,
+in this process, the time and queries to rebuild every public document from the releases.
 Targets, reported and not asserted: p99 under 50 ms, throughput at least half the static
 ceiling, the same latency at every size.
 """
@@ -122,21 +126,56 @@ def load_cases(transactions: int, max_cases: int) -> int:
     return count
 
 
-def recompute_cost() -> tuple[float, int]:
-    """(median milliseconds, queries) to compute every public figure from scratch, in this
-    process: what a change in the books costs, whatever the size of the journal."""
-    from django.core.cache import cache
+def publish_releases(audit: bool) -> int:
+    """Release every month that is due; returns how many were published."""
+    from django.utils import timezone
+
+    from ledger import releases
+    from ledger.models import ReleaseStatus, TransparencyRelease
+    from ledger.services import checkpoint_create
+
+    today = timezone.localdate()
+    if audit:
+        made = releases.releases_publish_due(today=today)
+        for release in made:
+            if release.status != ReleaseStatus.PUBLISHED:
+                print(f"# release {release.period} held: {release.held_reason[:200]}")
+        return sum(release.status == ReleaseStatus.PUBLISHED for release in made)
+    count, period = 0, releases.next_period()
+    while period is not None and releases.due_on(period) <= today:
+        candidate = releases.release_build(period, complementary=False)
+        digest = releases.content_hash(candidate.content)
+        TransparencyRelease.objects.create(
+            period=period,
+            status=ReleaseStatus.PUBLISHED,
+            created_at=timezone.now(),
+            content=candidate.content,
+            content_hash=digest,
+            truth=candidate.truth,
+            checkpoint=checkpoint_create(release_hash=digest),
+        )
+        count += 1
+        period = releases.next_period()
+    return count
+
+
+def rebuild_cost() -> tuple[float, int]:
+    """(median milliseconds, queries) to rebuild every public document from the stored
+    releases, in this process: what each web process does once per refresh interval."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from ledger import transparency
+    from ledger.views import _page
 
     timings = []
     for _ in range(5):
-        cache.clear()
+        transparency.forget()
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
-            transparency._build_all(transparency.current_version())
+            for kind in ("json", "csv", "dictionary", "checkpoints"):
+                transparency.open_data(kind)
+            transparency.page("en", _page)
             timings.append(time.perf_counter() - start)
     return sorted(timings)[2] * 1000, len(queries)
 
@@ -194,7 +233,10 @@ def run_size(transactions: int, args) -> list[dict]:
     load(transactions)
     cases = load_cases(transactions, args.max_cases)
     load_seconds = time.perf_counter() - started
-    compute_ms, compute_queries = recompute_cost()
+    started = time.perf_counter()
+    published = publish_releases(args.audit)
+    release_seconds = time.perf_counter() - started
+    compute_ms, compute_queries = rebuild_cost()
     env = app_env(database_url=database_url, broker_url="", webhook_secret="whsec_unused")
     if args.cache_url:
         env["CACHE_URL"] = args.cache_url
@@ -212,7 +254,9 @@ def run_size(transactions: int, args) -> list[dict]:
                 threads=args.threads,
             )
             cold = {name: first_request(web.url + path) for name, path in TARGETS}
-            figures = json.loads(urllib.request.urlopen(web.url + "/transparency.json").read())
+            with urllib.request.urlopen(web.url + "/transparency.json") as response:
+                body = response.read()
+            figures = json.loads(body)
             measured = asyncio.run(measure(web.url, args, stack.groups()))
             stack.check()
         runs.append(
@@ -221,11 +265,16 @@ def run_size(transactions: int, args) -> list[dict]:
                 "refresh": refresh,
                 "cases": cases,
                 "load_seconds": load_seconds,
+                "releases": published,
+                "release_seconds": release_seconds,
                 "cold": cold,
                 "compute_ms": compute_ms,
                 "compute_queries": compute_queries,
-                "sequence": figures["ledger"]["sequence"],
-                "people_helped": figures["totals"]["people_helped"],
+                "latest_release": figures["latest_release"],
+                "json_bytes": len(body),
+                "people_helped": figures["releases"][-1]["people"]["total"]["people_helped"]
+                if figures["releases"]
+                else 0,
                 **measured,
             }
         )
@@ -238,7 +287,7 @@ def main() -> None:
     )
     parser.add_argument("--transactions", default="1000,1000000", help="comma list of sizes")
     parser.add_argument(
-        "--refresh", default="0,1", help="TRANSPARENCY_REFRESH_SECONDS values, comma list"
+        "--refresh", default="0,60", help="TRANSPARENCY_REFRESH_SECONDS values, comma list"
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help=">1: gthread workers")
@@ -246,6 +295,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=12.0, help="seconds per target")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-cases", type=int, default=5000)
+    parser.add_argument(
+        "--audit", action="store_true", help="publish releases through the audit (slow)"
+    )
     parser.add_argument("--cache-url", default="", help="e.g. redis://127.0.0.1:6379/14")
     args = parser.parse_args()
 
@@ -261,14 +313,19 @@ def main() -> None:
     for run in runs:
         results = run["results"]
         static = results["static"]
+        people = run["people_helped"]  # "suppressed" when the latest release hides it
+        helped = f"{people:,}" if isinstance(people, int) else people
         print(
-            f"{run['transactions']:,} transactions (head #{run['sequence']:,}), "
-            f"{run['cases']:,} cases, {run['people_helped']:,} people helped; "
-            f"loaded in {run['load_seconds']:.0f} s; TRANSPARENCY_REFRESH_SECONDS={run['refresh']}"
+            f"{run['transactions']:,} transactions, {run['cases']:,} cases, {helped} people "
+            f"helped; loaded in {run['load_seconds']:.0f} s; {run['releases']} releases to "
+            f"{run['latest_release']} in {run['release_seconds']:.0f} s "
+            f"({'audited' if args.audit else 'rules only'}); "
+            f"TRANSPARENCY_REFRESH_SECONDS={run['refresh']}"
         )
         print(
-            f"  recomputing every figure from the books: {run['compute_ms']:.1f} ms, "
-            f"{run['compute_queries']} queries"
+            f"  rebuilding every public document from the releases: "
+            f"{run['compute_ms']:.1f} ms, {run['compute_queries']} queries; "
+            f"transparency.json {run['json_bytes'] / 1024:.0f} KiB"
         )
         for name, path in TARGETS:
             result = results[name]

@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from donations import stripe_gateway
+from donations.donor_privacy import error_text
 from donations.exceptions import DonationError, StripeUnavailable
 from donations.models import (
     Discrepancy,
@@ -480,7 +481,7 @@ def reconcile_stripe(
     except LockLost as error:
         run.status, run.error = RunStatus.INTERRUPTED, str(error)
     except Exception as error:
-        run.status, run.error = RunStatus.FAILED, f"{type(error).__name__}: {error}"[:500]
+        run.status, run.error = RunStatus.FAILED, error_text(error)
         logger.warning("reconciliation run %s failed: %s", run.pk, type(error).__name__)
     finally:
         ReconciliationRun.objects.filter(pk=run.pk).update(

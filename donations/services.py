@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 import logging
 import math
 import time
@@ -32,6 +31,7 @@ from django.utils import timezone
 
 from config.database import on_a_live_connection
 from donations import stripe_gateway
+from donations.donor_privacy import error_text, event_payload_to_store
 from donations.exceptions import (
     DonationsPaused,
     InvalidDonation,
@@ -388,13 +388,13 @@ RETURNING id
 
 def stripe_event_store(data: dict, *, raw: bytes | None = None) -> tuple[StripeEvent, bool]:
     """Store an event (verified, or read from Stripe's API) once by its id. ``raw`` is the
-    JSON text the event was parsed from, stored as it came when given.
+    JSON text it was parsed from, stored as it came unless ``donor_privacy`` strips it.
 
     One statement, in autocommit when the caller holds no transaction: an insert that does
     nothing when the id is already stored, so a duplicate costs no error and no rollback.
     """
     created_at = dt.datetime.fromtimestamp(int(data.get("created") or 0), tz=dt.UTC)
-    payload = raw.decode() if raw is not None else json.dumps(data)
+    payload = event_payload_to_store(data, raw)
     cast = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     params = [
         data["id"],
@@ -460,7 +460,7 @@ def stripe_event_process(*, event_pk: int) -> str:
         handler(event.payload.get("data", {}).get("object", {}))
     except Exception as error:
         StripeEvent.objects.filter(pk=event_pk).update(
-            status=EventStatus.FAILED, last_error=f"{type(error).__name__}: {error}"[:500]
+            status=EventStatus.FAILED, last_error=error_text(error)
         )
         logger.warning(
             "stripe event %s (%s) failed: %s", event.event_id, event.type, type(error).__name__
