@@ -23,8 +23,9 @@ sent twice, everything shuffled (``--seed``), and POSTed signed to ``/stripe/web
 ``--clients`` closed-loop clients. As Stripe does, a delivery answered with anything but 2xx
 (or not at all within ``--webhook-timeout``) is sent again, freshly signed, after a short
 backoff, until it gets a 2xx. Meanwhile ``--readers`` clients read ``/transparency.json`` in
-a closed loop, and once a second the books (journal transactions keyed ``stripe:…``) and the
-public ``totals.donations_count`` are sampled.
+a closed loop (the published releases, which do not move with gifts), and once a second the
+books (journal transactions keyed ``stripe:…``) and the public money raised (the home page's
+"raised so far", gifts before fees: the one live public figure) are sampled.
 
 Faults, each once, when that fraction of the deliveries has been answered:
 
@@ -37,9 +38,9 @@ Faults, each once, when that fraction of the deliveries has been answered:
 Reported: donations per second from the first webhook sent to the last posting recorded
 (the journal's ``recorded_at``); webhook latency per attempt (p50, p99, max), non-2xx
 answers and retries; ``/transparency.json`` latency and non-200 answers during the surge;
-the lag from payment to public totals (for each public sample, how long the oldest
-donation it does not show yet had been recorded in the books) and from the last posting to
-the public total showing it; each fault with its time; CPU by process group;
+the lag from payment to the public money raised (for each public sample, how long the
+oldest donation it does not show yet had been recorded in the books) and from the last
+posting to the public figure showing it; each fault with its time; CPU by process group;
 and the money check: the books equal the sandbox to the cent (gross, fees, net),
 ``verify_ledger`` exits 0, as many charges recorded and journal transactions keyed
 ``stripe:…`` as donations, every event stored once and processed, every delivery answered
@@ -59,6 +60,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -121,6 +123,7 @@ class Run:
     bodies: list[bytes]
     event_of: list[str]  # delivery index -> event id
     expected: int
+    expected_gross: int
     faults: list[Fault]
     start: float = 0.0  # the first webhook sent
     delivered: int = 0
@@ -133,10 +136,10 @@ class Run:
     reader_latencies: list[float] = field(default_factory=list)
     reader_errors: list[tuple[float, str]] = field(default_factory=list)
     books: list[tuple[float, int]] = field(default_factory=list)
-    public: list[tuple[float, int, int]] = field(default_factory=list)  # time, count, gross
+    public: list[tuple[float, int]] = field(default_factory=list)  # time, money raised
     books_complete: float = 0.0  # when the sampler saw every donation posted
-    public_final: float = 0.0  # when /transparency.json first showed them all
-    public_seen: tuple[int, int] | None = None  # the last totals read: count, gross
+    public_final: float = 0.0  # when the home page first showed them all
+    public_seen: int | None = None  # the last money raised read, in cents
     timed_out: str = ""
 
     def rel(self, moment: float) -> float:
@@ -349,24 +352,27 @@ async def read_public(run: Run, web_url: str, stop: asyncio.Event) -> None:
     await asyncio.gather(*(reader() for _ in range(run.args.readers)))
 
 
-async def public_totals(conn: HttpConnection, host_port: str) -> tuple[int, int] | None:
+RAISED = re.compile(rb"Raised so far \(gifts before fees\)</dt><dd>\$([\d,]+)\.(\d\d)</dd>")
+
+
+async def public_raised(conn: HttpConnection, host_port: str) -> int | None:
+    """Money raised so far, in cents, as the home page shows it (in English)."""
+    request = request_bytes("GET", "/", host_port, headers={"Accept-Language": "en"})
     try:
-        status, body = await asyncio.wait_for(
-            conn.request(request_bytes("GET", "/transparency.json", host_port)), 30
-        )
+        status, body = await asyncio.wait_for(conn.request(request), 30)
     except (OSError, asyncio.IncompleteReadError, TimeoutError):
         conn.close()
         return None
-    if status != 200:
+    found = RAISED.search(body) if status == 200 else None
+    if found is None:
         return None
-    totals = json.loads(body)["totals"]
-    return totals["donations_count"], totals["donations_gross"]
+    return int(found.group(1).replace(b",", b"")) * 100 + int(found.group(2))
 
 
 async def sample(run: Run, web_url: str, books: Books, stack: Stack) -> None:
-    """Every ``--sample`` seconds: the books and the public totals, until every donation is
-    posted; once every delivery is answered, the public totals every 0.1 s as well, to see
-    when they first show every donation."""
+    """Every ``--sample`` seconds: the books and the public money raised, until every
+    donation is posted; once every delivery is answered, the public figure every 0.1 s as
+    well, to see when it first shows every donation."""
     host_port = web_url.split("//", 1)[1]
     host, _, port = host_port.partition(":")
     conn = HttpConnection(host, int(port))
@@ -384,25 +390,25 @@ async def sample(run: Run, web_url: str, books: Books, stack: Stack) -> None:
                     if posted >= run.expected and not run.books_complete:
                         run.books_complete = run.books[-1][0]
             if regular or run.deliveries_done:
-                totals = await public_totals(conn, host_port)
-                if totals is not None:
-                    run.public_seen = totals
+                raised = await public_raised(conn, host_port)
+                if raised is not None:
+                    run.public_seen = raised
                     if regular:
-                        run.public.append((time.time(), *totals))
-                    if totals[0] >= run.expected and not run.public_final:
+                        run.public.append((time.time(), raised))
+                    if raised >= run.expected_gross and not run.public_final:
                         run.public_final = time.time()
             if now - last_report >= 10:
                 last_report = now
                 print(
                     f"  {run.rel(now):6.0f} s: delivered {run.delivered}/{len(run.bodies)}, "
                     f"posted {run.books[-1][1] if run.books else '?'}/{run.expected}, "
-                    f"public {run.public[-1][1] if run.public else '?'}, webhook errors "
+                    f"public raised {run.public[-1][1] if run.public else '?'}, webhook errors "
                     f"{len(run.webhook_errors)}, reader errors {len(run.reader_errors)}",
                     file=sys.stderr,
                     flush=True,
                 )
             if run.books_complete and now - run.books_complete > 120:
-                return  # the public totals never showed every donation: reported
+                return  # the public figure never showed every donation: reported
             if now - run.start > run.args.timeout:
                 run.timed_out = (
                     f"{run.books[-1][1] if run.books else '?'} of {run.expected} posted "
@@ -465,16 +471,25 @@ def settle_events(expected: int, timeout: float) -> tuple[dict[str, int], float]
         time.sleep(1)
 
 
-def recorded_times(database_url: str) -> list[float]:
-    """When each donation was posted, in the order of the journal."""
+def recorded_times(database_url: str) -> tuple[list[float], list[int]]:
+    """When each donation was posted, in the order of the journal, and the money raised
+    (gifts before fees) once it was."""
     import psycopg
 
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
-            "SELECT extract(epoch FROM recorded_at) FROM ledger_journaltransaction "
-            "WHERE idempotency_key LIKE 'stripe:%' ORDER BY sequence"
+            "SELECT extract(epoch FROM t.recorded_at), -p.amount "
+            "FROM ledger_journaltransaction t "
+            "JOIN ledger_posting p ON p.transaction_id = t.id "
+            "JOIN ledger_account a ON a.id = p.account_id "
+            "WHERE t.idempotency_key LIKE 'stripe:%' AND a.code = 'income:donations' "
+            "ORDER BY t.sequence"
         ).fetchall()
-    return [float(value) for (value,) in rows]
+    raised, total = [], 0
+    for _, gross in rows:
+        total += gross
+        raised.append(total)
+    return [float(value) for value, _ in rows], raised
 
 
 def retried_events() -> int:
@@ -582,7 +597,9 @@ def execute(args) -> tuple[Run, list[tuple[str, bool]], dict]:
                 file=sys.stderr,
                 flush=True,
             )
-            run = Run(args, bodies, event_of, args.donations, parse_faults(args.faults))
+            share, extra_one = divmod(args.donations, len(args.amounts))
+            gross = sum((share + (i < extra_one)) * amount for i, amount in enumerate(args.amounts))
+            run = Run(args, bodies, event_of, args.donations, gross, parse_faults(args.faults))
             faults = Faults(run, stack, env, worker, args)
             extra["load_before"] = os.getloadavg()
             faults.cpu = CpuTracker(stack.groups)
@@ -594,19 +611,18 @@ def execute(args) -> tuple[Run, list[tuple[str, bool]], dict]:
                 args.donations, timeout=0 if run.timed_out else args.claim_timeout + 120
             )
             extra["statuses"], extra["settle_seconds"] = statuses, waited
-            extra["recorded"] = recorded_times(database_url)
+            extra["recorded"], extra["recorded_raised"] = recorded_times(database_url)
             extra["reconciliation"] = reconciliation_runs()
             extra["retried"] = retried_events()
             checks = money_checks(sandbox.url, args.donations, env)
             checks += delivery_checks(run)
-            if run.public_seen:
-                count, gross = run.public_seen
+            if run.public_seen is not None:
                 summary = http_json(f"{sandbox.url}/_sandbox/summary")["currencies"]["usd"]
                 checks.append(
                     (
-                        f"public totals: {count} donations, gross {gross} cents "
-                        f"= sandbox {summary['charge_count']}, {summary['gross_charged']}",
-                        count == summary["charge_count"] and gross == summary["gross_charged"],
+                        f"public money raised: {run.public_seen} cents "
+                        f"= sandbox gross {summary['gross_charged']}",
+                        run.public_seen == summary["gross_charged"],
                     )
                 )
             if run.timed_out:
@@ -622,20 +638,20 @@ def execute(args) -> tuple[Run, list[tuple[str, bool]], dict]:
     return run, checks, extra
 
 
-def lag(run: Run, recorded: list[float]) -> tuple[list[float], float]:
+def lag(run: Run, recorded: list[float], raised: list[int]) -> tuple[list[float], float]:
     """For each public sample during the surge, how long the oldest donation it does not
     show yet had been in the books (0 when it shows all the books held); and from the last
-    posting to the first public sample showing every donation.
+    posting to the first public sample showing every donation. ``raised``: the money raised
+    once each donation in ``recorded`` was posted.
 
-    Not "how long ago the books reached the count shown": while the books stand still (a
+    Not "how long ago the books reached the figure shown": while the books stand still (a
     worker restarting) that grows although the public figure is current."""
     lags = []
-    for moment, count, _ in run.public:
-        if count < 0 or count > len(recorded):
-            continue
+    for moment, shown in run.public:
+        count = bisect.bisect_right(raised, shown)  # the donations the figure includes
         missing_since = recorded[count] if count < len(recorded) else moment
         lags.append(max(0.0, moment - missing_since))
-        if count >= run.expected:
+        if shown >= run.expected_gross:
             break
     final = run.public_final - recorded[-1] if run.public_final and recorded else float("nan")
     return lags, final
@@ -704,12 +720,12 @@ def report(args, run: Run, checks: list[tuple[str, bool]], extra: dict) -> None:
         f"  non-200 answers: {len(run.reader_errors)} {dict(errors)}; "
         f"by fault: {errors_by_fault(run, run.reader_errors)}"
     )
-    lags, final = lag(run, recorded)
+    lags, final = lag(run, recorded, extra["recorded_raised"])
     if lags:
         print(
-            f"lag payment -> public totals: p50 {_percentile(lags, 50):.2f} s, "
+            f"lag payment -> public money raised: p50 {_percentile(lags, 50):.2f} s, "
             f"max {max(lags):.2f} s over {len(lags)} samples; last posting -> public final "
-            f"total {final:.2f} s"
+            f"figure {final:.2f} s"
         )
     print("faults (seconds after the first webhook):")
     for fault in run.faults:
@@ -725,7 +741,7 @@ def report(args, run: Run, checks: list[tuple[str, bool]], extra: dict) -> None:
     )
     for line in extra["reconciliation"]:
         print(f"  reconciliation run meanwhile: {line}")
-    print(f"CPU from the first webhook to the public final total ({extra['wall']:.0f} s):")
+    print(f"CPU from the first webhook to the public final figure ({extra['wall']:.0f} s):")
     for line in extra["cpu"]:
         print("  " + line)
     print("money check:")
