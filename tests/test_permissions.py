@@ -71,6 +71,7 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "casework:forfeit": ("POST", C.RECORD_OUTCOME),
     "casework:audit": ("GET", C.VIEW_REPORTS),
     "casework:journal": ("GET", C.VIEW_JOURNAL),
+    "releases:list": ("GET", C.VIEW_REPORTS),
 }
 
 # The login, second-factor and logout pages: open to people who are not verified yet.
