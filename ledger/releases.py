@@ -210,7 +210,10 @@ def _primary(history: History, previous: list[dict], cells: list[dict]) -> None:
         if measure == "people":
             why = privacy.unsafe_count(sum(parts))
         else:
-            why = privacy.unsafe_amount(parts)
+            # Even a zero speaks for everyone in a small group ("none of the two people in
+            # Other counties still has bail held"), so a small group's figures are hidden.
+            group = len(history.contributions(release, "cumulative", selector, "people"))
+            why = privacy.unsafe_count(group) or privacy.unsafe_amount(parts)
         if why is None and scope == "cumulative":
             last = next(
                 (

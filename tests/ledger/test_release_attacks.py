@@ -253,3 +253,19 @@ def test_the_audit_bounds_changes_over_spans_of_several_releases(funded):
     ]
     assert span.value == 70_000 and span.why == "fewer than 5 people"
     assert releases.audit(published_truths()) == []
+
+
+def test_a_zero_is_not_published_for_a_group_of_fewer_than_the_minimum(funded):
+    """ "Other counties: bail still held 0" over one person would say that person's case
+    is over."""
+    people("Dakota", 6, 50_000, JAN, by=funded)
+    (rice,) = people("Rice", 1, 40_000, JAN, by=funded)
+    life.bail_returned(rice, 40_000, 0, FEB, by=funded)
+    publish_all()
+
+    for release in TransparencyRelease.objects.all():
+        other = next(
+            row for row in release.content["breakdowns"]["county"] if row["key"] == "other"
+        )
+        fields = ("people", "bail_paid", "direct_support", "bail_outstanding")
+        assert [other[field] for field in fields] == ["suppressed"] * 4
