@@ -60,6 +60,17 @@ def _public_figures_follow_each_change(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request through LocaleMiddleware leaves its language active in the thread; amounts
+    are written in the active language, so each test starts in the default one."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate-limit counters and scheduling flags do not leak from one test to the next."""
     from django.core.cache import cache
