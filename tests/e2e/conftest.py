@@ -26,6 +26,12 @@ from tests.conftest import _missing
 from tests.donations.conftest import live_sandbox, sandbox  # noqa: F401  (fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium")
+# axe-core from npm (`.ci/run` installs it: npm install --prefix var/axe axe-core), or
+# wherever AXE_CORE_JS points.
+AXE_CORE_JS = Path(
+    os.environ.get("AXE_CORE_JS")
+    or Path(__file__).resolve().parents[2] / "var/axe/node_modules/axe-core/axe.min.js"
+)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
@@ -203,3 +209,21 @@ def give(page, screenshots, *, amount: str, monthly: bool = False, email="ana@ex
     page.locator("#pay").click()
 
     expect(page).to_have_url(re.compile(r"/donate/thanks/[0-9a-f-]+/"))
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core (the engine of browsers' accessibility checkers) finds on the page
+    as it is now, one line per element: rule, impact, element."""
+    if not AXE_CORE_JS.exists():
+        _missing(f"needs axe-core at {AXE_CORE_JS}: npm install --prefix var/axe axe-core")
+    # Evaluated through the browser's debugging protocol rather than added as a <script>:
+    # the site's content security policy rightly refuses inline scripts.
+    page.evaluate(AXE_CORE_JS.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']} {node['html'][:100]}"
+        for v in violations
+        for node in v["nodes"]
+    ]
