@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from config.database import on_a_live_connection
 from donations import stripe_gateway
-from donations.donor_privacy import error_text, event_payload_to_store
+from donations.donor_privacy import erase_in_batches, error_text, event_payload_to_store
 from donations.exceptions import (
     DonationsPaused,
     InvalidDonation,
@@ -794,24 +794,12 @@ def donor_data_erase(*, now: dt.datetime | None = None) -> int:
         .exclude(running)
         .exclude(charges__charged_at__gte=cutoff)
     )
-    erased = 0
-    while True:
-        with transaction.atomic():
-            pks = list(candidates.values_list("pk", flat=True)[:1000])
-            if not pks:
-                break
-            count = Donation.objects.filter(pk__in=pks).update(
-                email="", donor_name="", donor_data_erased_at=now
-            )
-            audit_record(
-                actor=None,
-                action="donations.donor_data_erased",
-                object_type="donation",
-                object_id="",
-                details={"count": count, "no_charge_since": cutoff.date().isoformat()},
-            )
-            erased += count
-    return erased
+    return erase_in_batches(
+        candidates,
+        {"email": "", "donor_name": "", "donor_data_erased_at": now},
+        action="donations.donor_data_erased",
+        details={"no_charge_since": cutoff.date().isoformat()},
+    )
 
 
 def stripe_events_trim(*, now: dt.datetime | None = None) -> int:
