@@ -12,6 +12,7 @@ moves with gifts, never with anything done for a person the fund helped.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -150,14 +151,26 @@ def live_raised() -> int:
 
 @dataclass(frozen=True)
 class Served:
-    """Bytes ready to send, and their validator."""
+    """Bytes ready to send, compressed once as well (as WhiteNoise keeps static files),
+    and their validator."""
 
     etag: str
     body: bytes
+    gzipped: bytes
+
+    def for_request(self, request) -> tuple[bytes, str, bool]:
+        """(body, ETag, whether gzip-encoded) for what the client accepts."""
+        if "gzip" in request.headers.get("Accept-Encoding", "") and len(self.body) > 1024:
+            return self.gzipped, self.etag[:-1] + '-gzip"', True
+        return self.body, self.etag, False
 
 
 def _served(body: bytes) -> Served:
-    return Served(etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"', body=body)
+    return Served(
+        etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+    )
 
 
 def _dump(value: dict) -> bytes:
@@ -217,6 +230,6 @@ def open_data(kind: str) -> Served:
     return _kept.get(kind, builders[kind])
 
 
-def page(language: str, render: Callable[[dict], str]) -> bytes:
+def page(language: str, render: Callable[[dict], str]) -> Served:
     """The transparency page in ``language``, rendered once per refresh and kept encoded."""
-    return _kept.get(f"page:{language}", lambda: render(public_document()).encode())
+    return _kept.get(f"page:{language}", lambda: _served(render(public_document()).encode()))

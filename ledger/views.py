@@ -9,7 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -56,7 +56,22 @@ def transparency(request):
     nothing of the visitor's (its language switch needs no CSRF token), so
     ``config.middleware.StatelessRoutesMiddleware`` answers it, in the visitor's language,
     before the session, CSRF and authentication middlewares."""
-    return HttpResponse(figures.page(get_language(), _page))
+    return _send(request, figures.page(get_language(), _page), "text/html; charset=utf-8")
+
+
+def _send(request, served: figures.Served, content_type: str) -> HttpResponse:
+    """Stored bytes, gzip-encoded where the client accepts it, with their ETag."""
+    body, etag, encoded = served.for_request(request)
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(
+            b"" if request.method == "HEAD" else body, content_type=content_type
+        )
+        if encoded:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = etag
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
 
 
 _CORS = {
@@ -72,12 +87,7 @@ def _open_data(request, kind: str, content_type: str) -> HttpResponse:
         response = HttpResponse(status=204)
         response["Access-Control-Max-Age"] = "86400"
     else:
-        served = figures.open_data(kind)
-        response = get_conditional_response(request, etag=served.etag)
-        if response is None:
-            body = b"" if request.method == "HEAD" else served.body
-            response = HttpResponse(body, content_type=content_type)
-        response["ETag"] = served.etag
+        response = _send(request, figures.open_data(kind), content_type)
         patch_cache_control(response, public=True, max_age=settings.TRANSPARENCY_CACHE_SECONDS)
     for name, value in _CORS.items():
         response[name] = value

@@ -411,6 +411,23 @@ def test_open_data_carries_an_etag_cache_control_and_cors(released, client):
         assert client.post(path).status_code == 405
 
 
+@pytest.mark.parametrize("path", ["/transparency.json", "/transparency/"])
+def test_a_client_that_accepts_gzip_gets_the_same_bytes_compressed(released, client, path):
+    import gzip
+
+    plain = client.get(path)
+    packed = client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 3
+    assert packed["ETag"] != plain["ETag"]
+    assert "Accept-Encoding" in packed["Vary"] and "Accept-Encoding" in plain["Vary"]
+    again = client.get(path, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+    assert again.status_code == 304
+
+
 def test_figures_about_people_wait_for_the_next_release(released, client):
     urls = ["/transparency.json", "/transparency/monthly.csv", "/transparency/"]
     before = {url: client.get(url) for url in urls}
