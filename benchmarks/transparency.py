@@ -35,8 +35,8 @@ each process serve its own copy and look for a new release at most once a minute
 Reported: throughput, p50 and p99 latency, each against the static file, gunicorn's CPU
 time per request, the time of the first request for each (the copy not built yet), and,
 in this process, the time and queries to rebuild every public document from the releases.
-Targets, reported and not asserted: p99 under 50 ms, throughput at least half the static
-ceiling, the same latency at every size.
+Targets, reported and not asserted: throughput at least 0.9 of the static file's, and the
+same p99 at every size.
 """
 
 from __future__ import annotations
@@ -359,7 +359,7 @@ def main() -> None:
                     f"p99 of {path} at {sizes[-1]:,} / at {sizes[0]:,} transactions, "
                     f"refresh {refresh}: {ratio:.2f}"
                 )
-    print("targets: p99 < 50 ms; throughput >= 0.5 x static; the same latency at every size")
+    print("targets: throughput >= 0.9 x static; the same p99 at every size")
     raise SystemExit(1 if bad else 0)
 
 
