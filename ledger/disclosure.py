@@ -45,7 +45,7 @@ class Requirement:
     label: str
     terms: Terms
     value: float
-    kind: str  # "amount" or "people"
+    kind: str  # "amount", "people", or "zero" (a small group's zero amount)
     why: str
 
 
@@ -199,6 +199,9 @@ def is_protected(
         # A small count is disclosed when the attacker can tell it is not zero and below
         # the minimum: "one to four people"; either side open protects it.
         return lower <= COUNT_TOLERANCE or upper >= minimum - COUNT_TOLERANCE
+    if requirement.kind == "zero":
+        # A small group's zero ("none of them has bail still held") must not be pinned.
+        return upper - lower >= 1 - TOLERANCE
     reach = margin * abs(requirement.value)
     return (
         lower <= requirement.value - reach + TOLERANCE

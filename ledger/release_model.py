@@ -271,11 +271,17 @@ def requirements(history: History, program: Program) -> list[Requirement]:
             parts = history.contributions(release, "cumulative", selector, measure, since=since)
         else:
             parts = history.contributions(release, scope, selector, measure)
+        kind = "people" if measure == "people" else "amount"
         if measure == "people":
             count = sum(parts) if scope == "cumulative" else len(parts)
             why = privacy.unsafe_count(count)
         else:
             why = privacy.unsafe_amount(parts)
+            if why is None and not parts and scope == "cumulative":
+                # A zero speaks for everyone in a small group: it must not be pinned.
+                group = len(history.contributions(release, scope, selector, "people"))
+                why = privacy.unsafe_count(group) and f"a zero over {privacy.unsafe_count(group)}"
+                kind = "zero"
         if why is None:
             continue
         if scope == "span":
@@ -297,6 +303,5 @@ def requirements(history: History, program: Program) -> list[Requirement]:
             label = f"{history.truths[since + 1]['period']}..{period} change {where} {measure}"
         else:
             label = f"{period} {scope} {where} {measure}"
-        kind = "people" if measure == "people" else "amount"
         found.append(Requirement(label, terms, sum(parts), kind, why))
     return found

@@ -269,3 +269,21 @@ def test_a_zero_is_not_published_for_a_group_of_fewer_than_the_minimum(funded):
         )
         fields = ("people", "bail_paid", "direct_support", "bail_outstanding")
         assert [other[field] for field in fields] == ["suppressed"] * 4
+
+
+def test_a_small_groups_zero_cannot_be_worked_out_from_the_other_figures(funded):
+    """With two named counties and the total published, "Other counties: bail still held"
+    would be their difference: 0, over one person."""
+    people("Dakota", 6, 50_000, JAN, by=funded)
+    people("Hennepin", 6, 60_000, JAN, by=funded)
+    (rice,) = people("Rice", 1, 40_000, JAN, by=funded)
+    life.bail_returned(rice, 40_000, 0, FEB, by=funded)
+    people("Dakota", 5, 45_000, MAR, by=funded)  # enough change for the totals to move
+    publish_all()
+
+    for release in (1, 2):
+        lower, upper = attacker_bounds(
+            "cumulative", ("county", ("rice",)), "bail_outstanding", release=release
+        )
+        assert upper - lower >= 1, (release, lower, upper)
+    assert releases.audit(published_truths()) == []
