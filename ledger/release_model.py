@@ -277,8 +277,14 @@ def requirements(history: History, program: Program) -> list[Requirement]:
             why = privacy.unsafe_count(count)
         else:
             why = privacy.unsafe_amount(parts)
-            if why is None and not parts and scope == "cumulative":
-                # A zero speaks for everyone in a small group: it must not be pinned.
+            if (
+                why is None
+                and not parts
+                and scope == "cumulative"
+                and history.contributions(release, scope, ALL, measure)
+            ):
+                # A zero speaks for everyone in a small group: it must not be pinned, unless
+                # the whole fund's figure is zero too (then it says nothing of the group).
                 group = len(history.contributions(release, scope, selector, "people"))
                 why = privacy.unsafe_count(group) and f"a zero over {privacy.unsafe_count(group)}"
                 kind = "zero"
