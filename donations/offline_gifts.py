@@ -1,7 +1,7 @@
 """Gifts that arrive outside Stripe (checks, cash), recorded by a bookkeeper.
 
 A check is posted to ``assets:bank``, cash to ``assets:cash``, both against
-``income:donations`` (DESIGN.md, "Posting recipes"), under the key
+``income:donations`` (docs/ledger.md, "Posting recipes"), under the key
 ``offline_gift:<form token>``: the form carries one token per submission, so a double
 submit records and posts the gift once. A check that bounces is corrected by reversing its
 transaction (``offline_gift_bounced``), never by editing it.

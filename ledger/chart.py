@@ -1,4 +1,4 @@
-"""The chart of accounts of a bail fund (see DESIGN.md, "The books").
+"""The chart of accounts of a bail fund (see docs/ledger.md, "Accounts").
 
 Used by the data migration that creates the accounts and by ``ensure_chart`` for a
 database that was emptied (tests that truncate tables, a fresh demo).

@@ -13,7 +13,7 @@ payment. Non-returnable support ends at paid. Every service here:
   (``disbursement:<id>:paid``, ``disbursement:<id>:return:<token>``), so money is never
   posted twice;
 * writes an audit event (who, when, from → to) without personal data, and posts the money
-  to the books by DESIGN.md's recipes. Memos name only the disbursement's number.
+  to the books by the recipes of docs/ledger.md. Memos name only the disbursement's number.
 
 Funds rule. Available funds are bank + cash − approved but unpaid. Approval promises money,
 so it is refused when available funds do not cover it. Payment is refused unless bank +

@@ -51,10 +51,6 @@ class AlreadyReversed(LedgerError):
     """A transaction is reversed at most once; a second correction must target the reversal."""
 
 
-class LedgerIntegrityError(LedgerError):
-    """Verification found the stored books disagree with what the postings say."""
-
-
 class NotPermitted(PermissionDenied):
     """Staff act only within their role (see ``ledger.roles`` and docs/permissions.md)."""
 

@@ -3,8 +3,6 @@ totals, never from a scan of the journal, so their cost does not grow with its s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Sum
 
 from ledger.hashing import GENESIS_HASH
@@ -30,39 +28,6 @@ def ledger_head() -> tuple[int, str]:
     return head if head else (0, GENESIS_HASH)
 
 
-@dataclass(frozen=True)
-class FundSummary:
-    currency: str
-    raised_gross: int
-    refunded: int
-    processing_fees: int
-    bail_paid: int
-    bail_returned: int
-    bail_outstanding: int
-    available: int
-    sequence: int
-    head_hash: str
-
-
-def fund_summary(currency: str) -> FundSummary:
-    balances = account_balances()
-    flows = account_flows()
-    sequence, head_hash = ledger_head()
-    return FundSummary(
-        currency=currency,
-        raised_gross=flows.get("income:donations", (0, 0))[1]
-        - flows.get("income:donations", (0, 0))[0],
-        refunded=balances.get("income:donations_refunded", 0),
-        processing_fees=balances.get("expenses:processing_fees", 0),
-        bail_paid=flows.get("assets:bail_outstanding", (0, 0))[0],
-        bail_returned=flows.get("assets:bail_outstanding", (0, 0))[1],
-        bail_outstanding=balances.get("assets:bail_outstanding", 0),
-        available=balances.get("assets:bank", 0) + balances.get("assets:cash", 0),
-        sequence=sequence,
-        head_hash=head_hash,
-    )
-
-
 def approved_unpaid_total() -> int:
     """Money promised by approval and not yet paid out."""
     from ledger.models import Disbursement, DisbursementStatus
@@ -74,7 +39,7 @@ def approved_unpaid_total() -> int:
 
 
 def funds_available() -> int:
-    """Available now: bank + cash − approved but unpaid disbursements (DESIGN.md)."""
+    """Available now: bank + cash − approved but unpaid disbursements."""
     balances = Account.objects.filter(code__in=("assets:bank", "assets:cash")).aggregate(
         total=Sum("balance")
     )["total"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from .errors import invalid, missing
@@ -126,6 +126,3 @@ class ObjectStore:
             low = max(low, bisect.bisect_left(records, created["eq"], key=key))
             high = min(high, bisect.bisect_right(records, created["eq"], key=key))
         return low, max(low, high)
-
-    def iter_newest_first(self, kind: str) -> Iterator[Record]:
-        return reversed(self.by_kind.get(kind, []))

@@ -1,7 +1,7 @@
 """A small vocabulary for scripting a fund's life in tests of the public figures.
 
 Money in is posted through ``ledger.services.transaction_post`` with the recipes of
-DESIGN.md; cases and disbursements go through their own services (``ledger.cases``,
+docs/ledger.md; cases and disbursements go through their own services (``ledger.cases``,
 ``ledger.disbursements``), run by two administrators so the two-person rule is met.
 """
 

@@ -1,6 +1,6 @@
 """A bail fund's life in textbook entries, with the balance of every account after it.
 
-Each step follows DESIGN.md's posting recipes; the expected balances are worked out by
+Each step follows the posting recipes of docs/ledger.md; the expected balances are worked out by
 hand in the comments so a reader can check the arithmetic without running anything.
 """
 
