@@ -80,9 +80,9 @@ def wall_entries(limit: int = WALL_LIMIT) -> list[dict]:
 
 
 def _changed() -> None:
-    from ledger.transparency import invalidate
+    from ledger.transparency import forget
 
-    invalidate()
+    forget()
 
 
 def wall_entries_approve(*, donations: QuerySet[Donation], actor) -> int:

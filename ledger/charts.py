@@ -28,8 +28,7 @@ class Bar:
     width: float
     height: float
     series: int  # index into the chart's series, for its colour
-    title: str  # "2026-03: $1,234.00", or a note that the figure is suppressed
-    suppressed: bool = False
+    title: str  # "2026-03: $1,234.00"
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,6 @@ class Chart:
     ticks: list[Tick]
     months: list[MonthLabel]
     series_count: int
-    has_suppressed: bool
-    all_suppressed: bool  # nothing to draw: every figure is hidden
 
 
 def _nice_ceiling(value: int) -> int:
@@ -72,17 +69,16 @@ def _nice_ceiling(value: int) -> int:
 
 def monthly_bars(
     months: Sequence[str],
-    series: Sequence[Sequence[int | None]],
+    series: Sequence[Sequence[int]],
     *,
     currency: str,
-    suppressed_title: str = "suppressed",
 ) -> Chart:
-    """Grouped bars, one group per month and one bar per series; ``None`` values are
-    suppressed figures, drawn as an outline the height of the plot."""
+    """Grouped bars, one group per month (or period) and one bar per series. Only
+    published figures are drawn: the page groups suppressed months into periods first."""
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     baseline = TOP + plot_height
-    values = [v for s in series for v in s if v is not None]
+    values = [v for s in series for v in s]
     top = _nice_ceiling(max([v for v in values if v > 0], default=0))
     slot = plot_width / max(len(months), 1)
     bar_width = max(slot * 0.8 / max(len(series), 1), 0.5)
@@ -92,19 +88,6 @@ def monthly_bars(
         for s, values_of_series in enumerate(series):
             value = values_of_series[i]
             x = round(x0 + s * bar_width, 2)
-            if value is None:
-                bars.append(
-                    Bar(
-                        x,
-                        TOP,
-                        round(bar_width, 2),
-                        plot_height,
-                        s,
-                        f"{month}: {suppressed_title}",
-                        True,
-                    )
-                )
-                continue
             height = round(max(value, 0) / top * plot_height, 2)
             title = f"{month}: {format_money(value, currency)}"
             bars.append(Bar(x, round(baseline - height, 2), round(bar_width, 2), height, s, title))
@@ -129,6 +112,4 @@ def monthly_bars(
         ticks=ticks,
         months=labels,
         series_count=len(series),
-        has_suppressed=any(bar.suppressed for bar in bars),
-        all_suppressed=bool(bars) and all(bar.suppressed for bar in bars),
     )

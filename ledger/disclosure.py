@@ -18,6 +18,7 @@ This module knows nothing about the fund: ``ledger.release_model`` builds the pr
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ class LinearModel:
     def __init__(self) -> None:
         self.bounds: list[tuple[float | None, float | None]] = []
         self._equal: dict[int, tuple[Terms, float]] = {}
+        self._keys = itertools.count()
         self._at_least: list[tuple[Terms, float]] = []
         self._solver = None
         self._rows: dict[int, int] = {}  # equality key -> its row in the solver
@@ -86,7 +88,7 @@ class LinearModel:
 
     def equal(self, terms: Terms, value: float) -> int:
         """Add an equality; returns its key, for :meth:`relax`."""
-        key = len(self._equal) and max(self._equal) + 1
+        key = next(self._keys)
         self._equal[key] = (terms, value)
         self._reset(points=True)
         return key

@@ -92,14 +92,6 @@ DICTIONARY = (
     ("opening_balance", MONEY, "money the fund had when these books started", NEVER),
 )
 
-_forget_hooks: list = []
-
-
-def forget() -> None:
-    """Drop every process copy of the public documents (after a release is stored)."""
-    for hook in _forget_hooks:
-        hook()
-
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
     """The first and last day of the month ``YYYY-MM``."""
@@ -108,7 +100,8 @@ def month_bounds(period: str) -> tuple[dt.date, dt.date]:
     return start, following - dt.timedelta(days=1)
 
 
-def _iso(moment: dt.datetime) -> str:
+def utc_text(moment: dt.datetime) -> str:
+    """2026-11-25T16:01:17Z"""
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -180,7 +173,7 @@ def build(period: str, cells: list[dict], previous) -> dict:
     return {
         "release": period,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "made_at": _iso(timezone.now()),
+        "made_at": utc_text(timezone.now()),
         "previous_release_hash": previous.content_hash if previous else None,
         "fund": settings.FUND_NAME,
         "currency": settings.FUND_CURRENCY,

@@ -371,7 +371,6 @@ def release_publish(candidate: Candidate, *, actor=None) -> TransparencyRelease:
             object_id=release.period,
             details={"content_hash": digest, "findings": len(candidate.findings)},
         )
-    transaction.on_commit(release_content.forget)
     return release
 
 

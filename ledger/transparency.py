@@ -23,18 +23,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from ledger import release_content
 from ledger.models import Account, Checkpoint, ReleaseStatus, TransparencyRelease
-from ledger.release_content import DICTIONARY, MONEY_IN, SUPPRESSED
+from ledger.release_content import DICTIONARY, MONEY_IN, SUPPRESSED, utc_text
 from ledger.release_model import MEASURES
 from ledger.releases import due_on, next_period
 
 RECENT_CHECKPOINTS = 10
-PEOPLE_MONTHLY = MEASURES
-
-
-def _iso(moment) -> str:
-    return release_content._iso(moment)
 
 
 def _periods(releases: list[dict], field: str) -> list[dict]:
@@ -95,7 +89,7 @@ def monthly_csv(doc: dict) -> bytes:
     unit = _unit(doc["currency"])
     money = [f for f in MONEY_IN if f != "donations_count"]
     header = ["release", "line", *(f"{f}_{unit}" for f in money), "donations_count_gifts"]
-    header += [f"{f}_{unit}" for f in PEOPLE_MONTHLY]
+    header += [f"{f}_{unit}" for f in MEASURES]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -108,7 +102,7 @@ def monthly_csv(doc: dict) -> bytes:
                     line,
                     *(money_in[f] for f in money),
                     money_in["donations_count"],
-                    *(people[f] for f in PEOPLE_MONTHLY),
+                    *(people[f] for f in MEASURES),
                 ]
             )
     return out.getvalue().encode()
@@ -127,7 +121,7 @@ def checkpoints_document() -> dict:
         "sequence", "hash", "created_at", "release_hash"
     )
     checkpoints = [
-        {"sequence": s, "hash": h, "created_at": _iso(at), "release_hash": r or None}
+        {"sequence": s, "hash": h, "created_at": utc_text(at), "release_hash": r or None}
         for s, h, at, r in rows
     ]
     return {
@@ -204,15 +198,12 @@ class _Kept:
 
 
 _kept = _Kept()
-release_content._forget_hooks.append(_kept.forget)
 
 
 def forget() -> None:
-    """Serve fresh documents at the next request (after a release, a wall change; tests)."""
+    """Serve fresh documents at the next request in this process (after the donor wall
+    changes; tests). Other processes take a new release within the refresh interval."""
     _kept.forget()
-
-
-invalidate = forget  # the donor wall calls it after an entry is approved or removed
 
 
 def public_document() -> dict:
