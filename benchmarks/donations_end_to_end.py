@@ -192,8 +192,8 @@ def money_checks(sandbox_url: str, charges: int, env: dict[str, str]) -> list[tu
     from django.db import connection
 
     from donations.models import StripeCharge
-    from ledger.money import format_money
-    from ledger.selectors import account_balances
+    from ledger.books.money import format_money
+    from ledger.books.selectors import account_balances
 
     summary = http_json(f"{sandbox_url}/_sandbox/summary")["currencies"]["usd"]
     balances = account_balances()

@@ -72,7 +72,7 @@ def _account_ids(conn) -> list[int]:
 
 
 def service_single(n: int) -> float:
-    from ledger.services import transaction_post
+    from ledger.books.posting import transaction_post
 
     start = time.perf_counter()
     for i in range(n):
@@ -91,7 +91,7 @@ def service_single_concurrent(n: int, clients: int) -> float:
 
     from django.db import connections
 
-    from ledger.services import transaction_post
+    from ledger.books.posting import transaction_post
 
     per_client = n // clients
     barrier = threading.Barrier(clients + 1)
@@ -143,7 +143,7 @@ def raw_single_concurrent(url: str, n: int, clients: int, offset: int) -> float:
 
 
 def service_batches(batches: int, size: int) -> float:
-    from ledger.services import Entry, transactions_post_batch
+    from ledger.books.posting import Entry, transactions_post_batch
 
     start = time.perf_counter()
     for b in range(batches):
@@ -172,7 +172,7 @@ def main() -> None:
     url = fresh_database("bench_posting")
     import psycopg
 
-    from ledger.verification import verify_ledger
+    from ledger.books.verification import verify_ledger
 
     svc_single = service_single(args.single)
     svc_concurrent = service_single_concurrent(args.single, args.clients)

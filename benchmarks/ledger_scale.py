@@ -24,7 +24,7 @@ from _setup import ROOT, fresh_database, machine
 
 
 def load(total: int, batch: int = 10_000) -> float:
-    from ledger.services import Entry, transactions_post_batch
+    from ledger.books.posting import Entry, transactions_post_batch
 
     start = time.perf_counter()
     for first in range(0, total, batch):

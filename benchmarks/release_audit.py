@@ -8,7 +8,7 @@ have bail paid, in ``--counties`` counties of very different sizes (most people 
 counties, a long tail of small ones, as in a state's caseload), two kinds of help; each
 month a seventh of those still out get their bail back (less a fee), and one in twenty of
 those returns is a forfeiture instead. Then, month after month, it runs what publishing
-runs (``ledger.releases.release_choose``: the rules, complementary suppression and the
+runs (``ledger.public.releases.release_choose``: the rules, complementary suppression and the
 linear-programming audit over every release so far) and reports the seconds each release
 took, how many of its figures were suppressed, and the peak memory of the process.
 
@@ -83,7 +83,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from ledger.releases import release_choose
+    from ledger.public.releases import release_choose
 
     print(
         f"# {machine()}; {args.months} months, {args.people} people a month, "

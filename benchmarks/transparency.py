@@ -10,7 +10,7 @@ service (``ledger_scale.load``: card donations, payouts and bail payments spread
 years, so about 84 months of monthly totals at any size), then one case per hundred
 transactions (at most ``--max-cases``) in twenty counties, each with a paid bail
 disbursement, a third of them returned. Then every month that is due is released, in
-order (``ledger.releases``). By default each release is stored as the privacy rules alone
+order (``ledger.public.releases``). By default each release is stored as the privacy rules alone
 choose it, without complementary suppression and the linear-programming audit, whose cost
 grows with the history and is measured by ``release_audit.py``: what is served has the same
 shape and size either way. ``--audit`` publishes them as production does (slow: seven
@@ -132,9 +132,9 @@ def publish_releases(audit: bool) -> int:
     """Release every month that is due; returns how many were published."""
     from django.utils import timezone
 
-    from ledger import releases
+    from ledger.books.posting import checkpoint_create
     from ledger.models import ReleaseStatus, TransparencyRelease
-    from ledger.services import checkpoint_create
+    from ledger.public import releases
 
     today = timezone.localdate()
     if audit:
@@ -167,8 +167,8 @@ def rebuild_cost() -> tuple[float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from ledger import transparency
-    from ledger.views import _page
+    from ledger.public import transparency
+    from ledger.public.views import _page
 
     timings = []
     for _ in range(5):

@@ -3,9 +3,10 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from ledger.staff_auth import StaffAdminSite
+from config import health
+from ledger.staff.auth import StaffAdminSite
 
-# The admin behind the staff login and its second factor (see ledger.staff_auth).
+# The admin behind the staff login and its second factor (see ledger.staff.auth).
 admin.site.__class__ = StaffAdminSite
 
 urlpatterns = [
@@ -17,9 +18,12 @@ urlpatterns = [
     # the transparency page is served the same to everyone (config.middleware). Every
     # form that does something (a gift, a stop link, the staff pages) keeps its token.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
-    path("staff/", include("ledger.staff_urls")),
-    path("staff/", include("ledger.case_urls")),
-    path("staff/", include("ledger.release_urls")),
-    path("", include("ledger.urls")),
+    # Health, for load balancers and supervisors (config.health).
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.liveness, name="liveness"),
+    path("staff/", include("ledger.staff.urls")),
+    path("staff/", include("ledger.casework.urls")),
+    path("staff/", include("ledger.public.release_urls")),
+    path("", include("ledger.public.urls")),
     path("", include("donations.urls")),
 ]

@@ -24,10 +24,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.database import on_a_live_connection
+from donations.database import on_a_live_connection
 from donations.models import Donation
 from donations.wall import ON_THE_WALL
-from ledger.services import audit_record
+from ledger.books.posting import audit_record
 
 # Event types whose object can carry a donor's name, email, address or phone.
 PERSONAL_EVENT_TYPES = ("checkout.session.", "charge.", "payment_intent.", "customer.", "invoice.")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from donations.models import Frequency
 from donations.wall import wall_text
-from ledger.money import format_money
+from ledger.books.money import format_money
 
 
 class DonationForm(forms.Form):

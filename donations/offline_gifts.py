@@ -17,14 +17,11 @@ from django.utils import timezone
 
 from donations.exceptions import InvalidOfflineGift
 from donations.models import OfflineGift, OfflineGiftMethod
+from ledger.books.chart import BANK, CASH, DONATIONS
+from ledger.books.entries import MAX_ABS_AMOUNT
+from ledger.books.posting import audit_record, transaction_post, transaction_reverse
 from ledger.models import JournalTransaction, TransactionKind
-from ledger.roles import Capability, require
-from ledger.services import (
-    MAX_ABS_AMOUNT,
-    audit_record,
-    transaction_post,
-    transaction_reverse,
-)
+from ledger.staff.roles import Capability, require
 
 
 def offline_gift_record(
@@ -59,11 +56,11 @@ def offline_gift_record(
             ):
                 raise InvalidOfflineGift("This form was already used for another gift.")
             return earlier
-        account = "assets:bank" if method == OfflineGiftMethod.CHECK else "assets:cash"
+        account = BANK if method == OfflineGiftMethod.CHECK else CASH
         txn = transaction_post(
             kind=TransactionKind.OFFLINE_GIFT,
             date=received_on,
-            legs=[(account, amount), ("income:donations", -amount)],
+            legs=[(account, amount), (DONATIONS, -amount)],
             idempotency_key=f"offline_gift:{token}",
             memo=f"Offline gift by {OfflineGiftMethod(method).label.lower()}",
             source_ref=f"offline_gift:{token}",

@@ -15,8 +15,16 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from ledger.books.chart import (
+    BANK,
+    DISPUTE_LOSSES,
+    DONATIONS,
+    DONATIONS_REFUNDED,
+    PROCESSING_FEES,
+    STRIPE,
+)
+from ledger.books.posting import Entry, transaction_post, transactions_post_batch
 from ledger.models import TransactionKind
-from ledger.services import Entry, transaction_post, transactions_post_batch
 
 _REFUNDS = {"refund", "payment_refund", "refund_failure", "payment_failure_refund"}
 _CHARGES = {"charge", "payment"}
@@ -41,27 +49,27 @@ def entry_for(balance_transaction: dict) -> Entry | None:
     bt = balance_transaction
     kind_of, amount, fee, net = bt["type"], bt["amount"], bt["fee"], bt["net"]
     legs: dict[str, int] = defaultdict(int)
-    legs["assets:stripe"] += net
+    legs[STRIPE] += net
     if kind_of in _CHARGES:
         kind = TransactionKind.DONATION
-        legs["income:donations"] -= amount
-        legs["expenses:processing_fees"] += fee
+        legs[DONATIONS] -= amount
+        legs[PROCESSING_FEES] += fee
     elif kind_of in _REFUNDS:
         kind = TransactionKind.REFUND
-        legs["income:donations_refunded"] -= amount
-        legs["expenses:processing_fees"] += fee
+        legs[DONATIONS_REFUNDED] -= amount
+        legs[PROCESSING_FEES] += fee
     elif kind_of in _PAYOUTS:
         kind = TransactionKind.PAYOUT
-        legs["assets:bank"] -= amount
-        legs["expenses:processing_fees"] += fee
+        legs[BANK] -= amount
+        legs[PROCESSING_FEES] += fee
     elif kind_of == "adjustment" and bt.get("reporting_category") in _DISPUTE_CATEGORIES:
         # Withdrawn: -amount and the dispute fee leave the balance; reinstated: amount returns.
         kind = TransactionKind.DISPUTE
-        legs["expenses:dispute_losses"] -= net
+        legs[DISPUTE_LOSSES] -= net
     else:
         # Stripe's own fees and any other adjustment.
         kind = TransactionKind.FEE
-        legs["expenses:processing_fees"] -= net
+        legs[PROCESSING_FEES] -= net
     nonzero = tuple((code, value) for code, value in sorted(legs.items()) if value)
     if len(nonzero) < 2:
         return None

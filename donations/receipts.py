@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations.models import Frequency, StripeCharge
-from ledger.money import format_money
+from ledger.books.money import format_money
 
 logger = logging.getLogger(__name__)
 

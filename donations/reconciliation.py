@@ -48,10 +48,11 @@ from donations.models import (
     StripeEvent,
 )
 from donations.posting import balance_transaction_key, entry_for, post_entries
+from ledger.books.chart import PROCESSING_FEES, STRIPE
+from ledger.books.posting import audit_record
+from ledger.books.selectors import account_balances
 from ledger.models import JournalTransaction
-from ledger.roles import Capability, require
-from ledger.selectors import account_balances
-from ledger.services import audit_record
+from ledger.staff.roles import Capability, require
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ def _sync(
         params["created"] = {"gte": run.window_start}
     if run.cursor:
         params["starting_after"] = run.cursor
-    sums = {"expenses:processing_fees": 0}
+    sums = {PROCESSING_FEES: 0}
     # Pages are posted ten at a time: one batch takes the ledger's lock once for up to a
     # thousand transactions. The cursor is saved only after the batch is in the books, so
     # a crash resumes from the last batch that committed.
@@ -394,7 +395,7 @@ def _check_payout(run: ReconciliationRun, payout: dict) -> None:
 
 def _balance(run: ReconciliationRun, *, totals: dict[str, int] | None, verify: bool) -> None:
     """assets:stripe against Stripe's balance; in full runs, fees against Stripe's too."""
-    from ledger.verification import verify_ledger
+    from ledger.books.verification import verify_ledger
 
     balance = _retrying(stripe_gateway.retrieve_balance)
     currency = settings.FUND_CURRENCY
@@ -406,27 +407,27 @@ def _balance(run: ReconciliationRun, *, totals: dict[str, int] | None, verify: b
     )
     books = account_balances()
     run.checked += 1
-    if books.get("assets:stripe", 0) != stripe_total:
+    if books.get(STRIPE, 0) != stripe_total:
         _discrepancy(
             run,
             kind="stripe_balance",
             stripe_object="balance",
             expected=stripe_total,
-            found=books.get("assets:stripe", 0),
+            found=books.get(STRIPE, 0),
             description="assets:stripe differs from Stripe's balance (available + pending).",
         )
     if totals is not None:
         # Only Stripe's balance transactions post to processing fees, so the books must
         # hold exactly what the recipes give for all of them.
         run.checked += 1
-        expected = totals["expenses:processing_fees"]
-        if books.get("expenses:processing_fees", 0) != expected:
+        expected = totals[PROCESSING_FEES]
+        if books.get(PROCESSING_FEES, 0) != expected:
             _discrepancy(
                 run,
                 kind="processing_fees",
                 stripe_object="balance_transactions",
                 expected=expected,
-                found=books.get("expenses:processing_fees", 0),
+                found=books.get(PROCESSING_FEES, 0),
                 description="Processing fees in the books differ from the fees Stripe charged.",
             )
     if verify:

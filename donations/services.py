@@ -29,8 +29,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from config.database import on_a_live_connection
 from donations import stripe_gateway
+from donations.database import on_a_live_connection
 from donations.donor_privacy import erase_in_batches, error_text, event_payload_to_store
 from donations.exceptions import (
     DonationsPaused,
@@ -51,8 +51,8 @@ from donations.models import (
     StripeEvent,
 )
 from donations.posting import entry_for, post_balance_transaction, post_entries
-from ledger.roles import Capability, require
-from ledger.services import audit_record
+from ledger.books.posting import audit_record
+from ledger.staff.roles import Capability, require
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Staff pages of the donations side. Each names the capability it needs; the login, the
-second factor and the roles are checked by ``ledger.staff_access``."""
+second factor and the roles are checked by ``ledger.staff.access``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from donations import services
 from donations.exceptions import DonationError
@@ -36,11 +33,12 @@ from donations.tables import (
     ReconciliationRunTable,
     StripeEventTable,
 )
+from ledger.casework.forms import OfflineGiftForm
 from ledger.exceptions import LedgerError
-from ledger.forms import OfflineGiftForm
 from ledger.models import JournalTransaction
-from ledger.roles import Capability, user_can
-from ledger.staff_access import StaffViewMixin, staff_view
+from ledger.staff.access import staff_view
+from ledger.staff.lists import StaffTableView
+from ledger.staff.roles import Capability, user_can
 
 
 @staff_view(Capability.VIEW_REPORTS)
@@ -55,16 +53,6 @@ def staff_home(request):
         "open_discrepancies": Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count(),
     }
     return render(request, "donations/staff/home.html", context)
-
-
-class StaffTableView(StaffViewMixin, ExportMixin, SingleTableMixin, FilterView):
-    """A staff list: a django-tables2 table with filters, pages and CSV export, behind the
-    staff login. Subclasses name the model, table, filter, title and export name."""
-
-    required_capability = Capability.VIEW_REPORTS
-    template_name = "donations/staff/list.html"
-    paginate_by = 50
-    export_formats = ("csv",)
 
 
 class StripeEventListView(StaffTableView):

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 
 from donations.models import Discrepancy, OfflineGift, ReconciliationRun, StripeEvent
-from ledger.money import format_money
+from ledger.books.money import format_money
 
 
 class StripeEventTable(tables.Table):

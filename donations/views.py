@@ -20,7 +20,7 @@ from donations.exceptions import (
 from donations.forms import DonationForm
 from donations.models import Donation, DonationStatus
 from donations.receipts import donation_id_from_token
-from ledger.money import format_money
+from ledger.books.money import format_money
 
 
 def _fee_example(gift: int) -> dict:

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from donations.models import Donation, DonationStatus
-from ledger.services import audit_record
+from ledger.books.posting import audit_record
 
 WALL_LIMIT = 200
 _SHOWN_STATUSES = (DonationStatus.SUCCEEDED, DonationStatus.CANCELLED)
@@ -80,7 +80,7 @@ def wall_entries(limit: int = WALL_LIMIT) -> list[dict]:
 
 
 def _changed() -> None:
-    from ledger.transparency import forget
+    from ledger.public.transparency import forget
 
     forget()
 

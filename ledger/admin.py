@@ -1,5 +1,5 @@
 """Django admin for the books: read-only. Corrections are reversing transactions posted
-through ledger.services, never edits."""
+through ledger.books.posting, never edits."""
 
 from django.contrib import admin
 

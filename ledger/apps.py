@@ -6,6 +6,5 @@ class LedgerConfig(AppConfig):
     verbose_name = "Books"
 
     def ready(self) -> None:
-        # Registers the deployment checks, and the signal receivers that tell the public
-        # figures a case or disbursement changed.
-        from ledger import checks, transparency  # noqa: F401
+        # Registers the deployment checks.
+        from ledger import checks  # noqa: F401

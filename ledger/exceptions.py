@@ -52,7 +52,7 @@ class AlreadyReversed(LedgerError):
 
 
 class NotPermitted(PermissionDenied):
-    """Staff act only within their role (see ``ledger.roles`` and docs/permissions.md)."""
+    """Staff act only within their role (see ``ledger.staff.roles`` and docs/permissions.md)."""
 
 
 class DisbursementError(Exception):

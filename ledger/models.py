@@ -15,15 +15,15 @@ How the books work
   (``stripe:txn_…``, ``disbursement:42:paid``). Posting the same fact twice returns the
   first transaction, so webhooks, retries and reconciliation never double money.
 * Each transaction's ``hash`` covers its content, its legs and the previous transaction's
-  hash (see ``ledger.hashing`` and ``docs/ledger.md``). Rewriting any old row breaks every
+  hash (see ``ledger.books.hashing`` and ``docs/ledger.md``). Rewriting any old row breaks every
   hash after it; :class:`Checkpoint` rows keep dated copies of the head so that a rewrite
   of history cannot be made to verify against heads that were already published.
 * :class:`Account` ``balance`` and :class:`MonthlyTotal` rows are maintained in the same
   database transaction as each posting, so balances and public totals never scan the
   journal. ``manage.py verify_ledger`` recomputes all of them from the postings.
 
-Only ``ledger.services`` writes these rows. The database enforces what it can on its own:
-unique keys, non-zero legs, and triggers (``ledger.db_triggers``) that refuse UPDATE and
+Only ``ledger.books.posting`` writes these rows. The database enforces what it can on its own:
+unique keys, non-zero legs, and triggers (``ledger.books.db_triggers``) that refuse UPDATE and
 DELETE of journal rows and, on PostgreSQL, reject an unbalanced transaction at commit.
 """
 
@@ -50,7 +50,7 @@ class Account(models.Model):
     currency = models.CharField(max_length=3)
     is_open = models.BooleanField(default=True)
     description = models.TextField(blank=True)
-    # Sum of all postings to this account, kept in step by ledger.services.
+    # Sum of all postings to this account, kept in step by ledger.books.posting.
     balance = models.BigIntegerField(default=0)
 
     class Meta:
@@ -206,7 +206,7 @@ class Checkpoint(models.Model):
     sequence = models.BigIntegerField()
     hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()
-    # The content hash of the public release (ledger.releases) published with this head.
+    # The content hash of the public release (ledger.public.releases) published with this head.
     release_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
@@ -249,7 +249,7 @@ class BailType(models.TextChoices):
 
 class BailCase(models.Model):
     """A person the fund helps. Identifying data (name, date of birth, booking and docket
-    numbers, notes) is one encrypted JSON value (``ledger.crypto``); what aggregates need
+    numbers, notes) is one encrypted JSON value (``ledger.casework.crypto``); what aggregates need
     (county, court, bail type, dates, outcome) stays in clear. After the retention period
     the identifying data is purged; the books and aggregates keep only the case's id."""
 
@@ -312,7 +312,7 @@ class RefundPayee(models.TextChoices):
 class Disbursement(models.Model):
     """Money the fund pays out for a case: bail or bond (held by the court and expected
     back) or non-returnable support. Its status moves only through
-    ``ledger.disbursements``; every move is audited and the money moves are posted."""
+    ``ledger.casework.disbursements``; every move is audited and the money moves are posted."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # One per request form: a double submit returns the first request instead of a second.
@@ -431,7 +431,7 @@ class ReleaseStatus(models.TextChoices):
 
 
 class TransparencyRelease(models.Model):
-    """The public figures about people and bail for one closed month (``ledger.releases``).
+    """The public figures about people and bail for one closed month (``ledger.public.releases``).
 
     Computed once, a set number of days after the month ends, and never recomputed: a later
     correction appears in a later release. ``content`` is what the public reads;
@@ -439,7 +439,7 @@ class TransparencyRelease(models.Model):
     checkpoint made with it. ``truth`` is what the disclosure audit needs (per-person sums
     under opaque case ids, by county and kind of help): staff-only, never published. A
     release that fails the audit is kept as held, with the reason, and not published.
-    Rows are append-only (``ledger.db_triggers``)."""
+    Rows are append-only (``ledger.books.db_triggers``)."""
 
     period = models.CharField(max_length=7, help_text="The released month, YYYY-MM.")
     status = models.CharField(max_length=10, choices=ReleaseStatus.choices)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from ledger.services import checkpoint_create
+from ledger.books.posting import checkpoint_create
 
 
 @shared_task
@@ -13,7 +13,7 @@ def checkpoint_ledger() -> int:
 def publish_transparency_releases() -> list[str]:
     """Beat: release each closed month that is due; returns each release's period and
     status ("2026-10 published")."""
-    from ledger.releases import releases_publish_due
+    from ledger.public.releases import releases_publish_due
 
     return [f"{r.period} {r.status}" for r in releases_publish_due()]
 
@@ -21,6 +21,6 @@ def publish_transparency_releases() -> list[str]:
 @shared_task
 def purge_case_identifying_data() -> int:
     """Beat: erase identifying data of cases closed past the retention period."""
-    from ledger.cases import cases_purge_identifying_data
+    from ledger.casework.cases import cases_purge_identifying_data
 
     return cases_purge_identifying_data()

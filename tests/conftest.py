@@ -8,9 +8,9 @@ import os
 import pytest
 from django.db import connection
 
-from ledger import db_triggers
-from ledger.chart import ensure_chart
-from ledger.hashing import GENESIS_HASH
+from ledger.books import db_triggers
+from ledger.books.chart import ensure_chart
+from ledger.books.hashing import GENESIS_HASH
 
 REQUIRE_SERVICES = os.environ.get("BAILFUND_REQUIRE_SERVICES") == "1"
 
@@ -75,7 +75,7 @@ def _empty_cache():
     """Rate-limit counters and scheduling flags do not leak from one test to the next."""
     from django.core.cache import cache
 
-    from ledger import transparency
+    from ledger.public import transparency
 
     cache.clear()
     transparency.forget()  # this process's copies of the public documents
@@ -129,7 +129,7 @@ def post():
     import datetime as dt
     import itertools
 
-    from ledger.services import transaction_post
+    from ledger.books.posting import transaction_post
 
     counter = itertools.count(1)
 

@@ -1,9 +1,9 @@
 """Every staff URL, requested by every kind of visitor, is allowed or refused as
-``ledger.roles.MATRIX`` says; and docs/permissions.md prints the same matrix and URL table.
+``ledger.staff.roles.MATRIX`` says; and docs/permissions.md prints the same matrix and URL table.
 
 A new staff page adds a row to STAFF_URLS (and to the table in docs/permissions.md): the
 first test fails until it does. The login pages have their own tests
-(tests/ledger/test_staff_login.py).
+(tests/ledger/staff/test_staff_login.py).
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from donations.models import (
     StripeEvent,
 )
 from donations.offline_gifts import offline_gift_record
-from ledger.cases import Identity, case_create
-from ledger.disbursements import disbursement_request
+from ledger.casework.cases import Identity, case_create
+from ledger.casework.disbursements import disbursement_request
 from ledger.models import AuditEvent, BailCase, Disbursement
-from ledger.roles import MATRIX, Capability, Role
-from ledger.staff_access import capability_of
+from ledger.staff.access import capability_of
+from ledger.staff.roles import MATRIX, Capability, Role
 
 C = Capability
 
@@ -272,7 +272,7 @@ def test_every_role_is_allowed_or_refused_as_the_matrix_says(name, staff_user, s
     assert observed == expected
 
 
-# What each role's exports carry (ledger.case_rows) ---------------------------------------
+# What each role's exports carry (ledger.casework.case_rows) ---------------------------------------
 
 # The outstanding-bail CSV's columns, by role: the court and the day (with the age in days)
 # for the roles whose work needs them, names and dockets for those who may see identities.
@@ -289,7 +289,7 @@ OUTSTANDING_COLUMNS = {
 
 
 def _paid_bail() -> Disbursement:
-    from ledger.disbursements import disbursement_approve, disbursement_pay
+    from ledger.casework.disbursements import disbursement_approve, disbursement_pay
     from tests.ledger.conftest import deposit
 
     deposit(5_000)

@@ -1,7 +1,7 @@
 from django.db import migrations
 
-from ledger.chart import ensure_chart
-from ledger.hashing import GENESIS_HASH
+from ledger.books.chart import ensure_chart
+from ledger.books.hashing import GENESIS_HASH
 
 
 def create_chart(apps, schema_editor):

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from ledger import db_triggers
+from ledger.books import db_triggers
 
 
 def install(apps, schema_editor):

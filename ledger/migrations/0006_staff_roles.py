@@ -1,4 +1,4 @@
-"""The staff roles as groups (see ledger.roles and docs/permissions.md)."""
+"""The staff roles as groups (see ledger.staff.roles and docs/permissions.md)."""
 
 from django.db import migrations
 

@@ -1,5 +1,5 @@
 """Recovery codes issued before they were stored as digests: replace each stored code with
-its digest (ledger.staff_accounts.recovery_code_digest), so the codes people hold keep
+its digest (ledger.staff.accounts.recovery_code_digest), so the codes people hold keep
 working and the database no longer holds them."""
 
 import base64
@@ -9,7 +9,7 @@ from django.db import migrations
 
 
 def _digest(code: str) -> str:
-    # Frozen copy of ledger.staff_accounts.recovery_code_digest as of this migration.
+    # Frozen copy of ledger.staff.accounts.recovery_code_digest as of this migration.
     digest = hashlib.sha256(code.strip().lower().encode()).digest()
     return base64.urlsafe_b64encode(digest).decode()[:16]
 

@@ -1,6 +1,6 @@
 """Cases purged before the purge also blanked the court, the outcome note and instrument
 references, and kept dates only to the month, get the same treatment now (as
-ledger.cases.cases_purge_identifying_data does for later ones), with one audit row each.
+ledger.casework.cases.cases_purge_identifying_data does for later ones), with one audit row each.
 Running it again changes nothing: blank stays blank and a first of the month stays one.
 Going backwards keeps the rows as they are: what was erased cannot come back."""
 

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from ledger import db_triggers
+from ledger.books import db_triggers
 
 
 def install(apps, schema_editor):

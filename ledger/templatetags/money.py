@@ -4,8 +4,8 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
-from ledger.money import format_money
-from ledger.release_content import SUPPRESSED
+from ledger.books.money import format_money
+from ledger.public.release_content import SUPPRESSED
 
 register = template.Library()
 

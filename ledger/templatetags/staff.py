@@ -7,8 +7,8 @@ import datetime as dt
 from django import template
 from django.utils import dateformat, timezone
 
-from ledger.case_rows import month_text
-from ledger.roles import Capability, user_can
+from ledger.casework.case_rows import month_text
+from ledger.staff.roles import Capability, user_can
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def can(user, capability: str) -> bool:
 def day_or_month(value, exact: bool) -> str:
     """``{{ d.paid_on|day_or_month:exact_dates }}``: the day ('2026-03-04', or
     '2026-03-04 09:15' for a time) where the page may show it, else the month ('2026-03'):
-    ``ledger.case_rows`` decides, the view passes ``exact_dates``."""
+    ``ledger.casework.case_rows`` decides, the view passes ``exact_dates``."""
     if value is None or value == "":
         return ""
     if not exact:

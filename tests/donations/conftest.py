@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from donations.stripe_sandbox import SandboxServer
-from ledger.selectors import account_balances
+from ledger.books.selectors import account_balances
 
 WEBHOOK_SECRET = "whsec_test_suite"
 

@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 
 from donations.models import Donation, EventStatus, StripeCharge, StripeEvent
-from ledger.selectors import account_balances
-from ledger.verification import verify_ledger
+from ledger.books.selectors import account_balances
+from ledger.books.verification import verify_ledger
 from tests.donations.conftest import assert_books_match_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)

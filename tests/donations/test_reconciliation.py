@@ -5,9 +5,9 @@ import pytest
 from donations import reconciliation
 from donations.models import Discrepancy, ReconciliationRun, RunStatus, StripeCharge
 from donations.reconciliation import reconcile_stripe
+from ledger.books.posting import transaction_post
+from ledger.books.selectors import account_balances
 from ledger.models import JournalTransaction
-from ledger.selectors import account_balances
-from ledger.services import transaction_post
 from tests.donations.conftest import a_fund_week, assert_books_match_sandbox
 
 

@@ -7,7 +7,7 @@ from celery.contrib.testing.worker import start_worker
 
 from config.celery import app as celery_app
 from donations.models import EventStatus, StripeEvent
-from ledger.selectors import account_balances
+from ledger.books.selectors import account_balances
 from tests.donations.conftest import assert_books_match_sandbox
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

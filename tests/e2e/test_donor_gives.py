@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 
 from donations.models import Donation
-from ledger.selectors import account_balances
-from ledger.verification import verify_ledger
+from ledger.books.selectors import account_balances
+from ledger.books.verification import verify_ledger
 from tests.donations.conftest import assert_books_match_sandbox
 from tests.e2e.conftest import expect, give
 

@@ -13,14 +13,14 @@ import pytest
 from django.utils import timezone
 
 from donations.offline_gifts import offline_gift_record
-from ledger.cases import Identity, case_create
-from ledger.disbursements import (
+from ledger.casework.cases import Identity, case_create
+from ledger.casework.disbursements import (
     disbursement_approve,
     disbursement_pay,
     disbursement_record_return,
     disbursement_request,
 )
-from ledger.releases import releases_publish_due
+from ledger.public.releases import releases_publish_due
 from tests.e2e.conftest import TIMEOUT_MS, axe_violations, expect, give
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

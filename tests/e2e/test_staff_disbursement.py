@@ -9,9 +9,9 @@ import re
 
 import pytest
 
+from ledger.books.selectors import account_balances, funds_available
+from ledger.books.verification import verify_ledger
 from ledger.models import BailCase, Disbursement
-from ledger.selectors import account_balances, funds_available
-from ledger.verification import verify_ledger
 from tests.e2e.conftest import PASSWORD, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import Group, User
 
-from ledger.services import transaction_post
+from ledger.books.posting import transaction_post
 
 _numbers = itertools.count(1)
 

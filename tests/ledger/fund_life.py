@@ -1,8 +1,8 @@
 """A small vocabulary for scripting a fund's life in tests of the public figures.
 
-Money in is posted through ``ledger.services.transaction_post`` with the recipes of
-docs/ledger.md; cases and disbursements go through their own services (``ledger.cases``,
-``ledger.disbursements``), run by two administrators so the two-person rule is met.
+Money in is posted through ``ledger.books.posting.transaction_post`` with the recipes of
+docs/ledger.md; cases and disbursements go through their own services (``ledger.casework.cases``,
+``ledger.casework.disbursements``), run by two administrators so the two-person rule is met.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 
-from ledger.cases import Identity, case_create
-from ledger.disbursements import (
+from ledger.books.posting import transaction_post
+from ledger.casework.cases import Identity, case_create
+from ledger.casework.disbursements import (
     disbursement_approve,
     disbursement_pay,
     disbursement_record_forfeiture,
@@ -22,7 +23,6 @@ from ledger.disbursements import (
     disbursement_request,
 )
 from ledger.models import BailCase, Disbursement, PayeeKind, PaymentMethod
-from ledger.services import transaction_post
 
 _numbers = itertools.count(1)
 

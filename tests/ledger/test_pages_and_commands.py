@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import RequestFactory
 
+from ledger.books.selectors import account_balances
 from ledger.models import (
     Account,
     Checkpoint,
@@ -16,8 +17,7 @@ from ledger.models import (
     ReleaseStatus,
     TransparencyRelease,
 )
-from ledger.releases import releases_publish_due
-from ledger.selectors import account_balances
+from ledger.public.releases import releases_publish_due
 from tests.ledger import fund_life as life
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,8 +19,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger import staff_accounts
-from ledger.roles import Role
+from ledger.staff import accounts as staff_accounts
+from ledger.staff.roles import Role
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from ledger.exports import write_beancount, write_csv
+from ledger.books.exports import write_beancount, write_csv
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from ledger.books.posting import checkpoint_create
 from ledger.models import Checkpoint
-from ledger.services import checkpoint_create
 
 
 class Command(BaseCommand):

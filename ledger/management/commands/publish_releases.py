@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger.models import TransparencyRelease
-from ledger.releases import ReleaseNotDue, next_period, release_build, releases_publish_due
+from ledger.public.releases import ReleaseNotDue, next_period, release_build, releases_publish_due
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ledger.cases import cases_reencrypt
+from ledger.casework.cases import cases_reencrypt
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.verification import verify_ledger
+from ledger.books.verification import verify_ledger
 
 
 class Command(BaseCommand):

@@ -1,0 +1,406 @@
+"""Every write to the books. Nothing else in the project writes ledger rows.
+
+Posting takes the chain head's row lock first (``SELECT … FOR UPDATE``): the hash chain
+needs one total order, and holding that lock while the sequence, hash, balances and monthly
+totals are written keeps the sequence gapless and the derived totals exact under any number
+of concurrent writers. A batch takes the lock once for all its entries, which is why batch
+posting is an order of magnitude faster than one-at-a-time posting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ledger import exceptions
+from ledger.books import postgres
+from ledger.books.entries import Entry, hashed_fields, validate
+from ledger.books.hashing import GENESIS_HASH, canonical_content, chain_hash
+from ledger.books.postgres import CHUNK, TXN_FIELDS
+from ledger.models import (
+    Account,
+    AuditEvent,
+    ChainHead,
+    Checkpoint,
+    JournalTransaction,
+    Posting,
+    TransactionKind,
+)
+
+
+def _lock_head() -> ChainHead:
+    # The row lock on the head is what makes the sequence gapless and the chain linear:
+    # two posters that both read the same head would both write sequence N+1.
+    head = ChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledger_chainhead (id, sequence, hash) VALUES (1, 0, %s) "
+                "ON CONFLICT (id) DO NOTHING",
+                [GENESIS_HASH],
+            )
+        head = ChainHead.objects.select_for_update().get(id=1)
+    return head
+
+
+def books_lock() -> None:
+    """Serialise the caller's database transaction with every posting (the chain-head row
+    lock). Decisions that read balances and then post, such as paying bail only from funds
+    that are there, take it first so no other posting can change those balances between
+    the read and the write. Callers hold transaction.atomic()."""
+    _lock_head()
+
+
+def _stored_content(txn: JournalTransaction, legs: list[tuple[str, int]]) -> tuple:
+    return (
+        txn.kind,
+        txn.date,
+        txn.currency,
+        txn.memo,
+        txn.source_ref,
+        txn.reverses_id,
+        sorted(legs),
+    )
+
+
+def _existing_by_key(keys: Sequence[str]) -> dict[str, JournalTransaction]:
+    """Transactions already posted under any of these keys (usually none)."""
+    if connection.vendor == "postgresql":
+        # One array parameter: Django would bind and resolve each key of an IN list.
+        with postgres.binary_cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM ledger_journaltransaction WHERE idempotency_key = ANY(%b::text[])",
+                [list(keys)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+        if not ids:
+            return {}
+        return {txn.idempotency_key: txn for txn in JournalTransaction.objects.filter(pk__in=ids)}
+    found: dict[str, JournalTransaction] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for txn in JournalTransaction.objects.filter(idempotency_key__in=chunk):
+            found[txn.idempotency_key] = txn
+    return found
+
+
+def _legs_of(transaction_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
+    legs: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    ids = list(transaction_ids)
+    for start in range(0, len(ids), 500):
+        rows = Posting.objects.filter(transaction_id__in=ids[start : start + 500]).values_list(
+            "transaction_id", "account__code", "amount"
+        )
+        for txn_id, code, amount in rows:
+            legs[txn_id].append((code, amount))
+    return {txn_id: sorted(items) for txn_id, items in legs.items()}
+
+
+def _accounts_for(entries: Sequence[Entry]) -> dict[str, tuple[int, str, bool]]:
+    codes = {code for entry in entries for code, _ in entry.legs}
+    accounts = {
+        code: (pk, currency, is_open)
+        for pk, code, currency, is_open in Account.objects.filter(code__in=codes).values_list(
+            "pk", "code", "currency", "is_open"
+        )
+    }
+    for entry in entries:
+        for code, _ in entry.legs:
+            if code not in accounts:
+                raise exceptions.UnknownAccount(f"There is no account {code!r}.")
+            _, currency, is_open = accounts[code]
+            if not is_open:
+                raise exceptions.AccountClosed(f"The account {code!r} is closed.")
+            if currency != entry.currency:
+                raise exceptions.CurrencyMismatch(
+                    f"The account {code!r} is kept in {currency.upper()}, "
+                    f"not {entry.currency.upper()}."
+                )
+    return accounts
+
+
+def _apply_totals(
+    balance_deltas: dict[int, int], monthly: dict[tuple[int, dt.date], list[int]]
+) -> None:
+    """Add this write's postings to the stored balances and monthly totals."""
+    with connection.cursor() as cursor:
+        ids = sorted(balance_deltas)
+        cases = " ".join("WHEN %s THEN %s" for _ in ids)
+        params: list[object] = []
+        for account_id in ids:
+            params += [account_id, balance_deltas[account_id]]
+        placeholders = ", ".join("%s" for _ in ids)
+        cursor.execute(
+            f"UPDATE ledger_account SET balance = balance + CASE id {cases} ELSE 0 END "  # noqa: S608
+            f"WHERE id IN ({placeholders})",
+            params + ids,
+        )
+        rows = sorted(monthly.items())
+        values = ", ".join("(%s, %s, %s, %s, %s)" for _ in rows)
+        params = []
+        adapt = connection.ops.adapt_datefield_value
+        for (account_id, month), (debits, credits, count) in rows:
+            params += [account_id, adapt(month), debits, credits, count]
+        cursor.execute(
+            "INSERT INTO ledger_monthlytotal (account_id, month, debits, credits, postings_count) "  # noqa: S608
+            f"VALUES {values} ON CONFLICT (account_id, month) DO UPDATE SET "
+            "debits = ledger_monthlytotal.debits + excluded.debits, "
+            "credits = ledger_monthlytotal.credits + excluded.credits, "
+            "postings_count = ledger_monthlytotal.postings_count + excluded.postings_count",
+            params,
+        )
+
+
+def _insert_rows_portable(chunks: Iterable[tuple[list[tuple], list[tuple]]]) -> dict[int, int]:
+    ids: dict[int, int] = {}
+    for rows, legs in chunks:
+        transactions = [
+            JournalTransaction(**dict(zip(TXN_FIELDS, row, strict=True))) for row in rows
+        ]
+        JournalTransaction.objects.bulk_create(transactions, batch_size=1000)
+        ids.update((txn.sequence, txn.pk) for txn in transactions)
+        Posting.objects.bulk_create(
+            [Posting(transaction_id=ids[seq], account_id=a, amount=m) for seq, a, m in legs],
+            batch_size=2000,
+        )
+    return ids
+
+
+class Posted(NamedTuple):
+    """What a batch posting returns for each entry."""
+
+    pk: int
+    sequence: int
+    hash: str
+    idempotency_key: str
+    created: bool  # False: the key was already posted, with the same content
+
+
+def _write(entries: Sequence[Entry], actor) -> list[Posted]:
+    """Post validated entries under one head lock. Callers hold transaction.atomic()."""
+    head = _lock_head()
+
+    keys = list(dict.fromkeys(entry.idempotency_key for entry in entries))
+    existing = _existing_by_key(keys)
+    existing_legs = _legs_of(txn.pk for txn in existing.values()) if existing else {}
+
+    results: list[Posted | None] = [None] * len(entries)
+    new_entries: list[tuple[int, Entry]] = []
+    first_in_batch: dict[str, Entry] = {}
+    for index, entry in enumerate(entries):
+        key = entry.idempotency_key
+        if key in existing:
+            txn = existing[key]
+            if _stored_content(txn, existing_legs.get(txn.pk, [])) != entry.content():
+                raise exceptions.IdempotencyConflict(
+                    f"The idempotency key {key!r} already records a different transaction "
+                    f"(#{txn.sequence})."
+                )
+            results[index] = Posted(txn.pk, txn.sequence, txn.hash, key, False)
+        elif key in first_in_batch:
+            if first_in_batch[key].content() != entry.content():
+                raise exceptions.IdempotencyConflict(
+                    f"The idempotency key {key!r} is used twice in this batch "
+                    "with different content."
+                )
+        else:
+            first_in_batch[key] = entry
+            new_entries.append((index, entry))
+
+    if new_entries:
+        posted = _insert_new([entry for _, entry in new_entries], head, actor)
+        for txn, (index, _) in zip(posted, new_entries, strict=True):
+            results[index] = txn
+        by_key = {txn.idempotency_key: txn for txn in posted}
+        for index, entry in enumerate(entries):
+            if results[index] is None:
+                results[index] = by_key[entry.idempotency_key]
+    return results  # type: ignore[return-value]
+
+
+def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
+    """Chain, hash and write entries known to be new; returns them in order."""
+    accounts = _accounts_for(entries)
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    posted: list[Posted] = []
+    balance_deltas: dict[int, int] = defaultdict(int)
+    monthly: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
+    chain = [head.sequence, head.hash]
+
+    def chunks():
+        """Rows (in TXN_FIELDS order) and legs (sequence, account id, amount), a chunk at
+        a time; totals and results are gathered on the way."""
+        sequence, prev_hash = chain
+        for start in range(0, len(entries), CHUNK):
+            rows: list[tuple] = []
+            legs: list[tuple[int, int, int]] = []
+            for entry in entries[start : start + CHUNK]:
+                sequence += 1
+                reverses = entry.reverses
+                digest = chain_hash(
+                    prev_hash,
+                    canonical_content(sequence=sequence, **hashed_fields(entry, now, actor_id)),
+                )
+                rows.append(
+                    (
+                        sequence,
+                        entry.kind,
+                        entry.date,
+                        now,
+                        entry.currency,
+                        entry.memo,
+                        actor_id,
+                        entry.source_ref,
+                        entry.idempotency_key,
+                        reverses.pk if reverses else None,
+                        prev_hash,
+                        digest,
+                    )
+                )
+                posted.append(Posted(0, sequence, digest, entry.idempotency_key, True))
+                prev_hash = digest
+                month = entry.date.replace(day=1)
+                for code, amount in entry.legs:
+                    account_id = accounts[code][0]
+                    legs.append((sequence, account_id, amount))
+                    balance_deltas[account_id] += amount
+                    totals = monthly[(account_id, month)]
+                    if amount > 0:
+                        totals[0] += amount
+                    else:
+                        totals[1] -= amount
+                    totals[2] += 1
+            chain[:] = [sequence, prev_hash]
+            yield rows, legs
+
+    if connection.vendor == "postgresql":
+        ids = postgres.insert_rows(chunks())
+    else:
+        ids = _insert_rows_portable(chunks())
+    _apply_totals(balance_deltas, monthly)
+    ChainHead.objects.filter(id=1).update(sequence=chain[0], hash=chain[1])
+    return [result._replace(pk=ids[result.sequence]) for result in posted]
+
+
+def transaction_post(
+    *,
+    kind: str,
+    date: dt.date,
+    legs: Sequence[tuple[str, int]],
+    idempotency_key: str,
+    memo: str = "",
+    source_ref: str = "",
+    currency: str = "",
+    actor=None,
+) -> JournalTransaction:
+    """Post one balanced transaction, or return the one already posted under its key."""
+    entry = validate(
+        Entry(
+            kind=kind,
+            date=date,
+            legs=tuple(legs),
+            idempotency_key=idempotency_key,
+            memo=memo,
+            source_ref=source_ref,
+            currency=currency,
+        )
+    )
+    if connection.vendor == "postgresql":
+        posted = postgres.post_one(entry, actor)
+        if posted is not None:
+            return posted
+    with transaction.atomic():
+        return JournalTransaction.objects.get(pk=_write([entry], actor)[0].pk)
+
+
+def transactions_post_batch(*, entries: Sequence[Entry], actor=None) -> list[Posted]:
+    """Post many transactions atomically under one lock; all are written or none.
+
+    Returns, in the order of ``entries``, what was posted for each; an entry whose key was
+    already posted with the same content gets that earlier transaction, with
+    ``created=False``.
+    """
+    validated = [validate(entry) for entry in entries]
+    if not validated:
+        return []
+    with transaction.atomic():
+        return _write(validated, actor)
+
+
+def transaction_reverse(
+    *,
+    transaction_to_reverse: JournalTransaction,
+    actor=None,
+    memo: str = "",
+    date: dt.date | None = None,
+    idempotency_key: str = "",
+) -> JournalTransaction:
+    """Post the mirror image of a transaction. Each transaction is reversed at most once.
+
+    Asking again with the same key returns the reversal already posted.
+    """
+    original = transaction_to_reverse
+    key = idempotency_key or f"reversal:{original.sequence}"
+    legs = _legs_of([original.pk]).get(original.pk, [])
+    entry = validate(
+        Entry(
+            kind=TransactionKind.REVERSAL,
+            date=date or timezone.localdate(),
+            legs=tuple((code, -amount) for code, amount in legs),
+            idempotency_key=key,
+            memo=memo or f"Reversal of #{original.sequence}",
+            source_ref=f"ledger:{original.sequence}",
+            currency=original.currency,
+            reverses=original,
+        )
+    )
+    with transaction.atomic():
+        _lock_head()
+        earlier = JournalTransaction.objects.filter(reverses=original).first()
+        if earlier is not None and earlier.idempotency_key != key:
+            raise exceptions.AlreadyReversed(
+                f"Transaction #{original.sequence} was already reversed by #{earlier.sequence}."
+            )
+        reversal = JournalTransaction.objects.get(pk=_write([entry], actor)[0].pk)
+        if actor is not None:
+            audit_record(
+                actor=actor,
+                action="ledger.transaction_reversed",
+                object_type="journal_transaction",
+                object_id=str(original.sequence),
+                details={"reversal_sequence": reversal.sequence},
+            )
+        return reversal
+
+
+def checkpoint_create(*, release_hash: str = "") -> Checkpoint:
+    """Record the current head with the time; published heads must keep verifying. With
+    ``release_hash``, the checkpoint also fixes the public release published with it."""
+    with transaction.atomic():
+        head = _lock_head()
+        return Checkpoint.objects.create(
+            sequence=head.sequence,
+            hash=head.hash,
+            created_at=timezone.now(),
+            release_hash=release_hash,
+        )
+
+
+def audit_record(
+    *, actor, action: str, object_type: str, object_id: str, details: dict
+) -> AuditEvent:
+    """Append to the audit log inside the caller's transaction. No personal data in details."""
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        details=details,
+    )

@@ -1,0 +1,294 @@
+"""Services for bail cases: the one place that encrypts, reads and purges identifying data.
+
+Every write is audited without personal data (the audit log names the case by its opaque
+id and the fields that changed, never their values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ledger.books.posting import audit_record
+from ledger.casework import crypto
+from ledger.casework.case_rows import month_start, month_start_at
+from ledger.models import BailCase, BailType, Disbursement, DisbursementOutcome, DisbursementStatus
+from ledger.staff.roles import Capability, require, user_can
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What identifies the person; stored only encrypted."""
+
+    name: str = ""
+    date_of_birth: str = ""  # YYYY-MM-DD
+    booking_number: str = ""
+    docket_number: str = ""
+    notes: str = ""
+
+
+class InvalidCase(ValueError):
+    """A case needs a county, a known bail type and an opening date."""
+
+
+IDENTITY_LIMITS = {
+    "name": 200,
+    "date_of_birth": 10,
+    "booking_number": 60,
+    "docket_number": 60,
+    "notes": 4000,
+}
+
+
+def _check_identity(identity: Identity) -> None:
+    for field, limit in IDENTITY_LIMITS.items():
+        if len(getattr(identity, field)) > limit:
+            raise InvalidCase(f"The {field.replace('_', ' ')} is at most {limit} characters.")
+    if identity.date_of_birth:
+        try:
+            dt.date.fromisoformat(identity.date_of_birth)
+        except ValueError:
+            raise InvalidCase("The date of birth must be a date (YYYY-MM-DD).") from None
+
+
+def _check_date(value, what: str) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidCase(f"The {what} must be a date.")
+    if value > timezone.localdate():
+        raise InvalidCase(f"The {what} cannot be in the future.")
+    return value
+
+
+def case_create(
+    *,
+    actor,
+    county: str,
+    bail_type: str,
+    opened_on: dt.date,
+    identity: Identity,
+    court: str = "",
+) -> BailCase:
+    require(actor, Capability.MANAGE_CASES)
+    if not county.strip() or bail_type not in BailType.values:
+        raise InvalidCase("A case needs a county and a known bail type.")
+    if len(county.strip()) > 80 or len(court.strip()) > 120:
+        raise InvalidCase("The county is at most 80 characters and the court 120.")
+    _check_date(opened_on, "opening date")
+    _check_identity(identity)
+    with transaction.atomic():
+        case = BailCase.objects.create(
+            county=county.strip(),
+            court=court.strip(),
+            bail_type=bail_type,
+            opened_on=opened_on,
+            identity_ciphertext=crypto.encrypt_json(asdict(identity)),
+            docket_lookup=(
+                crypto.docket_lookup_hash(identity.docket_number) if identity.docket_number else ""
+            ),
+        )
+        audit_record(
+            actor=actor,
+            action="case.created",
+            object_type="case",
+            object_id=str(case.public_id),
+            details={"bail_type": bail_type},
+        )
+    return case
+
+
+def case_update_identity(*, actor, case: BailCase, identity: Identity) -> BailCase:
+    """Replace the identifying data (all of it: it is one encrypted value)."""
+    require(actor, Capability.MANAGE_CASES)
+    _check_identity(identity)
+    with transaction.atomic():
+        case = BailCase.objects.select_for_update().get(pk=case.pk)
+        if case.pii_purged_at is not None:
+            raise InvalidCase("This case's identifying data was purged; it cannot be edited.")
+        before = case_identity(case=case) or Identity()
+        changed = sorted(f for f in IDENTITY_LIMITS if getattr(before, f) != getattr(identity, f))
+        if not changed:
+            return case
+        case.identity_ciphertext = crypto.encrypt_json(asdict(identity))
+        case.docket_lookup = (
+            crypto.docket_lookup_hash(identity.docket_number) if identity.docket_number else ""
+        )
+        case.save(update_fields=["identity_ciphertext", "docket_lookup", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="case.identity_changed",
+            object_type="case",
+            object_id=str(case.public_id),
+            details={"fields": changed},
+        )
+    return case
+
+
+def case_close(*, actor, case: BailCase, closed_on: dt.date, outcome: str = "") -> BailCase:
+    """Close a case once none of its disbursements is waiting or outstanding. The retention
+    clock for its identifying data starts here."""
+    require(actor, Capability.MANAGE_CASES)
+    _check_date(closed_on, "closing date")
+    outcome = outcome.strip()
+    if len(outcome) > 60:
+        raise InvalidCase("The outcome is at most 60 characters.")
+    with transaction.atomic():
+        case = BailCase.objects.select_for_update().get(pk=case.pk)
+        if case.closed_on is not None:
+            return case
+        if closed_on < case.opened_on:
+            raise InvalidCase("A case cannot close before it opened.")
+        open_states = (
+            DisbursementStatus.REQUESTED,
+            DisbursementStatus.APPROVED,
+            DisbursementStatus.PAID,
+        )
+        busy = case.disbursements.filter(status__in=open_states).exists() or any(
+            d.outstanding
+            for d in case.disbursements.filter(status=DisbursementStatus.PARTLY_RETURNED)
+        )
+        if busy:
+            raise InvalidCase(
+                "This case still has disbursements waiting or bail outstanding; settle them first."
+            )
+        case.closed_on, case.outcome = closed_on, outcome
+        case.save(update_fields=["closed_on", "outcome", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="case.closed",
+            object_type="case",
+            object_id=str(case.public_id),
+            details={},
+        )
+    return case
+
+
+def case_identity_shown(*, actor, case: BailCase) -> Identity | None:
+    """The identity, for a person allowed to see it; None for anyone else. Every showing is
+    in the audit log (who, which case, when), so reading is accountable too."""
+    if not user_can(actor, Capability.VIEW_IDENTITY):
+        return None
+    identity = case_identity(case=case)
+    if identity is not None:
+        audit_record(
+            actor=actor,
+            action="case.identity_viewed",
+            object_type="case",
+            object_id=str(case.public_id),
+            details={},
+        )
+    return identity
+
+
+def case_identity(*, case: BailCase) -> Identity | None:
+    """The decrypted identity, or None once purged."""
+    if not case.identity_ciphertext:
+        return None
+    return Identity(**crypto.decrypt_json(case.identity_ciphertext))
+
+
+def case_find_by_docket(docket_number: str) -> BailCase | None:
+    """Exact look-up by docket number, through the keyed hash (no decryption, no scan)."""
+    if not docket_number.strip():
+        return None
+    return BailCase.objects.filter(docket_lookup=crypto.docket_lookup_hash(docket_number)).first()
+
+
+# What the retention purge blanks, and the dates it keeps only to the month.
+PURGE_ERASES = {
+    BailCase: ("identity_ciphertext", "docket_lookup", "court", "outcome"),
+    Disbursement: ("instrument_reference",),
+    DisbursementOutcome: (),
+}
+PURGE_TO_THE_MONTH = {
+    BailCase: ("created_at", "updated_at", "opened_on", "closed_on"),
+    Disbursement: (
+        "requested_at",
+        "approved_at",
+        "paid_at",
+        "cancelled_at",
+        "paid_on",
+        "settled_on",
+    ),
+    DisbursementOutcome: ("occurred_on", "recorded_at"),
+}
+
+
+def _to_the_month(value):
+    if isinstance(value, dt.datetime):
+        return month_start_at(value)
+    return None if value is None else month_start(value)
+
+
+def _purge_rows(rows) -> None:
+    """Blank and coarsen each row of ``rows`` (one case's, a handful) with an UPDATE that
+    sets exactly those fields: ``save()`` would stamp ``updated_at`` with the day."""
+    model = rows.model
+    month_fields = PURGE_TO_THE_MONTH[model]
+    for row in rows.values("pk", *month_fields):
+        changes = {name: _to_the_month(row[name]) for name in month_fields}
+        changes |= dict.fromkeys(PURGE_ERASES[model], "")
+        model.objects.filter(pk=row["pk"]).update(**changes)
+
+
+def _purged_fields(table: dict) -> list[str]:
+    return [f"{model._meta.model_name}.{name}" for model, names in table.items() for name in names]
+
+
+def cases_purge_identifying_data(*, now: dt.datetime | None = None) -> int:
+    """Purge cases closed longer than CASE_PII_RETENTION_DAYS ago, so that nothing in the
+    case, its disbursements or their outcomes can be matched to a court record: erase the
+    identifying data, the court, the outcome note and the instrument references, and keep
+    each date only to the month (``pii_purged_at`` too: it would date the closing).
+
+    Amounts stay: the books and the funds rule need them. The journal keeps its exact
+    dates (it is append-only, and only the bookkeeping roles read it). Public figures count
+    by month, so they do not change. One audit row per case, naming fields, never values.
+    Idempotent: a purged case has ``pii_purged_at`` and is not taken again.
+    """
+    now = now or timezone.now()
+    cutoff = now.date() - dt.timedelta(days=settings.CASE_PII_RETENTION_DAYS)
+    with transaction.atomic():
+        due = list(
+            BailCase.objects.select_for_update()
+            .filter(closed_on__lt=cutoff, pii_purged_at__isnull=True)
+            .values_list("pk", "public_id")
+        )
+        for pk, public_id in due:
+            _purge_rows(BailCase.objects.filter(pk=pk))
+            _purge_rows(Disbursement.objects.filter(case_id=pk))
+            _purge_rows(DisbursementOutcome.objects.filter(disbursement__case_id=pk))
+            BailCase.objects.filter(pk=pk).update(pii_purged_at=month_start_at(now))
+            audit_record(
+                actor=None,
+                action="case.identifying_data_purged",
+                object_type="case",
+                object_id=str(public_id),
+                details={
+                    "retention_days": settings.CASE_PII_RETENTION_DAYS,
+                    "erased": _purged_fields(PURGE_ERASES),
+                    "to_the_month": _purged_fields(PURGE_TO_THE_MONTH),
+                },
+            )
+    return len(due)
+
+
+def cases_reencrypt() -> int:
+    """Re-encrypt every case with the newest key and recompute docket look-ups."""
+    count = 0
+    for pk in BailCase.objects.exclude(identity_ciphertext="").values_list("pk", flat=True):
+        with transaction.atomic():
+            case = BailCase.objects.select_for_update().get(pk=pk)
+            identity = case_identity(case=case)
+            case.identity_ciphertext = crypto.reencrypt(case.identity_ciphertext)
+            case.docket_lookup = (
+                crypto.docket_lookup_hash(identity.docket_number)
+                if identity and identity.docket_number
+                else ""
+            )
+            case.save(update_fields=["identity_ciphertext", "docket_lookup", "updated_at"])
+        count += 1
+    return count

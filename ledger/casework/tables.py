@@ -1,0 +1,349 @@
+"""Staff tables (django-tables2). What a row shows depends on who is looking, on screen
+and in CSV exports alike (``ledger.casework.case_rows``): ``ledger.casework.lists`` builds
+every table through :meth:`StaffTable.for_user`, which drops the ``IDENTIFYING`` columns for roles
+without ``view_identity`` and the ``DETAILED`` ones for roles without
+``view_case_details``, whose dates show as the month."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.conf import settings
+from django.utils import timezone
+from django.utils.html import format_html
+
+from ledger.books.money import format_money
+from ledger.casework.case_rows import RowView, case_of, days_since, month_text
+from ledger.casework.cases import case_identity
+from ledger.models import AuditEvent, BailCase, Disbursement, DisbursementOutcome, Posting
+
+AGE_BUCKETS = (
+    (30, "under 30 days"),
+    (90, "30–89 days"),
+    (180, "90–179 days"),
+    (365, "180–364 days"),
+)
+
+
+def age_bucket(days: int) -> str:
+    for limit, label in AGE_BUCKETS:
+        if days < limit:
+            return label
+    return "365 days or more"
+
+
+class MoneyColumn(tables.Column):
+    attrs = {"td": {"class": "money"}}
+
+    def render(self, value):
+        return format_money(value, settings.FUND_CURRENCY)
+
+    def value(self, value):  # CSV: the amount in minor units, exact
+        return value
+
+
+def _identity(record: BailCase):
+    if not hasattr(record, "_identity"):
+        record._identity = case_identity(case=record)
+    return record._identity
+
+
+class IdentityColumn(tables.Column):
+    """One field of the decrypted identity; '(purged)' once retention erased it."""
+
+    def __init__(self, field: str, **kwargs):
+        self.field = field
+        kwargs.setdefault("orderable", False)
+        kwargs.setdefault("empty_values", ())
+        super().__init__(**kwargs)
+
+    def _get(self, record):
+        identity = _identity(case_of(record))
+        return "(purged)" if identity is None else getattr(identity, self.field)
+
+    def render(self, record):
+        return self._get(record)
+
+    def value(self, record):
+        return self._get(record)
+
+
+class _ToTheMonth:
+    """A date or time column showing the day only where the table's viewer may see it
+    (:meth:`StaffTable.exact_for`), and the month ('2026-03') elsewhere."""
+
+    def render(self, record, table, value, **kwargs):
+        if table.exact_for(record):
+            return super().render(record=record, table=table, value=value, **kwargs)
+        return month_text(value) or self.default
+
+    def value(self, record, table, value, **kwargs):
+        if table.exact_for(record):
+            return super().value(record=record, table=table, value=value, **kwargs)
+        return month_text(value) or self.default
+
+
+class DayOrMonthColumn(_ToTheMonth, tables.DateColumn):
+    pass
+
+
+class TimeOrMonthColumn(_ToTheMonth, tables.DateTimeColumn):
+    pass
+
+
+class StaffTable(tables.Table):
+    IDENTIFYING: tuple[str, ...] = ()  # need view_identity
+    DETAILED: tuple[str, ...] = ()  # need view_case_details
+
+    def __init__(self, *args, row_view: RowView | None = None, **kwargs):
+        self.row_view = row_view or RowView(identity=False, details=False)
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def for_user(cls, user, data, **kwargs):
+        view = RowView.of(user)
+        exclude = (() if view.identity else cls.IDENTIFYING) + (
+            () if view.details else cls.DETAILED
+        )
+        return cls(data, exclude=exclude, row_view=view, **kwargs)
+
+    def exact_for(self, record) -> bool:
+        return self.row_view.exact_for(case_of(record))
+
+
+class CaseTable(StaffTable):
+    IDENTIFYING = ("name", "docket_number")
+    DETAILED = ("court", "outcome")
+    public_id = tables.Column(
+        verbose_name="Case", linkify=("casework:case", {"public_id": tables.A("public_id")})
+    )
+    name = IdentityColumn("name", verbose_name="Name")
+    docket_number = IdentityColumn("docket_number", verbose_name="Docket")
+    opened_on = DayOrMonthColumn()
+    closed_on = DayOrMonthColumn()
+
+    class Meta:
+        model = BailCase
+        fields = (
+            "public_id",
+            "name",
+            "docket_number",
+            "county",
+            "court",
+            "bail_type",
+            "opened_on",
+            "closed_on",
+            "outcome",
+        )
+        order_by = ("-opened_on",)
+        attrs = {"class": "table"}
+
+    def render_public_id(self, value):
+        return str(value)[:8]
+
+    def value_public_id(self, value):
+        return str(value)
+
+
+class DisbursementTable(StaffTable):
+    IDENTIFYING = ("name",)
+    id = tables.Column(
+        verbose_name="No.", linkify=("casework:disbursement", {"pk": tables.A("pk")})
+    )
+    name = IdentityColumn("name", verbose_name="Name")
+    county = tables.Column(accessor="case__county", verbose_name="County")
+    amount = MoneyColumn()
+    requested_by = tables.Column(accessor="requested_by__username", verbose_name="Requested by")
+    requested_at = TimeOrMonthColumn()
+    approved_by = tables.Column(accessor="approved_by__username", verbose_name="Approved by")
+    approved_at = TimeOrMonthColumn()
+    paid_on = DayOrMonthColumn()
+
+    class Meta:
+        model = Disbursement
+        fields = (
+            "id",
+            "name",
+            "county",
+            "purpose",
+            "status",
+            "amount",
+            "payee_kind",
+            "method",
+            "requested_by",
+            "requested_at",
+            "approved_by",
+            "approved_at",
+            "paid_on",
+        )
+        order_by = ("-requested_at",)
+        attrs = {"class": "table"}
+
+
+class QueueTable(DisbursementTable):
+    DETAILED = ("waiting",)  # a number of days gives the day away
+    paid_on = None
+    waiting = tables.Column(empty_values=(), orderable=False, verbose_name="Waiting")
+
+    class Meta(DisbursementTable.Meta):
+        # Waiting ones have no payment date yet: how long they have waited instead.
+        fields = (*DisbursementTable.Meta.fields[:-1], "waiting")
+        order_by = ("requested_at",)
+
+    def render_waiting(self, record):
+        days = (timezone.now() - record.requested_at).days
+        return f"{days} days" if days != 1 else "1 day"
+
+    def value_waiting(self, record):
+        return (timezone.now() - record.requested_at).days
+
+
+class OutstandingTable(StaffTable):
+    IDENTIFYING = ("name", "docket_number")
+    DETAILED = ("court",)
+    id = tables.Column(
+        verbose_name="No.", linkify=("casework:disbursement", {"pk": tables.A("pk")})
+    )
+    name = IdentityColumn("name", verbose_name="Name")
+    docket_number = IdentityColumn("docket_number", verbose_name="Docket")
+    county = tables.Column(accessor="case__county", verbose_name="County")
+    court = tables.Column(accessor="case__court", verbose_name="Court")
+    amount = MoneyColumn(verbose_name="Bail paid")
+    outstanding = MoneyColumn(empty_values=(), orderable=False, verbose_name="Outstanding")
+    paid_on = DayOrMonthColumn()
+    age = tables.Column(empty_values=(), accessor="paid_on", verbose_name="Age")
+
+    class Meta:
+        model = Disbursement
+        fields = (
+            "id",
+            "name",
+            "docket_number",
+            "county",
+            "court",
+            "status",
+            "paid_on",
+            "age",
+            "amount",
+            "outstanding",
+            "payee_kind",
+        )
+        order_by = ("paid_on",)
+        attrs = {"class": "table"}
+
+    def render_outstanding(self, record):
+        return format_money(record.outstanding, settings.FUND_CURRENCY)
+
+    def value_outstanding(self, record):
+        return record.outstanding
+
+    def _days(self, record) -> int:
+        return days_since(record.paid_on, exact=self.exact_for(record))
+
+    def render_age(self, record):
+        return age_bucket(self._days(record))
+
+    def value_age(self, record):  # CSV: days, or the bracket for those who see months
+        days = self._days(record)
+        return days if self.exact_for(record) else age_bucket(days)
+
+
+class OutcomeTable(StaffTable):
+    IDENTIFYING = ("name",)
+    DETAILED = ("sequence",)  # the published checkpoints date a ledger number
+    disbursement = tables.Column(
+        verbose_name="Disbursement",
+        linkify=("casework:disbursement", {"pk": tables.A("disbursement_id")}),
+        accessor="disbursement_id",
+    )
+    name = IdentityColumn("name", verbose_name="Name")
+    county = tables.Column(accessor="disbursement__case__county", verbose_name="County")
+    returned_amount = MoneyColumn(verbose_name="Returned")
+    court_fees = MoneyColumn(verbose_name="Court fees")
+    forfeited_amount = MoneyColumn(verbose_name="Forfeited")
+    recorded_by = tables.Column(accessor="recorded_by__username", verbose_name="Recorded by")
+    recorded_at = TimeOrMonthColumn()
+    sequence = tables.Column(accessor="transaction__sequence", verbose_name="Ledger no.")
+    occurred_on = DayOrMonthColumn()
+
+    class Meta:
+        model = DisbursementOutcome
+        fields = (
+            "occurred_on",
+            "kind",
+            "disbursement",
+            "name",
+            "county",
+            "returned_amount",
+            "court_fees",
+            "forfeited_amount",
+            "recorded_by",
+            "recorded_at",
+            "sequence",
+        )
+        order_by = ("-occurred_on",)
+        attrs = {"class": "table"}
+
+
+CASE_LINKED = frozenset({"case", "disbursement"})
+
+
+class AuditDetailsColumn(tables.JSONColumn):
+    """The event's details, less the ledger number for those who see case rows by month."""
+
+    def _details(self, record, table) -> dict:
+        if table.exact_for(record):
+            return record.details
+        return {key: value for key, value in record.details.items() if key != "sequence"}
+
+    def render(self, record, table):
+        return super().render(record=record, value=self._details(record, table))
+
+    def value(self, record, table):
+        return self._details(record, table)
+
+
+class AuditTable(StaffTable):
+    """The audit history. Events about a case or a disbursement are case rows: their times
+    show as the month to roles without ``view_case_details``."""
+
+    at = TimeOrMonthColumn()
+    actor = tables.Column(accessor="actor__username", verbose_name="Who", default="system")
+    change = tables.Column(empty_values=(), orderable=False, verbose_name="From → to")
+    details = AuditDetailsColumn()
+
+    class Meta:
+        model = AuditEvent
+        fields = ("at", "actor", "action", "object_type", "object_id", "change", "details")
+        order_by = ("-at",)
+        attrs = {"class": "table"}
+
+    def exact_for(self, record) -> bool:
+        return self.row_view.details or record.object_type not in CASE_LINKED
+
+    def render_change(self, record):
+        before, after = record.details.get("from"), record.details.get("to")
+        if before is None and after is None:
+            return "—"
+        return format_html("{} → {}", before or "·", after or "·")
+
+    def value_change(self, record):
+        return f"{record.details.get('from', '')} -> {record.details.get('to', '')}"
+
+
+class JournalTable(StaffTable):
+    """The books' journal, one row per posting (only for ``view_journal``). The whole
+    journal, with its hashes, comes from ``manage.py export_ledger``."""
+
+    sequence = tables.Column(accessor="transaction__sequence", verbose_name="No.")
+    date = tables.DateColumn(accessor="transaction__date", verbose_name="Date")
+    kind = tables.Column(accessor="transaction__kind", verbose_name="Kind")
+    memo = tables.Column(accessor="transaction__memo", verbose_name="Memo")
+    source_ref = tables.Column(accessor="transaction__source_ref", verbose_name="Source")
+    account = tables.Column(accessor="account__code", verbose_name="Account")
+    amount = MoneyColumn(verbose_name="Amount (debit +, credit −)")
+
+    class Meta:
+        model = Posting
+        fields = ("sequence", "date", "kind", "memo", "source_ref", "account", "amount")
+        order_by = ("-sequence",)
+        attrs = {"class": "table"}

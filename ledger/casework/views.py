@@ -1,0 +1,328 @@
+"""Staff pages for cases and disbursements. Thin doors: each view names its capability
+once (``ledger.staff.access``), parses a form, calls one service and shows the outcome.
+The services check the role again and refuse bad moves with typed errors, which become
+form errors here; nothing is written when they refuse. The pages show a case's details
+(court, exact dates, instrument reference) as ``ledger.casework.case_rows`` allows; the lists are
+in ``ledger.casework.lists``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ledger import exceptions
+from ledger.books.selectors import funds_available
+from ledger.casework.case_rows import RowView
+from ledger.casework.cases import (
+    Identity,
+    InvalidCase,
+    case_close,
+    case_create,
+    case_identity_shown,
+    case_update_identity,
+)
+from ledger.casework.disbursements import (
+    PAID_STATES,
+    disbursement_approve,
+    disbursement_cancel,
+    disbursement_pay,
+    disbursement_record_forfeiture,
+    disbursement_record_return,
+    disbursement_request,
+)
+from ledger.casework.forms import (
+    CaseCloseForm,
+    CaseForm,
+    DisbursementRequestForm,
+    ForfeitureForm,
+    IdentityForm,
+    PayForm,
+    ReturnForm,
+)
+from ledger.models import (
+    BailCase,
+    Disbursement,
+    DisbursementPurpose,
+    DisbursementStatus,
+)
+from ledger.staff.access import staff_view
+from ledger.staff.roles import Capability, user_can
+
+# Cases ---------------------------------------------------------------------------------
+
+
+def _identity_from(data: dict) -> Identity:
+    dob = data.get("date_of_birth")
+    return Identity(
+        name=data.get("name", "").strip(),
+        date_of_birth=dob.isoformat() if dob else "",
+        booking_number=data.get("booking_number", "").strip(),
+        docket_number=data.get("docket_number", "").strip(),
+        notes=data.get("notes", "").strip(),
+    )
+
+
+@staff_view(Capability.MANAGE_CASES)
+def case_new(request):
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_create(
+                actor=request.user,
+                county=data["county"],
+                court=data["court"],
+                bail_type=data["bail_type"],
+                opened_on=data["opened_on"],
+                identity=_identity_from(data),
+            )
+        except InvalidCase as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Case opened.")
+            return redirect("casework:case", public_id=case.public_id)
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "ledger/staff/form.html", {"form": form, "title": "Open a case"}, status=status
+    )
+
+
+def _details_shown(user, case: BailCase) -> dict:
+    """What of a case's details the page shows: the court, the instrument reference, the
+    outcome note and ledger numbers for roles with ``view_case_details``; dates to the day
+    for them until the purge, as the month otherwise (``ledger.casework.case_rows``)."""
+    view = RowView.of(user)
+    return {"can_see_details": view.details, "exact_dates": view.exact_for(case)}
+
+
+def _case_context(request, case: BailCase, **forms) -> dict:
+    user = request.user
+    disbursements = case.disbursements.select_related("requested_by", "approved_by")
+    return {
+        "case": case,
+        **_details_shown(user, case),
+        "identity": case_identity_shown(actor=user, case=case),
+        "can_see_identity": user_can(user, Capability.VIEW_IDENTITY),
+        "can_manage": user_can(user, Capability.MANAGE_CASES),
+        "can_request": user_can(user, Capability.REQUEST_DISBURSEMENT) and not case.closed_on,
+        "disbursements": disbursements,
+        "request_form": forms.get("request_form") or DisbursementRequestForm(),
+        "close_form": forms.get("close_form") or CaseCloseForm(),
+        "currency": settings.FUND_CURRENCY,
+    }
+
+
+@staff_view(Capability.VIEW_REPORTS)
+def case_detail(request, public_id):
+    case = get_object_or_404(BailCase, public_id=public_id)
+    return render(request, "ledger/staff/case.html", _case_context(request, case))
+
+
+@staff_view(Capability.MANAGE_CASES)
+def case_edit_identity(request, public_id):
+    case = get_object_or_404(BailCase, public_id=public_id)
+    current = case_identity_shown(actor=request.user, case=case)
+    if current is None:
+        raise Http404("This case's identifying data was purged.")
+    initial = {**current.__dict__, "date_of_birth": current.date_of_birth or None}
+    form = IdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_update_identity(
+                actor=request.user, case=case, identity=_identity_from(form.cleaned_data)
+            )
+        except InvalidCase as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Identifying data saved.")
+            return redirect("casework:case", public_id=case.public_id)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "title": "Identifying data", "back": case}
+    return render(request, "ledger/staff/form.html", context, status=status)
+
+
+@staff_view(Capability.MANAGE_CASES)
+@require_POST
+def case_close_view(request, public_id):
+    case = get_object_or_404(BailCase, public_id=public_id)
+    form = CaseCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            case_close(
+                actor=request.user,
+                case=case,
+                closed_on=form.cleaned_data["closed_on"],
+                outcome=form.cleaned_data["outcome"],
+            )
+        except InvalidCase as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Case closed.")
+            return redirect("casework:case", public_id=case.public_id)
+    context = _case_context(request, case, close_form=form)
+    return render(request, "ledger/staff/case.html", context, status=400)
+
+
+@staff_view(Capability.REQUEST_DISBURSEMENT)
+@require_POST
+def disbursement_new(request, public_id):
+    case = get_object_or_404(BailCase, public_id=public_id)
+    form = DisbursementRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            d = disbursement_request(
+                actor=request.user,
+                case=case,
+                purpose=data["purpose"],
+                amount=data["amount"],
+                payee_kind=data["payee_kind"],
+                method=data["method"],
+                token=data["token"],
+                instrument_reference=data["instrument_reference"],
+            )
+        except exceptions.DisbursementError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Disbursement {d.pk} requested; it now needs approval.")
+            return redirect("casework:disbursement", pk=d.pk)
+    context = _case_context(request, case, request_form=form)
+    return render(request, "ledger/staff/case.html", context, status=400)
+
+
+# Disbursements -------------------------------------------------------------------------
+
+
+def _disbursement_context(request, d: Disbursement, **forms) -> dict:
+    user = request.user
+    waiting = d.status in (DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED)
+    outstanding = (
+        d.purpose == DisbursementPurpose.BAIL and d.status in PAID_STATES and (d.outstanding > 0)
+    )
+    return {
+        "d": d,
+        **_details_shown(user, d.case),
+        "identity": case_identity_shown(actor=user, case=d.case),
+        "outcomes": d.outcomes.select_related("recorded_by", "transaction"),
+        "can_approve": d.status == DisbursementStatus.REQUESTED
+        and user_can(user, Capability.APPROVE_DISBURSEMENT),
+        "can_pay": d.status == DisbursementStatus.APPROVED
+        and user_can(user, Capability.PAY_DISBURSEMENT),
+        "can_cancel": waiting and user_can(user, Capability.CANCEL_DISBURSEMENT),
+        "can_record": outstanding and user_can(user, Capability.RECORD_OUTCOME),
+        "pay_form": forms.get("pay_form") or PayForm(prefix="pay"),
+        "return_form": forms.get("return_form") or ReturnForm(prefix="return"),
+        "forfeit_form": forms.get("forfeit_form") or ForfeitureForm(prefix="forfeit"),
+        "action_error": forms.get("action_error"),
+        "available": funds_available(),
+        "currency": settings.FUND_CURRENCY,
+    }
+
+
+def _get_disbursement(pk: int) -> Disbursement:
+    return get_object_or_404(
+        Disbursement.objects.select_related(
+            "case", "requested_by", "approved_by", "paid_by", "cancelled_by", "payment_transaction"
+        ),
+        pk=pk,
+    )
+
+
+def _refused(request, d: Disbursement, **forms):
+    context = _disbursement_context(request, d, **forms)
+    return render(request, "ledger/staff/disbursement.html", context, status=400)
+
+
+@staff_view(Capability.VIEW_REPORTS)
+def disbursement_detail(request, pk: int):
+    d = _get_disbursement(pk)
+    return render(request, "ledger/staff/disbursement.html", _disbursement_context(request, d))
+
+
+@staff_view(Capability.APPROVE_DISBURSEMENT)
+@require_POST
+def disbursement_approve_view(request, pk: int):
+    d = _get_disbursement(pk)
+    try:
+        disbursement_approve(actor=request.user, disbursement=d)
+    except exceptions.DisbursementError as error:
+        return _refused(request, d, action_error=str(error))
+    messages.success(request, f"Disbursement {d.pk} approved.")
+    return redirect("casework:disbursement", pk=d.pk)
+
+
+@staff_view(Capability.CANCEL_DISBURSEMENT)
+@require_POST
+def disbursement_cancel_view(request, pk: int):
+    d = _get_disbursement(pk)
+    try:
+        disbursement_cancel(actor=request.user, disbursement=d)
+    except exceptions.DisbursementError as error:
+        return _refused(request, d, action_error=str(error))
+    messages.success(request, f"Disbursement {d.pk} cancelled.")
+    return redirect("casework:disbursement", pk=d.pk)
+
+
+def _act_with_form(request, pk: int, form_class, prefix: str, act, done: str):
+    """Bind ``form_class`` to the POST, call ``act(disbursement, cleaned_data)`` (one
+    service), and go back to the disbursement; a form or service error re-renders the page
+    with the form's errors and changes nothing."""
+    d = _get_disbursement(pk)
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            act(d, form.cleaned_data)
+        except exceptions.DisbursementError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, done.format(pk=d.pk))
+            return redirect("casework:disbursement", pk=d.pk)
+    return _refused(request, d, **{f"{prefix}_form": form})
+
+
+@staff_view(Capability.PAY_DISBURSEMENT)
+@require_POST
+def disbursement_pay_view(request, pk: int):
+    def act(d, data):
+        disbursement_pay(
+            actor=request.user,
+            disbursement=d,
+            paid_on=data["paid_on"],
+            instrument_reference=data["instrument_reference"],
+        )
+
+    return _act_with_form(request, pk, PayForm, "pay", act, "Disbursement {pk} recorded as paid.")
+
+
+@staff_view(Capability.RECORD_OUTCOME)
+@require_POST
+def disbursement_return_view(request, pk: int):
+    def act(d, data):
+        disbursement_record_return(
+            actor=request.user,
+            disbursement=d,
+            token=data["token"],
+            occurred_on=data["occurred_on"],
+            returned_amount=data["returned_amount"] or 0,
+            court_fees=data["court_fees"] or 0,
+        )
+
+    return _act_with_form(request, pk, ReturnForm, "return", act, "Return recorded.")
+
+
+@staff_view(Capability.RECORD_OUTCOME)
+@require_POST
+def disbursement_forfeit_view(request, pk: int):
+    def act(d, data):
+        disbursement_record_forfeiture(
+            actor=request.user,
+            disbursement=d,
+            token=data["token"],
+            occurred_on=data["occurred_on"],
+            amount=data["amount"],
+        )
+
+    return _act_with_form(request, pk, ForfeitureForm, "forfeit", act, "Forfeiture recorded.")

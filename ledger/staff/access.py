@@ -1,0 +1,112 @@
+"""The one place staff views check access.
+
+Every staff page names the capability it needs, once: function views with
+``@staff_view(Capability.X)``, class-based views by inheriting :class:`StaffViewMixin` and
+setting ``required_capability``. For each request:
+
+- nobody logged in: the login page, which comes back here afterwards;
+- a password but no second factor yet: the code page, or enrolment for a user who has no
+  authenticator app yet;
+- both factors but no role granting the capability (or no role at all): 403;
+- allowed: the page, and the session's idle expiry starts again.
+
+The services behind the pages check the capability again (``ledger.staff.roles.require``), so a
+task, a command or a view that forgot its decorator still cannot act outside its role.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ledger.exceptions import NotPermitted
+from ledger.staff.roles import Capability, require, user_roles
+
+
+def is_verified(user) -> bool:
+    """Logged in with a password and a second factor in this session."""
+    return bool(user.is_authenticated and getattr(user, "is_verified", lambda: False)())
+
+
+def has_authenticator(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def second_step_url(user) -> str:
+    """Where a password-only session goes next: the code page, or enrolment."""
+    return reverse("staff_auth:verify" if has_authenticator(user) else "staff_auth:enrol")
+
+
+def refresh_idle_expiry(request: HttpRequest) -> None:
+    request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
+
+
+def staff_access_refusal(
+    request: HttpRequest, capability: Capability | None
+) -> HttpResponse | None:
+    """The response that refuses this request, or None when it may go ahead.
+
+    ``capability=None`` asks only for a verified user holding some staff role (the
+    account pages every role has). Lacking the capability raises :class:`NotPermitted`,
+    which Django answers with 403.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_verified(user):
+        return redirect_to_login(request.get_full_path(), second_step_url(user))
+    if capability is None:
+        if not user_roles(user):
+            raise NotPermitted("This account has no staff role.")
+    else:
+        require(user, capability)
+    refresh_idle_expiry(request)
+    return None
+
+
+def staff_view(capability: Capability):
+    """Decorate a function view with the capability it needs (see the module docstring)."""
+    if not isinstance(capability, Capability):
+        raise ImproperlyConfigured(f"staff_view needs a Capability, not {capability!r}.")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            refusal = staff_access_refusal(request, capability)
+            if refusal is not None:
+                return refusal
+            return view(request, *args, **kwargs)
+
+        wrapped.required_capability = capability
+        return wrapped
+
+    return decorator
+
+
+class StaffViewMixin:
+    """For class-based staff views: put it first among the bases and set
+    ``required_capability``. A view without one refuses everybody."""
+
+    required_capability: Capability | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not isinstance(self.required_capability, Capability):
+            raise ImproperlyConfigured(f"{type(self).__name__} sets no required_capability.")
+        refusal = staff_access_refusal(request, self.required_capability)
+        if refusal is not None:
+            return refusal
+        return super().dispatch(request, *args, **kwargs)
+
+
+def capability_of(view) -> Capability | None:
+    """The capability a resolved view callable requires, or None if it is not a staff view."""
+    capability = getattr(view, "required_capability", None)
+    if capability is None:
+        capability = getattr(getattr(view, "view_class", None), "required_capability", None)
+    return capability

@@ -1,0 +1,417 @@
+"""The staff pages for cases, disbursements and offline gifts: the whole life of a bail
+payment through the forms, role-gated identifying columns on screen and in CSV, and clear
+errors that change nothing."""
+
+import csv
+import datetime as dt
+import io
+import logging
+import re
+
+import pytest
+from django.urls import reverse
+
+from donations.models import OfflineGift
+from ledger.books.selectors import account_balances
+from ledger.books.verification import verify_ledger
+from ledger.casework.cases import Identity, case_create
+from ledger.models import AuditEvent, BailCase, Disbursement, JournalTransaction
+
+pytestmark = pytest.mark.django_db
+
+SEEDED = Identity(
+    name="Tamsin Oyelaran-Whitby",
+    date_of_birth="1989-02-11",
+    booking_number="BKG-551902",
+    docket_number="19-CR-26-88031",
+    notes="Lives with her sister; avoid calling after 9pm",
+)
+SECRETS = ("Tamsin", "Oyelaran", "1989-02-11", "BKG-551902", "19-CR-26-88031", "sister")
+
+
+@pytest.fixture
+def case(staff_user, field_keys):
+    return case_create(
+        actor=staff_user("case_manager"),
+        county="Hennepin",
+        court="Fourth District",
+        bail_type="criminal_bail",
+        opened_on=dt.date(2026, 3, 1),
+        identity=SEEDED,
+    )
+
+
+def _token(client, url, prefix: str = "") -> str:
+    page = client.get(url).content.decode()
+    name = f"{prefix}-token" if prefix else "token"
+    return re.search(rf'name="{name}" value="([0-9a-f]+)"', page).group(1)
+
+
+def _csv(response) -> list[dict]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.DictReader(io.StringIO(body.decode())))
+
+
+def _money_in_bank(client, amount: str) -> None:
+    url = reverse("donations:staff_gift_new")
+    response = client.post(
+        url,
+        {
+            "token": _token(client, url),
+            "method": "check",
+            "amount": amount,
+            "received_on": "2026-03-01",
+            "reference": "1001",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+
+
+def test_a_case_manager_opens_a_case_and_only_ciphertext_is_stored(staff_client, field_keys):
+    client = staff_client("case_manager")
+
+    response = client.post(
+        reverse("casework:case_new"),
+        {
+            "county": "Ramsey",
+            "bail_type": "immigration_bond",
+            "opened_on": "2026-03-01",
+            "name": SEEDED.name,
+            "docket_number": SEEDED.docket_number,
+            "date_of_birth": SEEDED.date_of_birth,
+        },
+    )
+
+    case = BailCase.objects.get()
+    assert response.status_code == 302 and response.url.endswith(f"{case.public_id}/")
+    assert SEEDED.name not in case.identity_ciphertext
+    page = client.get(response.url).content.decode()
+    assert SEEDED.name in page and SEEDED.docket_number in page
+
+
+def test_identifying_data_is_shown_only_to_roles_allowed_to_see_it(staff_client, case):
+    url = reverse("casework:case", args=[case.public_id])
+
+    allowed = staff_client("case_manager").get(url).content.decode()
+    assert SEEDED.name in allowed and SEEDED.booking_number in allowed
+
+    for role in ("viewer", "bookkeeper", "approver"):
+        page = staff_client(role).get(url).content.decode()
+        assert "Hennepin" in page
+        for secret in SECRETS:
+            assert secret not in page, (role, secret)
+
+
+def test_case_exports_carry_identifying_columns_only_for_allowed_roles(staff_client, case):
+    url = reverse("casework:cases") + "?_export=csv"
+
+    rows = _csv(staff_client("case_manager").get(url))
+    assert rows[0]["Name"] == SEEDED.name and rows[0]["Docket"] == SEEDED.docket_number
+
+    response = staff_client("viewer").get(url)
+    rows = _csv(response)
+    assert "Name" not in rows[0] and "Docket" not in rows[0]
+    assert rows[0]["County"] == "Hennepin"
+    text = repr(rows)
+    assert not any(secret in text for secret in SECRETS)
+
+
+def test_cases_are_found_by_exact_docket_number(staff_client, case, field_keys, staff_user):
+    case_create(
+        actor=staff_user("case_manager"),
+        county="Dakota",
+        bail_type="criminal_bail",
+        opened_on=dt.date(2026, 3, 2),
+        identity=Identity(name="Someone Else", docket_number="19-CR-26-00001"),
+    )
+    client = staff_client("case_manager")
+    url = reverse("casework:cases")
+
+    found = client.get(url, {"docket": f"  {SEEDED.docket_number} "}).content.decode()
+    assert SEEDED.name in found and "Someone Else" not in found
+    partial = client.get(url, {"docket": "19-CR-26"}).content.decode()
+    assert SEEDED.name not in partial and "Someone Else" not in partial
+
+    # Roles that may not see identities get no docket search: the parameter is ignored.
+    viewer_page = staff_client("viewer").get(url, {"docket": SEEDED.docket_number})
+    assert 'name="docket"' not in viewer_page.content.decode()
+
+
+def test_the_life_of_a_bail_payment_through_the_pages(staff_client, case, staff_user):
+    case_manager = staff_client("case_manager")
+    approver = staff_client("approver")
+    bookkeeper = staff_client("bookkeeper")
+    _money_in_bank(bookkeeper, "2,000.00")
+    case_url = reverse("casework:case", args=[case.public_id])
+
+    response = case_manager.post(
+        reverse("casework:disbursement_new", args=[case.public_id]),
+        {
+            "token": _token(case_manager, case_url),
+            "purpose": "bail",
+            "amount": "1500",
+            "payee_kind": "court",
+            "method": "cashiers_check",
+        },
+    )
+    d = Disbursement.objects.get()
+    assert response.status_code == 302 and d.status == "requested" and d.amount == 150_000
+
+    queue = approver.get(reverse("casework:queue")).content.decode()
+    assert "$2,000.00" in queue and f'href="/staff/disbursements/{d.pk}/"' in queue
+
+    assert approver.post(reverse("casework:approve", args=[d.pk])).status_code == 302
+    assert (
+        approver.post(
+            reverse("casework:pay", args=[d.pk]),
+            {"pay-paid_on": "2026-03-03", "pay-instrument_reference": "CC-4471"},
+        ).status_code
+        == 302
+    )
+    outstanding = bookkeeper.get(reverse("casework:outstanding")).content.decode()
+    assert "$1,500.00" in outstanding and "days" in outstanding
+
+    d_url = reverse("casework:disbursement", args=[d.pk])
+    response = bookkeeper.post(
+        reverse("casework:return", args=[d.pk]),
+        {
+            "return-token": _token(bookkeeper, d_url, "return"),
+            "return-occurred_on": "2026-05-20",
+            "return-returned_amount": "1,450.00",
+            "return-court_fees": "50",
+        },
+    )
+    assert response.status_code == 302
+
+    d.refresh_from_db()
+    assert d.status == "returned" and d.instrument_reference == "CC-4471"
+    balances = account_balances()
+    assert balances["assets:bank"] == 200_000 - 150_000 + 145_000
+    assert balances["expenses:court_fees"] == 5_000
+    assert balances["assets:bail_outstanding"] == 0
+    returns = _csv(bookkeeper.get(reverse("casework:returns") + "?_export=csv"))
+    assert returns[0]["Returned"] == "145000" and returns[0]["Court fees"] == "5000"
+    history = bookkeeper.get(
+        reverse("casework:audit"), {"object_type": "disbursement", "object_id": str(d.pk)}
+    ).content.decode()
+    for step in ("requested", "approved", "paid", "returned"):
+        assert f"→ {step}" in history
+    assert verify_ledger().ok
+
+
+def test_a_requester_who_is_also_an_approver_is_told_to_find_a_second_person(
+    staff_client, case, staff_user
+):
+    both = staff_client(user=staff_user("case_manager", "approver"))
+    _money_in_bank(staff_client("bookkeeper"), "100")
+    case_url = reverse("casework:case", args=[case.public_id])
+    both.post(
+        reverse("casework:disbursement_new", args=[case.public_id]),
+        {
+            "token": _token(both, case_url),
+            "purpose": "support",
+            "amount": "40",
+            "payee_kind": "immigration_office",
+            "method": "online",
+        },
+    )
+    d = Disbursement.objects.get()
+
+    response = both.post(reverse("casework:approve", args=[d.pk]))
+
+    assert response.status_code == 400
+    assert "Someone other than the requester" in response.content.decode()
+    d.refresh_from_db()
+    assert d.status == "requested"
+
+
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [
+        ("abc", "Enter an amount"),
+        ("0", "greater than zero"),
+        ("12.345", "at most 2 decimals"),
+        ("-5", "Enter an amount"),
+    ],
+)
+def test_bad_amounts_get_a_form_error_and_change_nothing(staff_client, case, amount, error):
+    client = staff_client("case_manager")
+    case_url = reverse("casework:case", args=[case.public_id])
+
+    response = client.post(
+        reverse("casework:disbursement_new", args=[case.public_id]),
+        {
+            "token": _token(client, case_url),
+            "purpose": "bail",
+            "amount": amount,
+            "payee_kind": "court",
+            "method": "check",
+        },
+    )
+
+    assert response.status_code == 400 and error in response.content.decode()
+    assert Disbursement.objects.count() == 0
+
+
+def test_paying_beyond_available_funds_is_a_clear_error(staff_client, case, staff_user):
+    from ledger.casework.disbursements import disbursement_request
+
+    d = disbursement_request(
+        actor=staff_user("case_manager"),
+        case=case,
+        purpose="bail",
+        amount=10_000,
+        payee_kind="jail",
+        method="cash",
+        token="t-1",
+    )
+    response = staff_client("approver").post(reverse("casework:approve", args=[d.pk]))
+
+    assert response.status_code == 400
+    assert "Available funds ($0.00) do not cover" in response.content.decode()
+    assert JournalTransaction.objects.count() == 0
+
+
+def test_offline_gifts_post_once_and_a_bounced_check_is_reversed(staff_client):
+    client = staff_client("bookkeeper")
+    url = reverse("donations:staff_gift_new")
+    form = {
+        "token": _token(client, url),
+        "method": "check",
+        "amount": "250",
+        "received_on": "2026-03-01",
+        "reference": "4417",
+    }
+
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, form).status_code == 302  # the same form again: recorded once
+    gift = OfflineGift.objects.get()
+    assert account_balances()["assets:bank"] == 25_000
+
+    assert client.post(reverse("donations:staff_gift_bounced", args=[gift.pk])).status_code == 302
+    assert client.post(reverse("donations:staff_gift_bounced", args=[gift.pk])).status_code == 302
+    assert account_balances()["assets:bank"] == 0
+    assert JournalTransaction.objects.filter(kind="reversal").count() == 1
+    listing = client.get(reverse("donations:staff_gifts")).content.decode()
+    assert "bounced" in listing
+    assert AuditEvent.objects.filter(action="offline_gift.recorded").count() == 1
+
+
+def test_seeded_identities_stay_out_of_logs_memos_and_public_pages(
+    staff_client, case, caplog, client
+):
+    caplog.set_level(logging.DEBUG)
+    bookkeeper = staff_client("bookkeeper")
+    _money_in_bank(bookkeeper, "900")
+    manager = staff_client("case_manager")
+    case_url = reverse("casework:case", args=[case.public_id])
+    manager.post(
+        reverse("casework:disbursement_new", args=[case.public_id]),
+        {
+            "token": _token(manager, case_url),
+            "purpose": "bail",
+            "amount": "500",
+            "payee_kind": "court",
+            "method": "check",
+        },
+    )
+    d = Disbursement.objects.get()
+    approver = staff_client("approver")
+    approver.post(reverse("casework:approve", args=[d.pk]))
+    approver.post(reverse("casework:pay", args=[d.pk]), {"pay-paid_on": "2026-03-04"})
+
+    logged = caplog.text
+    books = repr(list(JournalTransaction.objects.values_list("memo", "source_ref")))
+    audit = repr(list(AuditEvent.objects.values_list("details", flat=True)))
+    public_pages = (
+        "/",
+        "/donate/",
+        "/transparency/",
+        "/transparency.json",
+        "/transparency/monthly.csv",
+        "/transparency/checkpoints.json",
+    )
+    responses = [client.get(path) for path in public_pages]
+    assert [r.status_code for r in responses] == [200] * len(public_pages)
+    public = "".join(r.content.decode() for r in responses)
+    for secret in SECRETS:
+        assert secret not in logged
+        assert secret not in books
+        assert secret not in audit
+        assert secret not in public
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "casework:cases",
+        "casework:disbursements",
+        "casework:queue",
+        "casework:outstanding",
+        "casework:returns",
+        "casework:audit",
+    ],
+)
+def test_no_export_leaks_identities_to_roles_without_view_identity(
+    staff_client, case, staff_user, name
+):
+    from ledger.casework.disbursements import (
+        disbursement_approve,
+        disbursement_pay,
+        disbursement_record_return,
+        disbursement_request,
+    )
+    from tests.ledger.conftest import deposit
+
+    deposit(3_000)
+    requester, approver, bookkeeper = (
+        staff_user("case_manager"),
+        staff_user("approver"),
+        staff_user("bookkeeper"),
+    )
+    made = [
+        disbursement_request(
+            actor=requester,
+            case=case,
+            purpose="bail",
+            amount=1_000,
+            payee_kind="court",
+            method="check",
+            token=f"t{n}",
+        )
+        for n in range(3)
+    ]
+    for d in made[:2]:
+        disbursement_approve(actor=approver, disbursement=d)
+    disbursement_pay(actor=approver, disbursement=made[0], paid_on=dt.date(2026, 3, 2))
+    disbursement_record_return(
+        actor=bookkeeper,
+        disbursement=made[0],
+        token="r",
+        occurred_on=dt.date(2026, 3, 9),
+        returned_amount=400,
+    )
+    url = reverse(name) + "?_export=csv"
+
+    for role in ("viewer", "bookkeeper", "approver"):
+        text = repr(_csv(staff_client(role).get(url)))
+        assert not any(secret in text for secret in SECRETS), (role, name)
+    shown = repr(_csv(staff_client("case_manager").get(url)))
+    if name != "casework:audit":
+        assert SEEDED.name in shown
+
+
+def test_a_shown_identity_and_an_export_are_audited_and_a_list_on_screen_is_not(staff_client, case):
+    manager = staff_client("case_manager")
+    manager.get(reverse("casework:case", args=[case.public_id]))
+    manager.get(reverse("casework:cases"))
+    manager.get(reverse("casework:cases") + "?_export=csv")
+    staff_client("viewer").get(reverse("casework:case", args=[case.public_id]))
+
+    viewed = AuditEvent.objects.filter(action="case.identity_viewed")
+    assert [(e.actor, e.object_id) for e in viewed] == [(manager.user, str(case.public_id))]
+    exported = AuditEvent.objects.filter(action="case_rows.exported")
+    assert [(e.actor, e.object_id, e.details["rows"]) for e in exported] == [
+        (manager.user, "cases", 1)
+    ]
+    assert not AuditEvent.objects.filter(action="case.identities_listed").exists()
