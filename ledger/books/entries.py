@@ -61,6 +61,9 @@ def validate(entry: Entry) -> Entry:
         raise exceptions.PersonalDataInMemo("The memo looks like it holds an email address.")
     if not isinstance(entry.source_ref, str) or len(entry.source_ref) > 120:
         raise exceptions.InvalidEntry("The source reference is text of at most 120 characters.")
+    if any("\x00" in text for text in (key, entry.memo, entry.source_ref)):
+        # PostgreSQL's text cannot hold it; refused here on every database alike.
+        raise exceptions.InvalidEntry("Text in an entry cannot hold a NUL character.")
     legs = list(entry.legs)
     if len(legs) < 2:
         raise exceptions.TooFewPostings("A transaction needs at least two legs.")
