@@ -83,7 +83,7 @@ def main() -> None:
 
     fresh_database("bench_reconciliation")
     from donations.models import ReconciliationRun
-    from donations.stripe_sandbox import SandboxServer
+    from stripe_sandbox import SandboxServer
 
     server = SandboxServer(port=0, webhook_url=None).start()
     try:

@@ -1,6 +1,6 @@
 """A small Python client for the ``/_sandbox/`` control API.
 
-Tests that run the sandbox in another process (``python -m donations.stripe_sandbox``) drive
+Tests that run the sandbox in another process (``python -m stripe_sandbox``) drive
 it with this; tests that run it in-process can use the same client through
 ``SandboxServer.control``, or call ``SandboxServer.state`` directly. Standard library only.
 """

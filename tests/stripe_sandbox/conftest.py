@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import stripe
 
-from donations.stripe_sandbox.server import SandboxServer
+from stripe_sandbox.server import SandboxServer
 
 #: A fixed instant (2027-01-15 08:00 UTC) so ``created`` values are predictable.
 T0 = 1_800_000_000

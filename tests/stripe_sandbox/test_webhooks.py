@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 import stripe
 
-from donations.stripe_sandbox.server import SandboxServer
-from donations.stripe_sandbox.webhooks import signature_header
+from stripe_sandbox.server import SandboxServer
+from stripe_sandbox.webhooks import signature_header
 
 from .conftest import WEBHOOK_SECRET, Receiver, donation_params
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import stripe
 
-from donations.stripe_sandbox.server import SandboxServer
+from stripe_sandbox.server import SandboxServer
 
 from .conftest import donation_params, monthly_params
 

@@ -423,7 +423,7 @@ class SandboxServer:
         return self
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread (used by ``python -m donations.stripe_sandbox``)."""
+        """Serve in the calling thread (used by ``python -m stripe_sandbox``)."""
         self.dispatcher.start()
         try:
             self.httpd.serve_forever(poll_interval=0.25)

@@ -1,4 +1,4 @@
-"""``python -m donations.stripe_sandbox``: run the sandbox in the foreground.
+"""``python -m stripe_sandbox``: run the sandbox in the foreground.
 
 Configuration comes from the command line and the environment, so the same settings file that
 tells the project where Stripe is (``STRIPE_API_BASE``, ``STRIPE_WEBHOOK_SECRET``) also
@@ -40,7 +40,7 @@ def _switch(text: str) -> tuple[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m donations.stripe_sandbox",
+        prog="python -m stripe_sandbox",
         description="Local stand-in for the Stripe API (test mode only).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")

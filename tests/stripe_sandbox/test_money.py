@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from donations.stripe_sandbox.client import SandboxControlError
-from donations.stripe_sandbox.money import card_fee
-from donations.stripe_sandbox.server import SandboxServer
+from stripe_sandbox.client import SandboxControlError
+from stripe_sandbox.money import card_fee
+from stripe_sandbox.server import SandboxServer
 
 from .conftest import T0, event_types
 

@@ -13,12 +13,12 @@ import pytest
 import requests
 import stripe
 
-from donations.stripe_sandbox import SandboxControl, SandboxControlError
-from donations.stripe_sandbox.server import SandboxServer
+from stripe_sandbox import SandboxControl, SandboxControlError
+from stripe_sandbox.server import SandboxServer
 
 from .conftest import T0
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_switches_are_configurable_and_validated_through_the_control_api(
@@ -93,7 +93,7 @@ def test_the_receipt_page_shows_the_charge(sandbox: SandboxServer):
 
 def test_the_package_imports_without_django_or_the_stripe_sdk():
     code = (
-        "import sys, donations.stripe_sandbox, donations.stripe_sandbox.__main__;"
+        "import sys, stripe_sandbox, stripe_sandbox.__main__;"
         "bad = [m for m in ('stripe', 'django') if m in sys.modules];"
         "print(','.join(bad))"
     )
@@ -127,8 +127,7 @@ def test_python_dash_m_serves_the_api_configured_from_the_environment():
         "SANDBOX_PUBLIC_URL": "http://donate.localhost:9999",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "donations.stripe_sandbox", "--port", str(port)]
-        + ["--switch", "slow_ms=1"],
+        [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--switch", "slow_ms=1"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from donations.stripe_sandbox.server import SandboxServer
+from stripe_sandbox.server import SandboxServer
 
 from .conftest import T0
 

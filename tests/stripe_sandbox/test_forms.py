@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from donations.stripe_sandbox.errors import SandboxError
-from donations.stripe_sandbox.forms import decode
+from stripe_sandbox.errors import SandboxError
+from stripe_sandbox.forms import decode
 
 
 def test_it_nests_bracketed_keys_into_objects():

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import stripe
 
-from donations.stripe_sandbox.server import SandboxServer
+from stripe_sandbox.server import SandboxServer
 
 from .conftest import donation_params
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import stripe
 
-from donations.stripe_sandbox.money import card_fee
-from donations.stripe_sandbox.server import SandboxServer
+from stripe_sandbox.money import card_fee
+from stripe_sandbox.server import SandboxServer
 
 
 def test_it_bulk_creates_a_hundred_thousand_charges(

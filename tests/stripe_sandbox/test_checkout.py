@@ -8,7 +8,7 @@ import pytest
 import requests
 import stripe
 
-from donations.stripe_sandbox.server import SandboxServer
+from stripe_sandbox.server import SandboxServer
 
 from .conftest import donation_params, event_types, monthly_params
 
