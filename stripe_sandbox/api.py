@@ -15,7 +15,7 @@ from typing import Any
 from .errors import SandboxError, invalid
 from .state import RequestInfo, SandboxState
 from .store import Record
-from .validation import boolean, positive_amount, validate_metadata
+from .validation import boolean, integer, positive_amount, reject_unknown, validate_metadata
 
 
 @dataclass
@@ -49,19 +49,6 @@ def expand_paths(params: dict[str, Any]) -> list[str]:
     raise invalid("Invalid array", param="expand")
 
 
-def _reject_unknown(params: dict[str, Any], allowed: set[str]) -> None:
-    for key in params:
-        if key not in allowed:
-            raise invalid(f"Received unknown parameter: {key}", param=key, code="parameter_unknown")
-
-
-def _int_param(value: Any, param: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise invalid(f"Invalid integer: {value}", param=param, code="parameter_invalid_integer")
-
-
 def _created(value: Any, param: str = "created") -> dict[str, int] | None:
     if value in (None, ""):
         return None
@@ -74,9 +61,9 @@ def _created(value: Any, param: str = "created") -> dict[str, int] | None:
                     param=f"{param}[{key}]",
                     code="parameter_unknown",
                 )
-            bounds[key] = _int_param(bound, f"{param}[{key}]")
+            bounds[key] = integer(bound, f"{param}[{key}]")
         return bounds
-    return {"eq": _int_param(value, param)}
+    return {"eq": integer(value, param)}
 
 
 @dataclass(frozen=True)
@@ -234,13 +221,13 @@ RETRIEVABLE = {
 
 
 def list_page(state: SandboxState, spec: ListSpec, params: dict[str, Any]) -> dict[str, Any]:
-    _reject_unknown(
+    reject_unknown(
         params,
         {"limit", "starting_after", "ending_before", "created", "expand"} | set(spec.filters),
     )
     limit = 10
     if params.get("limit") not in (None, ""):
-        limit = _int_param(params["limit"], "limit")
+        limit = integer(params["limit"], "limit")
         if not 1 <= limit <= 100:
             raise invalid(
                 "This value must be between 1 and 100 (inclusive).",
@@ -273,7 +260,7 @@ def list_page(state: SandboxState, spec: ListSpec, params: dict[str, Any]) -> di
 
 def _retrieve(kind: str) -> Handler:
     def handle(state: SandboxState, req: ApiRequest, match: dict[str, str]):
-        _reject_unknown(req.params, {"expand"})
+        reject_unknown(req.params, {"expand"})
         return 200, state.retrieve(kind, match["id"], expand_paths(req.params))
 
     return handle
@@ -287,7 +274,7 @@ def _list(spec: ListSpec) -> Handler:
 
 
 def _balance(state: SandboxState, req: ApiRequest, match: dict[str, str]):
-    _reject_unknown(req.params, {"expand"})
+    reject_unknown(req.params, {"expand"})
     return 200, state.balance()
 
 
@@ -300,20 +287,20 @@ def _create_session(state: SandboxState, req: ApiRequest, match: dict[str, str])
 
 
 def _expire_session(state: SandboxState, req: ApiRequest, match: dict[str, str]):
-    _reject_unknown(req.params, {"expand"})
+    reject_unknown(req.params, {"expand"})
     state.expire_checkout_session(match["id"], req.info)
     return 200, state.retrieve("checkout.session", match["id"], expand_paths(req.params))
 
 
 def _session_line_items(state: SandboxState, req: ApiRequest, match: dict[str, str]):
-    _reject_unknown(req.params, {"expand", "limit", "starting_after", "ending_before"})
+    reject_unknown(req.params, {"expand", "limit", "starting_after", "ending_before"})
     session = state.retrieve("checkout.session", match["id"], ["line_items"])
     return 200, session["line_items"]
 
 
 def _create_refund(state: SandboxState, req: ApiRequest, match: dict[str, str]):
     params = req.params
-    _reject_unknown(
+    reject_unknown(
         params,
         {"charge", "payment_intent", "amount", "reason", "metadata", "expand"}
         | {"instructions_email", "refund_application_fee", "reverse_transfer", "origin"}
@@ -339,7 +326,7 @@ def _update_subscription(state: SandboxState, req: ApiRequest, match: dict[str, 
 
 
 def _cancel_subscription(state: SandboxState, req: ApiRequest, match: dict[str, str]):
-    _reject_unknown(req.params, {"expand", "cancellation_details", "invoice_now", "prorate"})
+    reject_unknown(req.params, {"expand", "cancellation_details", "invoice_now", "prorate"})
     details = req.params.get("cancellation_details")
     details = details if isinstance(details, dict) else {}
     state.cancel_subscription(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import SandboxError, invalid
 from .money import MINIMUM_CHARGE
-from .validation import validate_metadata
+from .validation import integer, reject_unknown, validate_metadata
 
 if TYPE_CHECKING:
     from .state import SandboxState
@@ -81,29 +81,6 @@ def _missing(param: str) -> SandboxError:
     return invalid(f"Missing required param: {param}.", param=param, code="parameter_missing")
 
 
-def _int(value: Any, param: str, minimum: int = 0) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise invalid(f"Invalid integer: {value}", param=param, code="parameter_invalid_integer")
-    if number < minimum:
-        raise invalid(
-            f"This value must be greater than or equal to {minimum}.",
-            param=param,
-            code="parameter_invalid_integer",
-        )
-    return number
-
-
-def _unknown(params: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
-    for key in params:
-        if key not in allowed:
-            name = f"{prefix}[{key}]" if prefix else key
-            raise invalid(
-                f"Received unknown parameter: {name}", param=name, code="parameter_unknown"
-            )
-
-
 def _url(value: Any, param: str) -> str:
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         raise invalid("Not a valid URL", param=param, code="url_invalid")
@@ -114,7 +91,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
     param = f"line_items[{index}]"
     if not isinstance(item, dict):
         raise invalid("Invalid object", param=param)
-    _unknown(
+    reject_unknown(
         item,
         {"price", "price_data", "quantity", "adjustable_quantity", "dynamic_tax_rates"}
         | {"tax_rates", "metadata"},
@@ -122,7 +99,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
     )
     if "quantity" not in item:
         raise _missing(f"{param}[quantity]")
-    quantity = _int(item["quantity"], f"{param}[quantity]", minimum=1)
+    quantity = integer(item["quantity"], f"{param}[quantity]", minimum=1)
     if ("price" in item) == ("price_data" in item):
         raise invalid(f"You must specify either `price` or `price_data` in {param}.", param=param)
     if "price" in item:
@@ -144,7 +121,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
     data_param = f"{param}[price_data]"
     if not isinstance(data, dict):
         raise invalid("Invalid object", param=data_param)
-    _unknown(
+    reject_unknown(
         data,
         {"currency", "product", "product_data", "recurring", "tax_behavior"}
         | {"unit_amount", "unit_amount_decimal"},
@@ -156,7 +133,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
     if len(currency) != 3 or not currency.isalpha():
         raise invalid(f"Invalid currency: {data['currency']}", param=f"{data_param}[currency]")
     if "unit_amount" in data:
-        unit_amount = _int(data["unit_amount"], f"{data_param}[unit_amount]")
+        unit_amount = integer(data["unit_amount"], f"{data_param}[unit_amount]", minimum=0)
     elif "unit_amount_decimal" in data:
         try:
             decimal = float(data["unit_amount_decimal"])
@@ -184,7 +161,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
         product_data = data.get("product_data")
         if not isinstance(product_data, dict):
             raise _missing(f"{data_param}[product_data]")
-        _unknown(
+        reject_unknown(
             product_data,
             {"name", "description", "images", "metadata", "tax_code", "unit_label"},
             f"{data_param}[product_data]",
@@ -200,14 +177,14 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
     if recurring is not None:
         if not isinstance(recurring, dict):
             raise invalid("Invalid object", param=f"{data_param}[recurring]")
-        _unknown(recurring, {"interval", "interval_count"}, f"{data_param}[recurring]")
+        reject_unknown(recurring, {"interval", "interval_count"}, f"{data_param}[recurring]")
         interval = recurring.get("interval")
         if interval not in INTERVALS:
             raise invalid(
                 f"Invalid recurring[interval]: must be one of {', '.join(sorted(INTERVALS))}",
                 param=f"{data_param}[recurring][interval]",
             )
-        count = _int(
+        count = integer(
             recurring.get("interval_count", 1), f"{data_param}[recurring][interval_count]", 1
         )
         parsed["recurring"] = {"interval": interval, "interval_count": count}
@@ -222,7 +199,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
 
 def parse_session_params(params: dict[str, Any], state: SandboxState) -> dict[str, Any]:
     """Validate Checkout Session parameters; returns the normalised values."""
-    _unknown(params, MODELLED | ACCEPTED_IGNORED)
+    reject_unknown(params, MODELLED | ACCEPTED_IGNORED)
     mode = params.get("mode")
     if not mode:
         raise _missing("mode")
@@ -349,7 +326,7 @@ def parse_session_params(params: dict[str, Any], state: SandboxState) -> dict[st
     )
     now = state.now()
     if params.get("expires_at"):
-        expires_at = _int(params["expires_at"], "expires_at")
+        expires_at = integer(params["expires_at"], "expires_at", minimum=0)
         if not now + 1800 <= expires_at <= now + 86400:
             raise invalid(
                 "The `expires_at` timestamp must be between 30 minutes and 24 hours from now.",
@@ -371,7 +348,7 @@ def _sub_params(
         raise invalid(f"You can only pass `{name}` in `{mode}` mode.", param=name)
     if not isinstance(value, dict):
         raise invalid("Invalid object", param=name)
-    _unknown(value, keys, name)
+    reject_unknown(value, keys, name)
     return {
         "metadata": validate_metadata(value.get("metadata"), f"{name}[metadata]"),
         "description": value.get("description") or None,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import SandboxError, invalid
 from .state import charge_error
-from .validation import boolean, validate_metadata
+from .validation import boolean, reject_unknown, validate_metadata
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -23,12 +23,6 @@ Body = dict[str, Any]
 ControlHandler = Callable[["SandboxServer", Body, dict[str, str]], tuple[int, Any]]
 
 _ID = r"(?P<id>[A-Za-z0-9_]+)"
-
-
-def _only(body: Body, allowed: set[str]) -> None:
-    for key in body:
-        if key not in allowed:
-            raise invalid(f"Received unknown parameter: {key}", param=key)
 
 
 def _opt_int(body: Body, name: str) -> int | None:
@@ -76,7 +70,7 @@ def _set_config(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _reset(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"switches"})
+    reject_unknown(body, {"switches"})
     server.reset(reset_switches=boolean(body.get("switches", False), "switches"))
     return 200, {"reset": True}
 
@@ -87,14 +81,14 @@ def _clock(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _advance(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"seconds", "days"})
+    reject_unknown(body, {"seconds", "days"})
     seconds = (_opt_int(body, "seconds") or 0) + (_opt_int(body, "days") or 0) * 86_400
     now = server.state.advance_clock(seconds)
     return 200, {"now": now}
 
 
 def _freeze(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"at", "frozen"})
+    reject_unknown(body, {"at", "frozen"})
     if body.get("frozen", True):
         server.state.clock.freeze(_opt_int(body, "at"))
     else:
@@ -103,7 +97,7 @@ def _freeze(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _create_charge(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(
+    reject_unknown(
         body,
         {"amount", "currency", "card", "description", "metadata", "email", "name", "emit_events"},
     )
@@ -121,7 +115,7 @@ def _create_charge(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _bulk_charges(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"count", "amount", "currency", "emit_events", "metadata", "description"})
+    reject_unknown(body, {"count", "amount", "currency", "emit_events", "metadata", "description"})
     return 200, server.state.bulk_create_charges(
         body.get("count", 0),
         body.get("amount", 2500),
@@ -133,7 +127,7 @@ def _bulk_charges(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _refund(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"amount", "reason", "fail", "metadata"})
+    reject_unknown(body, {"amount", "reason", "fail", "metadata"})
     return 200, server.state.create_refund(
         charge=match["id"],
         amount=_opt_int(body, "amount"),
@@ -144,26 +138,26 @@ def _refund(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _fail_refund(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"reason"})
+    reject_unknown(body, {"reason"})
     return 200, server.state.fail_refund(
         match["id"], str(body.get("reason", "expired_or_canceled_card"))
     )
 
 
 def _dispute(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"amount", "reason"})
+    reject_unknown(body, {"amount", "reason"})
     return 200, server.state.create_dispute(
         match["id"], _opt_int(body, "amount"), str(body.get("reason", "fraudulent"))
     )
 
 
 def _close_dispute(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"outcome"})
+    reject_unknown(body, {"outcome"})
     return 200, server.state.close_dispute(match["id"], str(body.get("outcome", "")))
 
 
 def _renew(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"fail"})
+    reject_unknown(body, {"fail"})
     fail = body.get("fail")
     return 200, server.state.renew_subscription(
         match["id"], None if fail is None else boolean(fail, "fail")
@@ -171,12 +165,12 @@ def _renew(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _settle(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"outcome"})
+    reject_unknown(body, {"outcome"})
     return 200, server.state.settle_payment(match["id"], str(body.get("outcome", "succeeded")))
 
 
 def _pay_session(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"card", "name", "email"})
+    reject_unknown(body, {"card", "name", "email"})
     result = server.state.pay_checkout_session(
         match["id"],
         str(body.get("card", "4242424242424242")),
@@ -189,7 +183,7 @@ def _pay_session(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _payout(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"amount", "currency", "outcome", "metadata"})
+    reject_unknown(body, {"amount", "currency", "outcome", "metadata"})
     return 200, server.state.create_payout(
         _opt_int(body, "amount"),
         str(body.get("currency", "usd")),
@@ -213,7 +207,7 @@ def _summary(server: SandboxServer, body: Body, match: dict[str, str]):
 
 
 def _flush(server: SandboxServer, body: Body, match: dict[str, str]):
-    _only(body, {"timeout"})
+    reject_unknown(body, {"timeout"})
     timeout = float(body.get("timeout", 10))
     flushed = server.flush_webhooks(timeout)
     return 200, {"flushed": flushed, "pending": server.dispatcher.pending()}

@@ -39,7 +39,13 @@ from .money import DAY, DISPUTE_FEE, card_fee
 from .objects import RenderContext, expand
 from .store import ObjectStore, Record
 from .switches import Switches
-from .validation import boolean, currency_code, merge_metadata, positive_amount
+from .validation import (
+    boolean,
+    currency_code,
+    merge_metadata,
+    positive_amount,
+    reject_unknown,
+)
 
 EventSink = Callable[[list[tuple[str, str]]], None]
 
@@ -1113,9 +1119,7 @@ class SandboxState:
     ) -> dict[str, Any]:
         allowed = {"cancel_at_period_end", "metadata", "description", "cancellation_details"}
         allowed |= {"expand", "proration_behavior"}
-        for key in params:
-            if key not in allowed:
-                raise invalid(f"Received unknown parameter: {key}", param=key)
+        reject_unknown(params, allowed)
         with self.operation(request):
             subscription = self.store.require(subscription_id, "subscription")
             canceled = subscription["status"] in {"canceled", "incomplete_expired"}

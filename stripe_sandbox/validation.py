@@ -10,6 +10,31 @@ from typing import Any
 from .errors import invalid
 
 
+def reject_unknown(params: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
+    """Stripe rejects parameters it does not know, naming the first one."""
+    for key in params:
+        if key not in allowed:
+            name = f"{prefix}[{key}]" if prefix else key
+            raise invalid(
+                f"Received unknown parameter: {name}", param=name, code="parameter_unknown"
+            )
+
+
+def integer(value: Any, param: str, minimum: int | None = None) -> int:
+    """A form value that must be a whole number (at least ``minimum``, if given)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise invalid(f"Invalid integer: {value}", param=param, code="parameter_invalid_integer")
+    if minimum is not None and number < minimum:
+        raise invalid(
+            f"This value must be greater than or equal to {minimum}.",
+            param=param,
+            code="parameter_invalid_integer",
+        )
+    return number
+
+
 def positive_amount(value: Any, param: str = "amount") -> int:
     try:
         amount = int(value)
