@@ -38,7 +38,7 @@ def _switch(text: str) -> tuple[str, object]:
     return name, parsed
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, server_class: type[SandboxServer] = SandboxServer) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m stripe_sandbox",
         description="Local stand-in for the Stripe API (test mode only).",
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     webhook_url = os.environ.get("SANDBOX_WEBHOOK_URL", DEFAULT_WEBHOOK_URL) or None
-    server = SandboxServer(
+    server = server_class(
         args.host,
         args.port,
         webhook_url=webhook_url,

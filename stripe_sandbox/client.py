@@ -74,10 +74,6 @@ class SandboxControl:
         """Options: card, description, metadata, email, name, emit_events."""
         return self._post("/charges", amount=amount, currency=currency, **options)
 
-    def bulk_create_charges(self, count: int, amount: int = 2500, **options: Any) -> dict:
-        """Options: currency, emit_events (default False), metadata, description."""
-        return self._post("/charges/bulk", count=count, amount=amount, **options)
-
     def refund(self, charge_id: str, amount: int | None = None, **options: Any) -> dict:
         """Options: reason, metadata, fail."""
         return self._post(f"/charges/{charge_id}/refund", amount=amount, **options)

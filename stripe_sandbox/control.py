@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 Body = dict[str, Any]
 ControlHandler = Callable[["SandboxServer", Body, dict[str, str]], tuple[int, Any]]
+Route = tuple[str, re.Pattern[str], ControlHandler]
 
 _ID = r"(?P<id>[A-Za-z0-9_]+)"
 
@@ -56,7 +57,7 @@ def _payment_response(server: SandboxServer, result) -> tuple[int, Any]:
 def _index(server: SandboxServer, body: Body, match: dict[str, str]):
     return 200, {
         "sandbox": "stripe",
-        "routes": [f"{method} {pattern.pattern}" for method, pattern, _ in ROUTES],
+        "routes": [f"{method} {pattern.pattern}" for method, pattern, _ in server.control_routes],
     }
 
 
@@ -112,18 +113,6 @@ def _create_charge(server: SandboxServer, body: Body, match: dict[str, str]):
         emit_events=boolean(body.get("emit_events", True), "emit_events"),
     )
     return _payment_response(server, result)
-
-
-def _bulk_charges(server: SandboxServer, body: Body, match: dict[str, str]):
-    reject_unknown(body, {"count", "amount", "currency", "emit_events", "metadata", "description"})
-    return 200, server.state.bulk_create_charges(
-        body.get("count", 0),
-        body.get("amount", 2500),
-        body.get("currency", "usd"),
-        emit_events=boolean(body.get("emit_events", False), "emit_events"),
-        metadata=validate_metadata(body.get("metadata")),
-        description=body.get("description"),
-    )
 
 
 def _refund(server: SandboxServer, body: Body, match: dict[str, str]):
@@ -223,39 +212,39 @@ def _resend(server: SandboxServer, body: Body, match: dict[str, str]):
     return 200, {"resent": event["id"]}
 
 
-def _route(method: str, path: str, handler: ControlHandler):
+def route(method: str, path: str, handler: ControlHandler) -> Route:
+    """A control route: ``path`` is a regular expression below ``/_sandbox``."""
     return method, re.compile(f"^/_sandbox{path}$"), handler
 
 
-ROUTES: list[tuple[str, re.Pattern[str], ControlHandler]] = [
-    _route("GET", "/?", _index),
-    _route("GET", "/config", _get_config),
-    _route("POST", "/config", _set_config),
-    _route("POST", "/reset", _reset),
-    _route("GET", "/clock", _clock),
-    _route("POST", "/clock/advance", _advance),
-    _route("POST", "/clock/freeze", _freeze),
-    _route("POST", "/charges", _create_charge),
-    _route("POST", "/charges/bulk", _bulk_charges),
-    _route("POST", f"/charges/{_ID}/refund", _refund),
-    _route("POST", f"/charges/{_ID}/dispute", _dispute),
-    _route("POST", f"/refunds/{_ID}/fail", _fail_refund),
-    _route("POST", f"/disputes/{_ID}/close", _close_dispute),
-    _route("POST", f"/subscriptions/{_ID}/renew", _renew),
-    _route("POST", f"/payment_intents/{_ID}/settle", _settle),
-    _route("POST", f"/checkout/sessions/{_ID}/pay", _pay_session),
-    _route("POST", "/payouts", _payout),
-    _route("POST", f"/payouts/{_ID}/pay", _pay_payout),
-    _route("POST", f"/payouts/{_ID}/fail", _fail_payout),
-    _route("GET", "/summary", _summary),
-    _route("POST", "/webhooks/flush", _flush),
-    _route("GET", "/webhooks/deliveries", _deliveries),
-    _route("POST", f"/events/{_ID}/resend", _resend),
+ROUTES: list[Route] = [
+    route("GET", "/?", _index),
+    route("GET", "/config", _get_config),
+    route("POST", "/config", _set_config),
+    route("POST", "/reset", _reset),
+    route("GET", "/clock", _clock),
+    route("POST", "/clock/advance", _advance),
+    route("POST", "/clock/freeze", _freeze),
+    route("POST", "/charges", _create_charge),
+    route("POST", f"/charges/{_ID}/refund", _refund),
+    route("POST", f"/charges/{_ID}/dispute", _dispute),
+    route("POST", f"/refunds/{_ID}/fail", _fail_refund),
+    route("POST", f"/disputes/{_ID}/close", _close_dispute),
+    route("POST", f"/subscriptions/{_ID}/renew", _renew),
+    route("POST", f"/payment_intents/{_ID}/settle", _settle),
+    route("POST", f"/checkout/sessions/{_ID}/pay", _pay_session),
+    route("POST", "/payouts", _payout),
+    route("POST", f"/payouts/{_ID}/pay", _pay_payout),
+    route("POST", f"/payouts/{_ID}/fail", _fail_payout),
+    route("GET", "/summary", _summary),
+    route("POST", "/webhooks/flush", _flush),
+    route("GET", "/webhooks/deliveries", _deliveries),
+    route("POST", f"/events/{_ID}/resend", _resend),
 ]
 
 
 def handle(server: SandboxServer, method: str, path: str, body: Body) -> tuple[int, Any]:
-    for route_method, pattern, handler in ROUTES:
+    for route_method, pattern, handler in server.control_routes:
         match = pattern.match(path)
         if match is not None and route_method == method:
             return handler(server, body, match.groupdict())

@@ -2,8 +2,7 @@
 
 Each sandbox run (and each reset) draws a random tag, then numbers objects with a counter.
 The tag keeps ids unique across restarts, so a project database that outlives a sandbox
-reset never sees an old id reused for a new object; the counter keeps generation cheap
-enough for bulk creation of hundreds of thousands of objects.
+reset never sees an old id reused for a new object; the counter keeps generation cheap.
 """
 
 from __future__ import annotations
@@ -25,7 +24,8 @@ def base62(number: int, width: int) -> str:
 
 
 def random_token(length: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """``length`` random base-62 characters."""
+    return base62(secrets.randbelow(62**length), length)
 
 
 class IdFactory:

@@ -356,7 +356,12 @@ class SandboxServer:
     ``port=0`` picks a free port; read :attr:`url` after construction. ``switches`` may be a
     :class:`Switches` or a dict of switch values. ``clock_start`` freezes the sandbox clock at
     that Unix time (it then only moves with ``advance_clock``); by default it follows wall time.
+
+    A subclass may add routes to the control API by extending :attr:`control_routes`
+    (see ``control.route``).
     """
+
+    control_routes: list[control.Route] = control.ROUTES
 
     def __init__(
         self,

@@ -14,8 +14,8 @@ amount equals the sum of their nets and ``GET /v1/balance_transactions?payout=po
 them plus the payout's own transaction, which together sum to zero.
 
 Events keep a *snapshot* of their object: an event first points at the live record and is
-frozen to a copy the moment the record next changes (``_update``). That keeps bulk creation
-cheap while each event still shows the object as it was when the event happened. All changes
+frozen to a copy the moment the record next changes (``_update``). That keeps creation cheap
+while each event still shows the object as it was when the event happened. All changes
 to a record therefore go through ``_update``.
 """
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
-import gc
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -525,135 +524,6 @@ class SandboxState:
                 receipt_email=email,
             )
             return self._attempt(intent, test_card, {"email": email, "name": name})
-
-    def bulk_create_charges(
-        self,
-        count: int,
-        amount: int = 2500,
-        currency: str = "usd",
-        *,
-        emit_events: bool = False,
-        metadata: dict[str, str] | None = None,
-        description: str | None = None,
-    ) -> dict[str, Any]:
-        """Create ``count`` succeeded outside charges quickly (benchmarks).
-
-        Records are built directly rather than through the general payment flow; by default no
-        events are emitted at all, which is what makes 100,000 charges take a few seconds.
-        """
-        amount = positive_amount(amount)
-        currency = currency_code(currency)
-        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1_000_000:
-            raise invalid("count must be an integer between 1 and 1000000", param="count")
-        fee = card_fee(amount)
-        meta = dict(metadata or {})
-        # The cyclic garbage collector would rescan the growing store many times over while
-        # hundreds of thousands of long-lived dicts are created; pause it meanwhile.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return self._bulk(count, amount, currency, fee, meta, description, emit_events)
-        finally:
-            if collecting:
-                gc.enable()
-
-    def _bulk(
-        self,
-        count: int,
-        amount: int,
-        currency: str,
-        fee: int,
-        meta: dict[str, str],
-        description: str | None,
-        emit_events: bool,
-    ) -> dict[str, Any]:
-        with self.operation():
-            self._emit_events = emit_events
-            now = self.now()
-            available_on = now + self.switches.settlement_days * DAY
-            new_id = self.ids.new
-            add = self.store.add
-            first = last = None
-            fee_details = [
-                {
-                    "amount": fee,
-                    "application": None,
-                    "currency": currency,
-                    "description": "Stripe processing fees",
-                    "type": "stripe_fee",
-                }
-            ]
-            for _ in range(count):
-                pi_id, ch_id, txn_id = new_id("pi"), new_id("ch"), new_id("txn")
-                intent = add(
-                    {
-                        "id": pi_id,
-                        "object": "payment_intent",
-                        "created": now,
-                        "amount": amount,
-                        "currency": currency,
-                        "status": "succeeded",
-                        "amount_received": amount,
-                        "latest_charge": ch_id,
-                        "metadata": meta,
-                        "description": description,
-                        "payment_method": "pm_visa4242sbx",
-                        "secret": "bulk",
-                    }
-                )
-                charge = add(
-                    {
-                        "id": ch_id,
-                        "object": "charge",
-                        "created": now,
-                        "amount": amount,
-                        "currency": currency,
-                        "status": "succeeded",
-                        "payment_intent": pi_id,
-                        "balance_transaction": txn_id,
-                        "metadata": meta,
-                        "description": description,
-                        "card": DEFAULT_CARD,
-                        "payment_method": "pm_visa4242sbx",
-                        "amount_refunded": 0,
-                        "refunded": False,
-                        "disputed": False,
-                        "refunds": [],
-                    }
-                )
-                add(
-                    {
-                        "id": txn_id,
-                        "object": "balance_transaction",
-                        "created": now,
-                        "amount": amount,
-                        "available_on": available_on,
-                        "currency": currency,
-                        "description": description,
-                        "fee": fee,
-                        "fee_details": fee_details,
-                        "net": amount - fee,
-                        "reporting_category": "charge",
-                        "source": ch_id,
-                        "type": "charge",
-                        "_payout": None,
-                    }
-                )
-                if emit_events:
-                    self._emit("payment_intent.succeeded", intent)
-                    self._emit("charge.succeeded", charge)
-                first = first or ch_id
-                last = ch_id
-        return {
-            "count": count,
-            "amount": amount,
-            "currency": currency,
-            "gross": amount * count,
-            "fees": fee * count,
-            "net": (amount - fee) * count,
-            "first_charge": first,
-            "last_charge": last,
-        }
 
     # --- Checkout ---------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """In-memory object storage with Stripe's list semantics.
 
 Objects are stored as small *records* (plain dicts holding the facts the sandbox tracks);
-``objects.py`` renders them into Stripe's full shapes only when they are read. Keeping records
-small is what makes bulk creation of 100,000 charges take seconds.
+``objects.py`` renders them into Stripe's full shapes only when they are read, which keeps
+creating them cheap.
 
 Each object type keeps its records in creation order, and every record carries ``_seq`` from
 a single counter, so two objects created in the same second still have a stable order.

@@ -174,6 +174,11 @@ def monthly_params(**overrides: Any) -> dict[str, Any]:
     return params
 
 
+def charges(state, count: int, amount: int = 1000) -> list[str]:
+    """``count`` succeeded outside charges (three events each); their ids, oldest first."""
+    return [state.create_charge(amount).charge for _ in range(count)]
+
+
 def event_types(client: stripe.StripeClient, **params: Any) -> list[str]:
     """Types of all stored events, oldest first."""
     events = client.v1.events.list(params={"limit": 100, **params}).auto_paging_iter()

@@ -7,13 +7,13 @@ import stripe
 
 from stripe_sandbox.server import SandboxServer
 
-from .conftest import T0
+from .conftest import T0, charges
 
 
 def test_lists_page_newest_first_with_starting_after_and_has_more_over_many_objects(
     client: stripe.StripeClient, sandbox: SandboxServer
 ):
-    sandbox.state.bulk_create_charges(250, amount=1000)  # all in the same second
+    created = charges(sandbox.state, 250)  # all in the same second
 
     pages = []
     cursor = None
@@ -28,15 +28,14 @@ def test_lists_page_newest_first_with_starting_after_and_has_more_over_many_obje
     assert [len(p.data) for p in pages] == [100, 100, 50]
     assert [p.has_more for p in pages] == [True, True, False]
     ids = [c.id for p in pages for c in p.data]
-    creation_order = [r["id"] for r in sandbox.state.store.all("charge")]
-    assert ids == creation_order[::-1]
+    assert ids == created[::-1]
     assert pages[0].url == "/v1/charges"
 
 
 def test_the_sdk_auto_pager_walks_every_object_once(
     client: stripe.StripeClient, sandbox: SandboxServer
 ):
-    sandbox.state.bulk_create_charges(230)
+    charges(sandbox.state, 230)
 
     seen = [c.id for c in client.v1.charges.list(params={"limit": 100}).auto_paging_iter()]
 
@@ -47,8 +46,7 @@ def test_the_sdk_auto_pager_walks_every_object_once(
 def test_ending_before_returns_the_objects_just_newer_than_the_cursor(
     client: stripe.StripeClient, sandbox: SandboxServer
 ):
-    sandbox.state.bulk_create_charges(30)
-    newest_first = [r["id"] for r in sandbox.state.store.all("charge")][::-1]
+    newest_first = charges(sandbox.state, 30)[::-1]
 
     page = client.v1.charges.list(params={"limit": 5, "ending_before": newest_first[20]})
 

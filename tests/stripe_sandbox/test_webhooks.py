@@ -11,7 +11,7 @@ import stripe
 from stripe_sandbox.server import SandboxServer
 from stripe_sandbox.webhooks import signature_header
 
-from .conftest import WEBHOOK_SECRET, Receiver, donation_params
+from .conftest import WEBHOOK_SECRET, Receiver, charges, donation_params
 
 
 def stored_event_ids(client: stripe.StripeClient, **params) -> set[str]:
@@ -53,12 +53,12 @@ def test_the_signature_header_matches_the_sdks_own_signer():
 def test_every_event_is_delivered_once_without_faults(
     hooked_client: stripe.StripeClient, hooked_sandbox: SandboxServer, receiver: Receiver
 ):
-    hooked_sandbox.state.bulk_create_charges(10, emit_events=True)
+    charges(hooked_sandbox.state, 10)
 
     assert hooked_sandbox.flush_webhooks()
 
     assert Counter(receiver.ids()) == Counter(stored_event_ids(hooked_client))
-    assert len(receiver.ids()) == 20
+    assert len(receiver.ids()) == 3 * 10
     assert receiver.events()[0]["pending_webhooks"] == 1
     assert hooked_client.v1.events.list().data[0].pending_webhooks == 0  # delivered since
 
@@ -80,14 +80,14 @@ def test_the_duplicate_rate_delivers_some_events_twice_reproducibly(
     hooked_client: stripe.StripeClient, hooked_sandbox: SandboxServer, receiver: Receiver
 ):
     hooked_sandbox.configure(duplicate_rate=0.5, seed=7)
-    hooked_sandbox.state.bulk_create_charges(20, emit_events=True)
+    charges(hooked_sandbox.state, 20)
     assert hooked_sandbox.flush_webhooks()
 
     counts = Counter(receiver.ids())
     doubled = sorted(count for count in counts.values() if count == 2)
 
     assert set(counts) == stored_event_ids(hooked_client)
-    assert 0 < len(doubled) < 40
+    assert 0 < len(doubled) < 3 * 20
     assert set(counts.values()) <= {1, 2}
 
 
@@ -95,7 +95,7 @@ def test_reordering_shuffles_deliveries_but_still_delivers_every_event(
     hooked_client: stripe.StripeClient, hooked_sandbox: SandboxServer, receiver: Receiver
 ):
     hooked_sandbox.configure(reorder=True, reorder_window=10, seed=3)
-    hooked_sandbox.state.bulk_create_charges(15, emit_events=True)
+    charges(hooked_sandbox.state, 15)
     assert hooked_sandbox.flush_webhooks()
 
     emitted = [r["id"] for r in hooked_sandbox.state.store.all("event")]
@@ -109,19 +109,19 @@ def test_dropped_events_are_never_delivered_but_still_listed_and_recoverable(
     hooked_client: stripe.StripeClient, hooked_sandbox: SandboxServer, receiver: Receiver
 ):
     hooked_sandbox.configure(drop_rate=0.5, seed=11)
-    hooked_sandbox.state.bulk_create_charges(20, emit_events=True)
+    charges(hooked_sandbox.state, 20)
     assert hooked_sandbox.flush_webhooks()
 
     stored = stored_event_ids(hooked_client)
     delivered = set(receiver.ids())
     undelivered = stored_event_ids(hooked_client, delivery_success=False)
 
-    assert len(stored) == 40
-    assert 0 < len(delivered) < 40
+    assert len(stored) == 3 * 20
+    assert 0 < len(delivered) < 3 * 20
     assert delivered < stored
     assert undelivered == stored - delivered
     assert stored_event_ids(hooked_client, delivery_success=True) == delivered
-    assert hooked_sandbox.dispatcher.stats()["dropped"] == 40 - len(delivered)
+    assert hooked_sandbox.dispatcher.stats()["dropped"] == 3 * 20 - len(delivered)
 
 
 def test_a_receiver_answering_500_gets_the_event_again_until_it_accepts(
