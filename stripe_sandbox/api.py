@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .core import RequestInfo
 from .errors import SandboxError, invalid
-from .state import RequestInfo, SandboxState
+from .state import SandboxState
 from .store import Record
 from .validation import boolean, integer, positive_amount, reject_unknown, validate_metadata
 

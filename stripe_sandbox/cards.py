@@ -39,6 +39,11 @@ class TestCard:
 
 _DECLINED = "Your card was declined."
 
+#: The card used where none is named (outside charges, renewals that must succeed).
+DEFAULT_CARD = "4242424242424242"
+#: The card that stands in for a forced decline (``fail=True`` renewals).
+DECLINE_CARD = "4000000000000002"
+
 TEST_CARDS: dict[str, TestCard] = {
     card.number: card
     for card in [

@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from .cards import DEFAULT_CARD
+
 
 class SandboxControlError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
@@ -93,7 +95,7 @@ class SandboxControl:
     def settle_payment(self, payment_intent_id: str, outcome: str = "succeeded") -> dict:
         return self._post(f"/payment_intents/{payment_intent_id}/settle", outcome=outcome)
 
-    def pay_checkout_session(self, session_id: str, card: str = "4242424242424242", **kw):
+    def pay_checkout_session(self, session_id: str, card: str = DEFAULT_CARD, **kw):
         """Options: name, email."""
         return self._post(f"/checkout/sessions/{session_id}/pay", card=card, **kw)
 

@@ -1,4 +1,4 @@
-"""The sandbox clock.
+"""The sandbox clock, and what happens when it moves.
 
 Stripe's behaviour depends on time: funds become available two days after a charge,
 subscriptions renew monthly, Checkout Sessions expire. Tests cannot wait for that, so every
@@ -6,12 +6,19 @@ timestamp the sandbox writes comes from this clock, which follows wall time plus
 that the control API can push forward (``/_sandbox/clock/advance``). It can also be frozen
 at a fixed instant so runs are reproducible. It never goes backwards, so ``created`` values
 are non-decreasing in creation order, which the store relies on for range queries.
+
+Advancing it (:meth:`TimeMixin.advance_clock`) runs what became due: open sessions past
+``expires_at`` expire, and subscriptions whose period ended renew or, with
+``cancel_at_period_end``, end.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+
+from .errors import invalid
+from .store import Record
 
 
 class SandboxClock:
@@ -61,3 +68,34 @@ class SandboxClock:
     @property
     def offset(self) -> int:
         return self.now() - int(time.time())
+
+
+class TimeMixin:
+    """Part of ``SandboxState``; uses ``_expire`` (checkout) and ``_renew``/``_cancel``
+    (subscriptions)."""
+
+    def advance_clock(self, seconds: int) -> int:
+        """Move the sandbox clock forward and run what became due (expiry, renewals)."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+            raise invalid("seconds must be a non-negative integer", param="seconds")
+        with self.operation():
+            now = self.clock.advance(seconds)
+            for session in list(self.store.all("checkout.session")):
+                if session["status"] == "open" and session["expires_at"] <= now:
+                    self._expire(session)
+            if self.switches.auto_renew:
+                for subscription in list(self.store.all("subscription")):
+                    self._catch_up(subscription, now)
+            return now
+
+    def _catch_up(self, subscription: Record, now: int) -> None:
+        for _ in range(600):  # bounded: at most 50 years of monthly renewals per advance
+            if subscription["status"] not in {"active", "past_due"}:
+                return
+            period_end = subscription["item"]["current_period_end"]
+            if period_end > now:
+                return
+            if subscription["cancel_at_period_end"]:
+                self._cancel(subscription, "cancellation_requested", at=period_end)
+                return
+            self._renew(subscription, None)

@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .cards import DEFAULT_CARD
 from .errors import SandboxError, invalid
-from .state import charge_error
+from .payments import charge_error
 from .validation import boolean, reject_unknown, validate_metadata
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def _create_charge(server: SandboxServer, body: Body, match: dict[str, str]):
     result = server.state.create_charge(
         body.get("amount", 2500),
         body.get("currency", "usd"),
-        card=str(body.get("card", "4242424242424242")),
+        card=str(body.get("card", DEFAULT_CARD)),
         description=body.get("description"),
         metadata=validate_metadata(body.get("metadata")),
         email=body.get("email"),
@@ -162,7 +163,7 @@ def _pay_session(server: SandboxServer, body: Body, match: dict[str, str]):
     reject_unknown(body, {"card", "name", "email"})
     result = server.state.pay_checkout_session(
         match["id"],
-        str(body.get("card", "4242424242424242")),
+        str(body.get("card", DEFAULT_CARD)),
         name=body.get("name"),
         email=body.get("email"),
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .cards import DEFAULT_CARD
 from .cards import lookup as lookup_card
 from .errors import invalid
 from .store import ObjectStore, Record
@@ -416,7 +417,7 @@ def render_refund(r: Record, ctx: RenderContext) -> dict[str, Any]:
 
 def render_dispute(r: Record, ctx: RenderContext) -> dict[str, Any]:
     charge = ctx.store.get(r["charge"]) or {}
-    brand = lookup_card(charge.get("card", "4242424242424242")).brand
+    brand = lookup_card(charge.get("card", DEFAULT_CARD)).brand
     transactions = [ctx.render_id(txn) for txn in r["balance_transactions"]]
     return {
         "id": r["id"],

@@ -9,7 +9,7 @@ import stripe
 
 from stripe_sandbox.errors import SandboxError
 from stripe_sandbox.server import SandboxServer
-from stripe_sandbox.state import add_interval
+from stripe_sandbox.subscriptions import add_interval
 
 from .conftest import T0, event_types, monthly_params
 
