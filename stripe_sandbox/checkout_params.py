@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import SandboxError, invalid
 from .money import MINIMUM_CHARGE
+from .store import Record
 from .validation import integer, reject_unknown, validate_metadata
 
 if TYPE_CHECKING:
@@ -73,12 +74,32 @@ ACCEPTED_IGNORED = {
     "ui_mode",
     "wallet_options",
 }
+LINE_ITEM_FIELDS = {"price", "price_data", "quantity", "adjustable_quantity", "dynamic_tax_rates"}
+LINE_ITEM_FIELDS |= {"tax_rates", "metadata"}
+PRICE_DATA_FIELDS = {"currency", "product", "product_data", "recurring", "tax_behavior"}
+PRICE_DATA_FIELDS |= {"unit_amount", "unit_amount_decimal"}
 SUBMIT_TYPES = {"auto", "book", "donate", "pay", "subscribe"}
 INTERVALS = {"day", "week", "month", "year"}
 
 
 def _missing(param: str) -> SandboxError:
     return invalid(f"Missing required param: {param}.", param=param, code="parameter_missing")
+
+
+def _fields(value: Any, param: str, allowed: set[str]) -> dict[str, Any]:
+    """A nested object parameter: must be an object of known fields."""
+    if not isinstance(value, dict):
+        raise invalid("Invalid object", param=param)
+    reject_unknown(value, allowed, param)
+    return value
+
+
+def _existing(state: SandboxState, kind: str, object_id: Any, param: str) -> Record:
+    """The stored object a parameter names (a 400 naming the parameter if there is none)."""
+    record = state.store.get(str(object_id), kind)
+    if record is None:
+        raise invalid(f"No such {kind}: '{object_id}'", param=param, code="resource_missing")
+    return record
 
 
 def _url(value: Any, param: str) -> str:
@@ -89,27 +110,14 @@ def _url(value: Any, param: str) -> str:
 
 def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
     param = f"line_items[{index}]"
-    if not isinstance(item, dict):
-        raise invalid("Invalid object", param=param)
-    reject_unknown(
-        item,
-        {"price", "price_data", "quantity", "adjustable_quantity", "dynamic_tax_rates"}
-        | {"tax_rates", "metadata"},
-        param,
-    )
+    _fields(item, param, LINE_ITEM_FIELDS)
     if "quantity" not in item:
         raise _missing(f"{param}[quantity]")
     quantity = integer(item["quantity"], f"{param}[quantity]", minimum=1)
     if ("price" in item) == ("price_data" in item):
         raise invalid(f"You must specify either `price` or `price_data` in {param}.", param=param)
     if "price" in item:
-        price = state.store.get(str(item["price"]), "price")
-        if price is None:
-            raise invalid(
-                f"No such price: '{item['price']}'",
-                param=f"{param}[price]",
-                code="resource_missing",
-            )
+        price = _existing(state, "price", item["price"], f"{param}[price]")
         return {
             "price": price["id"],
             "quantity": quantity,
@@ -119,14 +127,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
         }
     data = item["price_data"]
     data_param = f"{param}[price_data]"
-    if not isinstance(data, dict):
-        raise invalid("Invalid object", param=data_param)
-    reject_unknown(
-        data,
-        {"currency", "product", "product_data", "recurring", "tax_behavior"}
-        | {"unit_amount", "unit_amount_decimal"},
-        data_param,
-    )
+    _fields(data, data_param, PRICE_DATA_FIELDS)
     if "currency" not in data:
         raise _missing(f"{data_param}[currency]")
     currency = str(data["currency"]).lower()
@@ -149,13 +150,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
         raise _missing(f"{data_param}[unit_amount]")
     parsed: dict[str, Any] = {"currency": currency, "unit_amount": unit_amount}
     if "product" in data:
-        product = state.store.get(str(data["product"]), "product")
-        if product is None:
-            raise invalid(
-                f"No such product: '{data['product']}'",
-                param=f"{data_param}[product]",
-                code="resource_missing",
-            )
+        product = _existing(state, "product", data["product"], f"{data_param}[product]")
         parsed["product"] = product["id"]
     else:
         product_data = data.get("product_data")
@@ -175,9 +170,7 @@ def _line_item(index: int, item: Any, state: SandboxState) -> dict[str, Any]:
         )
     recurring = data.get("recurring")
     if recurring is not None:
-        if not isinstance(recurring, dict):
-            raise invalid("Invalid object", param=f"{data_param}[recurring]")
-        reject_unknown(recurring, {"interval", "interval_count"}, f"{data_param}[recurring]")
+        _fields(recurring, f"{data_param}[recurring]", {"interval", "interval_count"})
         interval = recurring.get("interval")
         if interval not in INTERVALS:
             raise invalid(
@@ -267,14 +260,7 @@ def parse_session_params(params: dict[str, Any], state: SandboxState) -> dict[st
             param="customer_email",
         )
     if params.get("customer"):
-        customer = state.store.get(str(params["customer"]), "customer")
-        if customer is None:
-            raise invalid(
-                f"No such customer: '{params['customer']}'",
-                param="customer",
-                code="resource_missing",
-            )
-        parsed["customer"] = customer["id"]
+        parsed["customer"] = _existing(state, "customer", params["customer"], "customer")["id"]
     if params.get("customer_email"):
         email = str(params["customer_email"])
         if "@" not in email:
@@ -346,9 +332,7 @@ def _sub_params(
         return {"metadata": {}}
     if not allowed_here:
         raise invalid(f"You can only pass `{name}` in `{mode}` mode.", param=name)
-    if not isinstance(value, dict):
-        raise invalid("Invalid object", param=name)
-    reject_unknown(value, keys, name)
+    _fields(value, name, keys)
     return {
         "metadata": validate_metadata(value.get("metadata"), f"{name}[metadata]"),
         "description": value.get("description") or None,

@@ -62,6 +62,33 @@ class BalanceMixin(StateCore):
             _payout=payout,
         )
 
+    def _debit(
+        self, record: Record, txn_type: str, category: str, description: str, **extra: Any
+    ) -> Record:
+        """A balance transaction that takes ``record``'s amount out of the balance."""
+        return self._balance_transaction(
+            amount=-record["amount"],
+            currency=record["currency"],
+            txn_type=txn_type,
+            category=category,
+            source=record["id"],
+            description=description,
+            **extra,
+        )
+
+    def _credit_back(
+        self, record: Record, txn_type: str, category: str, description: str
+    ) -> Record:
+        """A fee-free balance transaction that returns ``record``'s amount to the balance."""
+        return self._balance_transaction(
+            amount=record["amount"],
+            currency=record["currency"],
+            txn_type=txn_type,
+            category=category,
+            source=record["id"],
+            description=description,
+        )
+
     def _charge_transaction(self, charge: Record, txn_type: str = "charge") -> Record:
         amount = charge["amount"]
         return self._balance_transaction(
@@ -160,13 +187,11 @@ class PayoutsMixin(StateCore):
             if automatic:
                 for txn in sweep:
                     txn["_payout"] = payout["id"]
-            txn = self._balance_transaction(
-                amount=-payout_amount,
-                currency=currency,
-                txn_type="payout",
-                category="payout",
-                source=payout["id"],
-                description="STRIPE PAYOUT",
+            txn = self._debit(
+                payout,
+                "payout",
+                "payout",
+                "STRIPE PAYOUT",
                 payout=payout["id"] if automatic else None,
             )
             self._update(payout, balance_transaction=txn["id"])
@@ -202,13 +227,8 @@ class PayoutsMixin(StateCore):
             self._emit("payout.reconciliation_completed", payout)
 
     def _fail_payout(self, payout: Record) -> None:
-        txn = self._balance_transaction(
-            amount=payout["amount"],
-            currency=payout["currency"],
-            txn_type="payout_failure",
-            category="payout_reversal",
-            source=payout["id"],
-            description="STRIPE PAYOUT FAILURE",
+        txn = self._credit_back(
+            payout, "payout_failure", "payout_reversal", "STRIPE PAYOUT FAILURE"
         )
         self._update(
             payout,

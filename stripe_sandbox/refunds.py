@@ -20,8 +20,17 @@ from .validation import positive_amount
 REFUND_REASONS = {"duplicate", "fraudulent", "requested_by_customer"}
 
 
+def _of_charge(charge: Record) -> dict[str, Any]:
+    """The fields a refund or dispute takes from its charge."""
+    return {
+        "currency": charge["currency"],
+        "charge": charge["id"],
+        "payment_intent": charge.get("payment_intent"),
+    }
+
+
 class RefundsMixin(StateCore):
-    """Part of ``SandboxState``; uses ``_balance_transaction`` (payouts)."""
+    """Part of ``SandboxState``; uses ``_debit`` and ``_credit_back`` (payouts)."""
 
     def create_refund(
         self,
@@ -56,22 +65,18 @@ class RefundsMixin(StateCore):
                 "refund",
                 "re",
                 amount=refund_amount,
-                currency=charge_record["currency"],
-                charge=charge_record["id"],
-                payment_intent=charge_record.get("payment_intent"),
+                **_of_charge(charge_record),
                 status="pending" if fail else "succeeded",
                 reason=reason,
                 metadata=dict(metadata or {}),
                 destination_reference=None,
             )
             described = charge_record.get("description")
-            txn = self._balance_transaction(
-                amount=-refund_amount,
-                currency=charge_record["currency"],
-                txn_type="refund",
-                category="refund",
-                source=refund["id"],
-                description="REFUND FOR CHARGE" + (f" ({described})" if described else ""),
+            txn = self._debit(
+                refund,
+                "refund",
+                "refund",
+                "REFUND FOR CHARGE" + (f" ({described})" if described else ""),
             )
             self._update(refund, balance_transaction=txn["id"])
             refunded = charge_record.get("amount_refunded", 0) + refund_amount
@@ -134,14 +139,7 @@ class RefundsMixin(StateCore):
             return self.context().render(refund)
 
     def _fail_refund(self, refund: Record, reason: str) -> None:
-        txn = self._balance_transaction(
-            amount=refund["amount"],
-            currency=refund["currency"],
-            txn_type="refund_failure",
-            category="refund_failure",
-            source=refund["id"],
-            description="REFUND FAILURE",
-        )
+        txn = self._credit_back(refund, "refund_failure", "refund_failure", "REFUND FAILURE")
         old_status = refund["status"]
         self._update(
             refund, status="failed", failure_reason=reason, failure_balance_transaction=txn["id"]
@@ -155,7 +153,7 @@ class RefundsMixin(StateCore):
 
 
 class DisputesMixin(StateCore):
-    """Part of ``SandboxState``; uses ``_balance_transaction`` (payouts)."""
+    """Part of ``SandboxState``; uses ``_debit`` and ``_credit_back`` (payouts)."""
 
     def create_dispute(
         self, charge_id: str, amount: int | None = None, reason: str = "fraudulent"
@@ -178,9 +176,7 @@ class DisputesMixin(StateCore):
             "dispute",
             "dp",
             amount=amount,
-            currency=charge["currency"],
-            charge=charge["id"],
-            payment_intent=charge.get("payment_intent"),
+            **_of_charge(charge),
             reason=reason,
             status="needs_response",
             balance_transactions=[],
@@ -188,13 +184,11 @@ class DisputesMixin(StateCore):
             due_by=self.now() + 21 * DAY,
         )
         self._update(charge, disputed=True)
-        txn = self._balance_transaction(
-            amount=-amount,
-            currency=charge["currency"],
-            txn_type="adjustment",
-            category="dispute",
-            source=dispute["id"],
-            description=f"Chargeback withdrawal for {charge['id']}",
+        txn = self._debit(
+            dispute,
+            "adjustment",
+            "dispute",
+            f"Chargeback withdrawal for {charge['id']}",
             fee=DISPUTE_FEE,
             fee_description="Dispute fee",
         )
@@ -211,14 +205,11 @@ class DisputesMixin(StateCore):
             if dispute["status"] in {"won", "lost"}:
                 raise invalid(f"Dispute {dispute_id} is already closed.", param="dispute")
             if outcome == "won":
-                charge = self.store.require(dispute["charge"], "charge")
-                txn = self._balance_transaction(
-                    amount=dispute["amount"],
-                    currency=dispute["currency"],
-                    txn_type="adjustment",
-                    category="dispute_reversal",
-                    source=dispute["id"],
-                    description=f"Chargeback reversal for {charge['id']}",
+                txn = self._credit_back(
+                    dispute,
+                    "adjustment",
+                    "dispute_reversal",
+                    f"Chargeback reversal for {dispute['charge']}",
                 )
                 self._update(
                     dispute,

@@ -15,14 +15,6 @@ def render_product(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "product",
         r,
-        unmodelled=[
-            "package_dimensions",
-            "shippable",
-            "statement_descriptor",
-            "tax_code",
-            "unit_label",
-            "url",
-        ],
         active=True,
         created=r["created"],
         default_price=r.get("default_price"),
@@ -54,13 +46,6 @@ def render_price(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "price",
         r,
-        unmodelled=[
-            "custom_unit_amount",
-            "lookup_key",
-            "nickname",
-            "tiers_mode",
-            "transform_quantity",
-        ],
         active=True,
         billing_scheme="per_unit",
         created=r["created"],
@@ -132,35 +117,12 @@ def _invoice_creation(payment_mode: bool) -> dict[str, Any] | None:
     }
 
 
-_SESSION_UNMODELLED = [
-    "after_expiration",
-    "allow_promotion_codes",
-    "client_secret",
-    "consent",
-    "consent_collection",
-    "currency_conversion",
-    "customer_account",
-    "integration_identifier",
-    "origin_context",
-    "payment_link",
-    "payment_method_configuration_details",
-    "permissions",
-    "recovered_from",
-    "saved_payment_method_options",
-    "setup_intent",
-    "shipping_address_collection",
-    "shipping_cost",
-    "wallet_options",
-]
-
-
 def render_checkout_session(r: Record, ctx: RenderContext) -> dict[str, Any]:
     payment_mode = r["mode"] == "payment"
     complete = r["status"] == "complete"
     return stripe_object(
         "checkout.session",
         r,
-        unmodelled=_SESSION_UNMODELLED,
         adaptive_pricing={"enabled": False},
         amount_subtotal=r["amount_subtotal"],
         amount_total=r["amount_total"],

@@ -11,34 +11,11 @@ from .base import address, metadata, stripe_object
 if TYPE_CHECKING:
     from . import RenderContext
 
-#: Fields of charges and payment intents for Connect, Radar, shipping and statements.
-_PAYMENT_UNMODELLED = [
-    "application",
-    "application_fee_amount",
-    "on_behalf_of",
-    "review",
-    "shipping",
-    "source",
-    "statement_descriptor",
-    "statement_descriptor_suffix",
-    "transfer_data",
-    "transfer_group",
-]
-
 
 def render_customer(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "customer",
         r,
-        unmodelled=[
-            "address",
-            "default_source",
-            "description",
-            "discount",
-            "phone",
-            "shipping",
-            "test_clock",
-        ],
         balance=0,
         created=r["created"],
         currency=r.get("currency"),
@@ -119,15 +96,6 @@ def render_charge(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "charge",
         r,
-        unmodelled=[
-            *_PAYMENT_UNMODELLED,
-            *[
-                "application_fee",
-                "failure_balance_transaction",
-                "receipt_number",
-                "source_transfer",
-            ],
-        ],
         amount=r["amount"],
         amount_captured=r["amount"] if status == "succeeded" else 0,
         amount_refunded=r["amount_refunded"],
@@ -167,16 +135,6 @@ def render_payment_intent(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "payment_intent",
         r,
-        unmodelled=[
-            *_PAYMENT_UNMODELLED,
-            *[
-                "automatic_payment_methods",
-                "customer_account",
-                "excluded_payment_method_types",
-                "next_action",
-                "payment_method_configuration_details",
-            ],
-        ],
         amount=r["amount"],
         amount_capturable=0,
         amount_details={"tip": {}},

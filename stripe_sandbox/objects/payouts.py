@@ -36,14 +36,6 @@ def render_payout(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "payout",
         r,
-        unmodelled=[
-            "application_fee",
-            "application_fee_amount",
-            "original_payout",
-            "payout_method",
-            "reversed_by",
-            "statement_descriptor",
-        ],
         amount=r["amount"],
         arrival_date=r["arrival_date"],
         automatic=r["automatic"],

@@ -25,12 +25,6 @@ def render_refund(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "refund",
         r,
-        unmodelled=[
-            "customer_account",
-            "receipt_number",
-            "source_transfer_reversal",
-            "transfer_reversal",
-        ],
         amount=r["amount"],
         balance_transaction=r.get("balance_transaction"),
         charge=r["charge"],

@@ -22,7 +22,6 @@ def render_plan(price: Record) -> dict[str, Any]:
     return stripe_object(
         "plan",
         price,
-        unmodelled=["meter", "nickname", "tiers_mode", "transform_usage", "trial_period_days"],
         active=True,
         amount=price["unit_amount"],
         amount_decimal=str(price["unit_amount"]),
@@ -58,33 +57,10 @@ def render_subscription_item(sub: Record, ctx: RenderContext) -> dict[str, Any]:
     )
 
 
-_SUBSCRIPTION_UNMODELLED = [
-    "application",
-    "application_fee_percent",
-    "billing_cycle_anchor_config",
-    "billing_thresholds",
-    "customer_account",
-    "days_until_due",
-    "default_source",
-    "next_pending_invoice_item_invoice",
-    "on_behalf_of",
-    "pause_collection",
-    "pending_invoice_item_interval",
-    "pending_setup_intent",
-    "pending_update",
-    "schedule",
-    "test_clock",
-    "transfer_data",
-    "trial_end",
-    "trial_start",
-]
-
-
 def render_subscription(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "subscription",
         r,
-        unmodelled=_SUBSCRIPTION_UNMODELLED,
         automatic_tax={"disabled_reason": None, "enabled": False, "liability": None},
         billing_cycle_anchor=r["billing_cycle_anchor"],
         billing_mode={"flexible": None, "type": "classic"},
@@ -187,42 +163,11 @@ def _invoice_parent(r: Record) -> dict[str, Any] | None:
     }
 
 
-_INVOICE_UNMODELLED = [
-    "account_tax_ids",
-    "application",
-    "automatically_finalizes_at",
-    "confirmation_secret",
-    "custom_fields",
-    "customer_account",
-    "customer_address",
-    "customer_phone",
-    "customer_shipping",
-    "default_payment_method",
-    "default_source",
-    "description",
-    "due_date",
-    "footer",
-    "from_invoice",
-    "hosted_invoice_url",
-    "invoice_pdf",
-    "last_finalization_error",
-    "latest_revision",
-    "on_behalf_of",
-    "receipt_number",
-    "rendering",
-    "shipping_cost",
-    "shipping_details",
-    "statement_descriptor",
-    "test_clock",
-]
-
-
 def render_invoice(r: Record, ctx: RenderContext) -> dict[str, Any]:
     amount_due = r["amount_due"]
     return stripe_object(
         "invoice",
         r,
-        unmodelled=_INVOICE_UNMODELLED,
         account_country="US",
         account_name="Bail Fund Sandbox",
         amount_due=amount_due,
