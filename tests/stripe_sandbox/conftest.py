@@ -124,54 +124,56 @@ def hooked_client(hooked_sandbox: SandboxServer) -> stripe.StripeClient:
     )
 
 
-def donation_params(**overrides: Any) -> dict[str, Any]:
-    """Checkout Session parameters for a one-off 25.00 USD donation."""
-    params: dict[str, Any] = {
-        "mode": "payment",
+def line_item(amount: int, name: str, **price_data: Any) -> dict[str, Any]:
+    """One ``price_data`` line item in USD (``recurring=...`` for a subscription)."""
+    data = {"currency": "usd", "unit_amount": amount, "product_data": {"name": name}}
+    return {"quantity": 1, "price_data": {**data, **price_data}}
+
+
+def _session_params(mode: str, item: dict[str, Any], **rest: Any) -> dict[str, Any]:
+    return {
+        "mode": mode,
         "success_url": "https://fund.example/thanks?session={CHECKOUT_SESSION_ID}",
         "cancel_url": "https://fund.example/donate",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": "usd",
-                    "unit_amount": 2500,
-                    "product_data": {"name": "Donation to the bail fund"},
-                },
-            }
-        ],
-        "metadata": {"donation_id": "don_1"},
-        "payment_intent_data": {"metadata": {"donation_id": "don_1"}},
-        "customer_email": "donor@example.org",
-        "submit_type": "donate",
+        "line_items": [item],
+        **rest,
     }
-    params.update(overrides)
-    return params
+
+
+def donation_params(**overrides: Any) -> dict[str, Any]:
+    """Checkout Session parameters for a one-off 25.00 USD donation."""
+    params = _session_params(
+        "payment",
+        line_item(2500, "Donation to the bail fund"),
+        metadata={"donation_id": "don_1"},
+        payment_intent_data={"metadata": {"donation_id": "don_1"}},
+        customer_email="donor@example.org",
+        submit_type="donate",
+    )
+    return {**params, **overrides}
 
 
 def monthly_params(**overrides: Any) -> dict[str, Any]:
     """Checkout Session parameters for a 10.00 USD monthly donation."""
-    params: dict[str, Any] = {
-        "mode": "subscription",
-        "success_url": "https://fund.example/thanks?session={CHECKOUT_SESSION_ID}",
-        "cancel_url": "https://fund.example/donate",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": "usd",
-                    "unit_amount": 1000,
-                    "product_data": {"name": "Monthly donation"},
-                    "recurring": {"interval": "month"},
-                },
-            }
-        ],
-        "metadata": {"pledge_id": "pl_1"},
-        "subscription_data": {"metadata": {"pledge_id": "pl_1"}},
-        "customer_email": "monthly@example.org",
-    }
-    params.update(overrides)
-    return params
+    params = _session_params(
+        "subscription",
+        line_item(1000, "Monthly donation", recurring={"interval": "month"}),
+        metadata={"pledge_id": "pl_1"},
+        subscription_data={"metadata": {"pledge_id": "pl_1"}},
+        customer_email="monthly@example.org",
+    )
+    return {**params, **overrides}
+
+
+#: What paying an invoice emits, in this order (a subscription's first or a renewal).
+INVOICE_PAID_EVENTS = [
+    "invoice.created",
+    "invoice.finalized",
+    "charge.succeeded",
+    "payment_intent.succeeded",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+]
 
 
 def charges(state, count: int, amount: int = 1000) -> list[str]:

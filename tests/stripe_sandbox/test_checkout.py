@@ -10,7 +10,13 @@ import stripe
 
 from stripe_sandbox.server import SandboxServer
 
-from .conftest import donation_params, event_types, monthly_params
+from .conftest import (
+    INVOICE_PAID_EVENTS,
+    donation_params,
+    event_types,
+    line_item,
+    monthly_params,
+)
 
 
 def pay(url: str, card: str, email: str = "donor@example.org", name: str = "Ada Donor"):
@@ -140,35 +146,9 @@ def test_it_does_not_store_validation_errors_under_an_idempotency_key(
         ({"line_items": None}, "line_items"),
         ({"success_url": "not a url"}, "success_url"),
         ({"subscription_data": {"metadata": {"a": "b"}}}, "subscription_data"),
+        ({"line_items": [line_item(30, "Too small")]}, "line_items"),
         (
-            {
-                "line_items": [
-                    {
-                        "quantity": 1,
-                        "price_data": {
-                            "currency": "usd",
-                            "unit_amount": 30,
-                            "product_data": {"name": "Too small"},
-                        },
-                    }
-                ]
-            },
-            "line_items",
-        ),
-        (
-            {
-                "line_items": [
-                    {
-                        "quantity": 1,
-                        "price_data": {
-                            "currency": "usd",
-                            "unit_amount": 500,
-                            "product_data": {"name": "Monthly"},
-                            "recurring": {"interval": "month"},
-                        },
-                    }
-                ]
-            },
+            {"line_items": [line_item(500, "Monthly", recurring={"interval": "month"})]},
             "line_items",
         ),
     ],
@@ -296,16 +276,7 @@ def test_the_async_card_can_settle_as_failed(client: stripe.StripeClient, sandbo
 
 def test_the_checkout_page_escapes_everything_it_renders(client: stripe.StripeClient):
     params = donation_params(
-        line_items=[
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": "usd",
-                    "unit_amount": 2500,
-                    "product_data": {"name": "<script>alert('x')</script>"},
-                },
-            }
-        ],
+        line_items=[line_item(2500, "<script>alert('x')</script>")],
         customer_email='x"><img src=x onerror=alert(1)>@example.org',
         cancel_url='https://fund.example/"><b>back',
     )
@@ -364,18 +335,8 @@ def test_subscription_checkout_creates_an_active_subscription_and_a_paid_first_i
     customer = client.v1.customers.retrieve(subscription.customer)
     assert customer.email == "monthly@example.org"
     types = event_types(client)
-    for expected in [
-        "customer.created",
-        "customer.subscription.created",
-        "invoice.created",
-        "invoice.finalized",
-        "charge.succeeded",
-        "payment_intent.succeeded",
-        "invoice.paid",
-        "invoice.payment_succeeded",
-        "checkout.session.completed",
-    ]:
-        assert expected in types
+    expected = ["customer.created", "customer.subscription.created", "checkout.session.completed"]
+    assert set(INVOICE_PAID_EVENTS + expected) <= set(types)
     assert types.index("invoice.created") < types.index("invoice.paid")
 
 

@@ -16,7 +16,7 @@ import stripe
 from stripe_sandbox import SandboxControl, SandboxControlError
 from stripe_sandbox.server import SandboxServer
 
-from .conftest import T0
+from .conftest import T0, line_item
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,19 +147,7 @@ def test_python_dash_m_serves_the_api_configured_from_the_environment():
             "sk_test_cli", base_addresses={"api": f"http://127.0.0.1:{port}"}
         )
         session = client.v1.checkout.sessions.create(
-            params={
-                "mode": "payment",
-                "line_items": [
-                    {
-                        "quantity": 1,
-                        "price_data": {
-                            "currency": "usd",
-                            "unit_amount": 500,
-                            "product_data": {"name": "Gift"},
-                        },
-                    }
-                ],
-            }
+            params={"mode": "payment", "line_items": [line_item(500, "Gift")]}
         )
     finally:
         process.terminate()

@@ -13,28 +13,29 @@ from stripe_sandbox.server import SandboxServer
 from .conftest import donation_params
 
 
-def test_the_rate_limit_switch_answers_429_seen_as_a_rate_limit_error(
-    client: stripe.StripeClient, sandbox: SandboxServer
+@pytest.mark.parametrize(
+    ("switch", "error_class", "status", "error_field", "expected"),
+    [
+        ("rate_limit_rate", stripe.RateLimitError, 429, "code", "rate_limit"),
+        ("server_error_rate", stripe.APIError, 500, "type", "api_error"),
+    ],
+)
+def test_the_fault_switches_answer_errors_the_sdk_recognises(
+    client: stripe.StripeClient,
+    sandbox: SandboxServer,
+    switch: str,
+    error_class: type,
+    status: int,
+    error_field: str,
+    expected: str,
 ):
-    sandbox.configure(rate_limit_rate=1.0)
+    sandbox.configure(**{switch: 1.0})
 
-    with pytest.raises(stripe.RateLimitError) as error:
+    with pytest.raises(error_class) as error:
         client.v1.balance.retrieve()
 
-    assert error.value.http_status == 429
-    assert error.value.error.code == "rate_limit"
-
-
-def test_the_server_error_switch_answers_500_seen_as_an_api_error(
-    client: stripe.StripeClient, sandbox: SandboxServer
-):
-    sandbox.configure(server_error_rate=1.0)
-
-    with pytest.raises(stripe.APIError) as error:
-        client.v1.charges.list()
-
-    assert error.value.http_status == 500
-    assert error.value.error.type == "api_error"
+    assert error.value.http_status == status
+    assert getattr(error.value.error, error_field) == expected
 
 
 def test_fault_rates_are_reproducible_with_a_seed(

@@ -105,9 +105,12 @@ def test_a_partial_then_full_refund_debits_the_refunds_and_keeps_the_fee(
 
     first = client.v1.refunds.create(params={"charge": charge_id, "amount": 1200})
     partly = client.v1.charges.retrieve(charge_id)
+    with pytest.raises(stripe.InvalidRequestError) as too_much:
+        client.v1.refunds.create(params={"charge": charge_id, "amount": 3801})
     second = client.v1.refunds.create(params={"payment_intent": partly.payment_intent})
     full = client.v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
 
+    assert too_much.value.param == "amount"
     assert (partly.amount_refunded, partly.refunded) == (1200, False)
     assert (full.amount_refunded, full.refunded) == (5000, True)
     assert second.amount == 3800
@@ -121,35 +124,12 @@ def test_a_partial_then_full_refund_debits_the_refunds_and_keeps_the_fee(
     assert original.fee == card_fee(5000)
     types = event_types(client, type="*")
     assert types.count("refund.created") == 2
-    assert types.count("charge.refunded") == 2
     assert types.count("refund.updated") == 2
+    refunded = client.v1.events.list(params={"type": "charge.refunded"}).data
+    assert [e.data.previous_attributes.amount_refunded for e in refunded] == [1200, 0]
     with pytest.raises(stripe.InvalidRequestError) as error:
         client.v1.refunds.create(params={"charge": charge_id, "amount": 1})
     assert error.value.code == "charge_already_refunded"
-
-
-def test_it_refuses_to_refund_more_than_what_is_left(
-    client: stripe.StripeClient, sandbox: SandboxServer
-):
-    charge_id = sandbox.state.create_charge(1000).charge
-    client.v1.refunds.create(params={"charge": charge_id, "amount": 600})
-
-    with pytest.raises(stripe.InvalidRequestError) as error:
-        client.v1.refunds.create(params={"charge": charge_id, "amount": 500})
-
-    assert error.value.param == "amount"
-
-
-def test_charge_refunded_events_carry_the_previous_refund_state(
-    client: stripe.StripeClient, sandbox: SandboxServer
-):
-    charge_id = sandbox.state.create_charge(1000).charge
-
-    sandbox.control.refund(charge_id, 400)
-
-    event = client.v1.events.list(params={"type": "charge.refunded"}).data[0]
-    assert event.data.object.amount_refunded == 400
-    assert event.data.previous_attributes.amount_refunded == 0
 
 
 def test_a_failed_refund_posts_a_refund_failure_and_restores_the_charge(
