@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cards import DEFAULT_CARD
 from .errors import SandboxError, invalid
+from .money import DAY
 from .payments import charge_error
 from .validation import boolean, reject_unknown, validate_metadata
 
@@ -84,7 +85,7 @@ def _clock(server: SandboxServer, body: Body, match: dict[str, str]):
 
 def _advance(server: SandboxServer, body: Body, match: dict[str, str]):
     reject_unknown(body, {"seconds", "days"})
-    seconds = (_opt_int(body, "seconds") or 0) + (_opt_int(body, "days") or 0) * 86_400
+    seconds = (_opt_int(body, "seconds") or 0) + (_opt_int(body, "days") or 0) * DAY
     now = server.state.advance_clock(seconds)
     return 200, {"now": now}
 
