@@ -15,7 +15,6 @@ from . import cards as cardlib
 from .checkout_params import parse_session_params
 from .core import RequestInfo, StateCore
 from .errors import invalid
-from .objects import expand
 from .payments import PaymentResult
 from .store import Record
 from .subscriptions import add_interval
@@ -126,10 +125,7 @@ class CheckoutMixin(StateCore):
 
     def session_view(self, session_id: str) -> dict[str, Any]:
         """What the hosted checkout page needs to render a session."""
-        with self.lock:
-            session = self.store.require(session_id, "checkout.session")
-            ctx = self.context()
-            return expand(ctx.render(session), session, ["line_items"], ctx)
+        return self.retrieve("checkout.session", session_id, ["line_items"])
 
     def pay_checkout_session(
         self,

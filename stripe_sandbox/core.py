@@ -30,7 +30,7 @@ from typing import Any
 from .clock import SandboxClock
 from .ids import IdFactory
 from .objects import RenderContext, expand, list_object
-from .store import ObjectStore, Predicate, Record
+from .store import ObjectStore, Record
 from .switches import Switches
 
 EventSink = Callable[[list[tuple[str, str]]], None]
@@ -175,26 +175,11 @@ class StateCore:
             return expand(ctx.render(record), record, expand_paths or [], ctx)
 
     def list_objects(
-        self,
-        kind: str,
-        url: str,
-        *,
-        limit: int = 10,
-        starting_after: str | None = None,
-        ending_before: str | None = None,
-        created: dict[str, int] | None = None,
-        predicate: Predicate | None = None,
-        expand_paths: list[str] | None = None,
+        self, kind: str, url: str, *, expand_paths: list[str] | None = None, **query: Any
     ) -> dict[str, Any]:
+        """One page of a list; ``query`` is :meth:`ObjectStore.query`'s (limit, cursors...)."""
         with self.lock:
-            records, has_more = self.store.query(
-                kind,
-                limit=limit,
-                starting_after=starting_after,
-                ending_before=ending_before,
-                created=created,
-                predicate=predicate,
-            )
+            records, has_more = self.store.query(kind, **query)
             ctx = self.context()
             page = list_object([ctx.render(record) for record in records], url, has_more)
             return expand(page, None, expand_paths or [], ctx)

@@ -145,15 +145,12 @@ class PaymentsMixin(StateCore):
             "balance_transaction": None,
         }
         if behaviour == cardlib.DECLINE:
-            charge = self._add(
-                "charge",
-                "ch",
-                status="failed",
-                failure_code=card.error_code,
-                failure_message=card.message,
-                decline_code=card.decline_code,
-                **common,
-            )
+            failure = {
+                "failure_code": card.error_code,
+                "failure_message": card.message,
+                "decline_code": card.decline_code,
+            }
+            charge = self._add("charge", "ch", status="failed", **failure, **common)
             error = _payment_error(
                 charge,
                 card.error_code,
