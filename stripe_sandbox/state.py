@@ -22,13 +22,10 @@ from typing import Any
 
 from .checkout import CheckoutMixin
 from .clock import TimeMixin
-from .core import RequestInfo
-from .payments import PaymentResult, PaymentsMixin
+from .payments import PaymentsMixin
 from .payouts import BalanceMixin, PayoutsMixin
 from .refunds import DisputesMixin, RefundsMixin
 from .subscriptions import SubscriptionsMixin
-
-__all__ = ["PaymentResult", "RequestInfo", "SandboxState"]
 
 _SUMMARY_KEYS = [
     "gross_charged",
