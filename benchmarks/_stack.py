@@ -169,7 +169,7 @@ class Stack:
     def sandbox(self, env: dict[str, str]) -> Service:
         port = free_port()
         env = {**env, "SANDBOX_WEBHOOK_URL": ""}  # no delivery: the benchmark delivers
-        argv = [sys.executable, "-m", "donations.stripe_sandbox", "--port", str(port)]
+        argv = [sys.executable, "-m", "benchmarks._sandbox", "--port", str(port)]
         service = self.spawn("sandbox", argv, env)
         service.url = f"http://{HOST}:{port}"
         self._wait_http(service, service.url + "/")

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 
+from _sandbox import bulk_create_charges
 from _setup import ROOT, fresh_database, machine
 
 
@@ -31,7 +32,7 @@ def load_sandbox(server, total: int, per_call: int = 100) -> float:
     start = time.perf_counter()
     step = max(1, 7 * 24 * 3600 // max(1, total // per_call))
     for first in range(0, total, per_call):
-        server.state.bulk_create_charges(min(per_call, total - first), amount=2500 + first % 900)
+        bulk_create_charges(server.state, min(per_call, total - first), amount=2500 + first % 900)
         server.state.advance_clock(step)
     return time.perf_counter() - start
 
@@ -83,7 +84,7 @@ def main() -> None:
 
     fresh_database("bench_reconciliation")
     from donations.models import ReconciliationRun
-    from donations.stripe_sandbox import SandboxServer
+    from stripe_sandbox import SandboxServer
 
     server = SandboxServer(port=0, webhook_url=None).start()
     try:

@@ -285,7 +285,7 @@ FUND_LEGAL_NAME = env.str("FUND_LEGAL_NAME", default="Community Bail Fund, Inc."
 OTP_TOTP_ISSUER = FUND_NAME
 
 # Stripe. Without a real key, development talks to the local sandbox
-# (python -m donations.stripe_sandbox, started by `make run`). With DEBUG off the sandbox is
+# (python -m stripe_sandbox, started by `make run`). With DEBUG off the sandbox is
 # refused unless ALLOW_STRIPE_SANDBOX is set, which only benchmarks and CI do.
 STRIPE_SANDBOX_URL = "http://127.0.0.1:12111"
 STRIPE_SANDBOX_KEY = "sk_test_sandbox"  # noqa: S105 (the sandbox accepts any sk_test_ key)

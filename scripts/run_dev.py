@@ -24,7 +24,7 @@ def main() -> int:
         env.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_sandbox_development")
         print("Stripe sandbox on http://127.0.0.1:12111 (no STRIPE_SECRET_KEY set)")
         children.append(
-            subprocess.Popen([sys.executable, "-m", "donations.stripe_sandbox"], cwd=ROOT, env=env)
+            subprocess.Popen([sys.executable, "-m", "stripe_sandbox"], cwd=ROOT, env=env)
         )
     children.append(
         subprocess.Popen([sys.executable, "manage.py", "runserver", f"{host}:{port}"], cwd=ROOT)

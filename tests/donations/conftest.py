@@ -7,8 +7,8 @@ import re
 import pytest
 import requests
 
-from donations.stripe_sandbox import SandboxServer
 from ledger.books.selectors import account_balances
+from stripe_sandbox import SandboxServer
 
 WEBHOOK_SECRET = "whsec_test_suite"
 
