@@ -363,11 +363,11 @@ def transaction_reverse(
         reversal = JournalTransaction.objects.get(pk=_write([entry], actor)[0].pk)
         if actor is not None:
             audit_record(
-                actor=actor,
-                action="ledger.transaction_reversed",
-                object_type="journal_transaction",
-                object_id=str(original.sequence),
-                details={"reversal_sequence": reversal.sequence},
+                actor,
+                "journal_transaction",
+                original.sequence,
+                "ledger.transaction_reversed",
+                {"reversal_sequence": reversal.sequence},
             )
         return reversal
 
@@ -386,14 +386,15 @@ def checkpoint_create(*, release_hash: str = "") -> Checkpoint:
 
 
 def audit_record(
-    *, actor, action: str, object_type: str, object_id: str, details: dict
+    actor, object_type: str, object_id, action: str, details: dict | None = None
 ) -> AuditEvent:
-    """Append to the audit log inside the caller's transaction. No personal data in details."""
+    """Append to the audit log inside the caller's transaction: ``actor`` (None for the
+    system) did ``action`` (``case.closed``) to one object. No personal data in details."""
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor=actor,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        details=details,
+        details=details or {},
     )

@@ -96,13 +96,8 @@ def _second_factor_passed(request, device, method: str) -> None:
     # (for instance on a shared machine) carries over to the verified one.
     request.session.cycle_key()
     refresh_idle_expiry(request)
-    audit_record(
-        actor=request.user,
-        action="staff.login",
-        object_type="user",
-        object_id=str(request.user.pk),
-        details={"second_factor": method},
-    )
+    details = {"second_factor": method}
+    audit_record(request.user, "user", request.user.pk, "staff.login", details)
 
 
 @sensitive_post_parameters("password")
@@ -180,13 +175,8 @@ def login_verify(request):
                     f"You used a recovery code; {left} left. Generate new ones if you are short.",
                 )
             return redirect(next_url)
-        audit_record(
-            actor=user,
-            action="staff.second_factor_failed",
-            object_type="user",
-            object_id=str(user.pk),
-            details={"method": method, "throttled": throttled is not None},
-        )
+        details = {"method": method, "throttled": throttled is not None}
+        audit_record(user, "user", user.pk, "staff.second_factor_failed", details)
         if throttled and throttled.get("locked_until"):
             wait = math.ceil((throttled["locked_until"] - timezone.now()).total_seconds())
             form.add_error(
