@@ -293,17 +293,22 @@ def transaction_post(
     actor=None,
 ) -> JournalTransaction:
     """Post one balanced transaction, or return the one already posted under its key."""
-    entry = validate(
-        Entry(
-            kind=kind,
-            date=date,
-            legs=tuple(legs),
-            idempotency_key=idempotency_key,
-            memo=memo,
-            source_ref=source_ref,
-            currency=currency,
-        )
+    entry = Entry(
+        kind=kind,
+        date=date,
+        legs=tuple(legs),
+        idempotency_key=idempotency_key,
+        memo=memo,
+        source_ref=source_ref,
+        currency=currency,
     )
+    return entry_post(entry, actor=actor)
+
+
+def entry_post(entry: Entry, *, actor=None) -> JournalTransaction:
+    """:func:`transaction_post` for an entry already built (reversals go through
+    :func:`transaction_reverse`)."""
+    entry = validate(entry)
     if connection.vendor == "postgresql":
         posted = postgres.post_one(entry, actor)
         if posted is not None:
