@@ -75,25 +75,14 @@ def _insert_raw_transaction(cursor, *, sequence, key, legs):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_unbalanced_transaction_inserted_with_raw_sql_fails_at_commit():
+@pytest.mark.parametrize("legs", [(100, -99), (100,)], ids=["unbalanced", "one-legged"])
+def test_an_unbalanced_or_one_legged_transaction_inserted_with_raw_sql_fails_at_commit(legs):
     with (
         pytest.raises(DatabaseError, match="unbalanced"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        _insert_raw_transaction(cursor, sequence=1, key="raw:1", legs=(100, -99))
-    assert JournalTransaction.objects.count() == 0
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_one_legged_transaction_inserted_with_raw_sql_fails_at_commit():
-    with (
-        pytest.raises(DatabaseError, match="unbalanced"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        _insert_raw_transaction(cursor, sequence=1, key="raw:1", legs=(100,))
+        _insert_raw_transaction(cursor, sequence=1, key="raw:1", legs=legs)
     assert JournalTransaction.objects.count() == 0
 
 
