@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "ledger",
     "donations",
 ]
+# Every staff table (django-tables2) has the one CSS class of the staff pages.
+DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 MIDDLEWARE = [
     # First: every log line of the request, and the response, carry its id.

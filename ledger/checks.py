@@ -24,119 +24,95 @@ MAIL_NOWHERE = (
     "django.core.mail.backends.locmem.EmailBackend",
     "django.core.mail.backends.dummy.EmailBackend",
 )
+SET_EMAIL_URL = "Set EMAIL_URL=smtp+tls://user:password@host:587."
 
 
 @register(Tags.security, deploy=True)
-def check_production_services(app_configs, **kwargs):
-    problems = []
+def check_production(app_configs, **kwargs):
+    """Every problem found, by the services, the secrets, then the mail and the site."""
+    return [*_services(), *_secrets(), *_mail_and_site()]
+
+
+def _services():
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        problems.append(
-            Error(
-                "Production needs PostgreSQL: the books' guarantees (balanced postings, "
-                "concurrent payments) are enforced by PostgreSQL.",
-                hint="Set DATABASE_URL=postgres://user:password@host:5432/dbname.",
-                id="bailfund.E001",
-            )
+        yield Error(
+            "Production needs PostgreSQL: the books' guarantees (balanced postings, "
+            "concurrent payments) are enforced by PostgreSQL.",
+            hint="Set DATABASE_URL=postgres://user:password@host:5432/dbname.",
+            id="bailfund.E001",
         )
     if not settings.CELERY_BROKER_URL or settings.CELERY_TASK_ALWAYS_EAGER:
-        problems.append(
-            Error(
-                "No Celery broker: webhook processing, receipts and reconciliation would run "
-                "inside web requests, and beat could not schedule anything.",
-                hint="Set CELERY_BROKER_URL=redis://host:6379/0 and run the Procfile's "
-                "worker and beat.",
-                id="bailfund.E002",
-            )
+        yield Error(
+            "No Celery broker: webhook processing, receipts and reconciliation would run "
+            "inside web requests, and beat could not schedule anything.",
+            hint="Set CELERY_BROKER_URL=redis://host:6379/0 and run the Procfile's "
+            "worker and beat.",
+            id="bailfund.E002",
         )
     backend = settings.CACHES["default"]["BACKEND"]
     if backend in PROCESS_LOCAL_CACHES:
-        problems.append(
-            Error(
-                "The cache is private to each process: rate limits against card testing "
-                "would be counted per gunicorn worker, not per site.",
-                hint="Set CACHE_URL=redis://host:6379/1.",
-                id="bailfund.E003",
-            )
+        yield Error(
+            "The cache is private to each process: rate limits against card testing "
+            "would be counted per gunicorn worker, not per site.",
+            hint="Set CACHE_URL=redis://host:6379/1.",
+            id="bailfund.E003",
         )
-    return problems
 
 
-@register(Tags.security, deploy=True)
-def check_production_secrets(app_configs, **kwargs):
-    problems = []
+def _secrets():
     keys = [key.strip() for key in settings.FIELD_ENCRYPTION_KEYS if key.strip()]
     if not keys:
-        problems.append(
-            Error(
-                "FIELD_ENCRYPTION_KEYS is empty: bail cases' identifying data cannot be encrypted.",
-                hint='Generate a key with python -c "from cryptography.fernet import Fernet; '
-                'print(Fernet.generate_key().decode())" and keep a copy offline.',
-                id="bailfund.E004",
-            )
+        yield Error(
+            "FIELD_ENCRYPTION_KEYS is empty: bail cases' identifying data cannot be encrypted.",
+            hint='Generate a key with python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())" and keep a copy offline.',
+            id="bailfund.E004",
         )
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
         except (ValueError, TypeError):
-            problems.append(
-                Error(
-                    f"FIELD_ENCRYPTION_KEYS: key {position} is not a Fernet key "
-                    "(32 url-safe base64-encoded bytes).",
-                    id="bailfund.E005",
-                )
+            yield Error(
+                f"FIELD_ENCRYPTION_KEYS: key {position} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes).",
+                id="bailfund.E005",
             )
     if settings.ALLOW_STRIPE_SANDBOX:
-        problems.append(
-            Error(
-                "ALLOW_STRIPE_SANDBOX is on: it lets production talk to the Stripe sandbox.",
-                hint="Remove ALLOW_STRIPE_SANDBOX; it is for benchmarks and CI only.",
-                id="bailfund.E008",
-            )
+        yield Error(
+            "ALLOW_STRIPE_SANDBOX is on: it lets production talk to the Stripe sandbox.",
+            hint="Remove ALLOW_STRIPE_SANDBOX; it is for benchmarks and CI only.",
+            id="bailfund.E008",
         )
     elif settings.STRIPE_SECRET_KEY.startswith(("sk_test_", "rk_test_")):
-        problems.append(
-            Warning(
-                "STRIPE_SECRET_KEY is a test-mode key: no real money moves.",
-                hint="Right for a staging site; production needs the live key (sk_live_…).",
-                id="bailfund.W003",
-            )
+        yield Warning(
+            "STRIPE_SECRET_KEY is a test-mode key: no real money moves.",
+            hint="Right for a staging site; production needs the live key (sk_live_…).",
+            id="bailfund.W003",
         )
     if settings.STRIPE_WEBHOOK_SECRET in ("", "whsec_sandbox_development"):
-        problems.append(
-            Error(
-                "STRIPE_WEBHOOK_SECRET is not set: Stripe's webhooks could not be verified.",
-                hint="Copy the signing secret of the webhook endpoint from Stripe's dashboard.",
-                id="bailfund.E006",
-            )
+        yield Error(
+            "STRIPE_WEBHOOK_SECRET is not set: Stripe's webhooks could not be verified.",
+            hint="Copy the signing secret of the webhook endpoint from Stripe's dashboard.",
+            id="bailfund.E006",
         )
-    return problems
 
 
-@register(Tags.security, deploy=True)
-def check_production_mail_and_site(app_configs, **kwargs):
-    problems = []
+def _mail_and_site():
     if settings.EMAIL_BACKEND in MAIL_TO_LOGS:
-        problems.append(
-            Error(
-                "Receipts would be written to the logs or to files, donors' addresses with them.",
-                hint="Set EMAIL_URL=smtp+tls://user:password@host:587.",
-                id="bailfund.E007",
-            )
+        yield Error(
+            "Receipts would be written to the logs or to files, donors' addresses with them.",
+            hint=SET_EMAIL_URL,
+            id="bailfund.E007",
         )
     elif settings.EMAIL_BACKEND in MAIL_NOWHERE:
-        problems.append(
-            Warning(
-                "Receipts are not sent anywhere.",
-                hint="Set EMAIL_URL=smtp+tls://user:password@host:587.",
-                id="bailfund.W001",
-            )
+        yield Warning(
+            "Receipts are not sent anywhere.",
+            hint=SET_EMAIL_URL,
+            id="bailfund.W001",
         )
     if not settings.SITE_URL.startswith("https://"):
-        problems.append(
-            Warning(
-                "SITE_URL is not an https:// address: links in receipts (a monthly gift's "
-                "stop link) would travel in clear.",
-                id="bailfund.W002",
-            )
+        yield Warning(
+            "SITE_URL is not an https:// address: links in receipts (a monthly gift's "
+            "stop link) would travel in clear.",
+            id="bailfund.W002",
         )
-    return problems

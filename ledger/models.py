@@ -35,6 +35,17 @@ from django.conf import settings
 from django.db import models
 
 
+def user_field(*, optional: bool = False, **options) -> models.ForeignKey:
+    """The staff user who did something. Protected (a user that records name cannot be
+    deleted) and with no reverse accessor; ``optional`` for a step not taken yet, or one
+    the system takes."""
+    if optional:
+        options |= {"null": True, "blank": True}
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", **options
+    )
+
+
 class AccountType(models.TextChoices):
     ASSET = "asset", "Asset"
     LIABILITY = "liability", "Liability"
@@ -88,14 +99,8 @@ class JournalTransaction(models.Model):
     recorded_at = models.DateTimeField()
     currency = models.CharField(max_length=3)
     memo = models.CharField(max_length=200, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        help_text="Who recorded it; empty for automated postings.",
+    actor = user_field(
+        optional=True, db_index=False, help_text="Who recorded it; empty for automated postings."
     )
     source_ref = models.CharField(max_length=120, blank=True)
     idempotency_key = models.CharField(max_length=200)
@@ -222,9 +227,7 @@ class AuditEvent(models.Model):
     """Append-only record of who did what. ``details`` never holds personal data."""
 
     at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    actor = user_field(optional=True)
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
@@ -330,22 +333,14 @@ class Disbursement(models.Model):
         max_length=8, choices=RefundPayee.choices, default=RefundPayee.FUND
     )
     instrument_reference = models.CharField(max_length=60, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    requested_by = user_field()
     requested_at = models.DateTimeField()
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    approved_by = user_field(optional=True)
     approved_at = models.DateTimeField(null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    paid_by = user_field(optional=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     paid_on = models.DateField(null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    cancelled_by = user_field(optional=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Running totals of recorded outcomes; outstanding = amount − all three while paid.
     returned_amount = models.BigIntegerField(default=0)
@@ -411,9 +406,7 @@ class DisbursementOutcome(models.Model):
     returned_amount = models.BigIntegerField(default=0)
     court_fees = models.BigIntegerField(default=0)
     forfeited_amount = models.BigIntegerField(default=0)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_field()
     recorded_at = models.DateTimeField()
     transaction = models.ForeignKey(JournalTransaction, on_delete=models.PROTECT, related_name="+")
 

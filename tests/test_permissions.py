@@ -34,11 +34,11 @@ from donations.models import (
     StripeEvent,
 )
 from donations.offline_gifts import offline_gift_record
-from ledger.casework.cases import Identity, case_create
-from ledger.casework.disbursements import disbursement_request
+from ledger.casework.cases import Identity
 from ledger.models import AuditEvent, BailCase, Disbursement
 from ledger.staff.access import capability_of
 from ledger.staff.roles import MATRIX, Capability, Role
+from tests.ledger.conftest import open_case, request_disbursement
 
 C = Capability
 
@@ -112,14 +112,8 @@ def _field_keys(settings):
 
 
 def _case() -> BailCase:
-    requester = _someone("case_manager")
-    return case_create(
-        actor=requester,
-        county="Hennepin",
-        bail_type="criminal_bail",
-        opened_on=dt.date(2026, 3, 1),
-        identity=Identity(name="Matrix Example", docket_number=f"M-{next(_numbers)}"),
-    )
+    identity = Identity(name="Matrix Example", docket_number=f"M-{next(_numbers)}")
+    return open_case(_someone("case_manager"), identity)
 
 
 def _someone(role: str):
@@ -131,15 +125,8 @@ def _someone(role: str):
 def _disbursement() -> Disbursement:
     """A requested disbursement by someone who is not among the visitors; with no money in
     the bank, approving it is refused with a form error (an allowed request)."""
-    return disbursement_request(
-        actor=_someone("case_manager"),
-        case=_case(),
-        purpose="bail",
-        amount=1_000,
-        payee_kind="court",
-        method="check",
-        token=f"matrix-{next(_numbers)}",
-    )
+    token = f"matrix-{next(_numbers)}"
+    return request_disbursement(_someone("case_manager"), _case(), 1_000, token=token)
 
 
 def _gift() -> OfflineGift:
@@ -152,32 +139,37 @@ def _gift() -> OfflineGift:
     )
 
 
+# The pages of one case, and of one disbursement.
+CASE_URLS = (
+    "casework:case",
+    "casework:case_identity",
+    "casework:case_close",
+    "casework:disbursement_new",
+)
+DISBURSEMENT_URLS = (
+    "casework:disbursement",
+    "casework:approve",
+    "casework:pay",
+    "casework:cancel",
+    "casework:return",
+    "casework:forfeit",
+)
+
 # The objects a URL's path names, made afresh for every request.
 URL_KWARGS = {
     "donations:staff_event_retry": lambda: {"pk": _failed_event().pk},
     "donations:staff_discrepancy_resolve": lambda: {"pk": _open_discrepancy().pk},
     "donations:staff_gift_bounced": lambda: {"pk": _gift().pk},
-    "casework:case": lambda: {"public_id": _case().public_id},
-    "casework:case_identity": lambda: {"public_id": _case().public_id},
-    "casework:case_close": lambda: {"public_id": _case().public_id},
-    "casework:disbursement_new": lambda: {"public_id": _case().public_id},
-    "casework:disbursement": lambda: {"pk": _disbursement().pk},
-    "casework:approve": lambda: {"pk": _disbursement().pk},
-    "casework:pay": lambda: {"pk": _disbursement().pk},
-    "casework:cancel": lambda: {"pk": _disbursement().pk},
-    "casework:return": lambda: {"pk": _disbursement().pk},
-    "casework:forfeit": lambda: {"pk": _disbursement().pk},
+    **dict.fromkeys(CASE_URLS, lambda: {"public_id": _case().public_id}),
+    **dict.fromkeys(DISBURSEMENT_URLS, lambda: {"pk": _disbursement().pk}),
 }
 
 
 def _sample_kwargs(name: str) -> dict:
     """Path arguments that resolve without touching the database."""
-    if name not in URL_KWARGS:
-        return {}
-    by_case = {"casework:case", "casework:case_identity", "casework:case_close"}
-    if name in by_case | {"casework:disbursement_new"}:
+    if name in CASE_URLS:
         return {"public_id": uuid.UUID(int=1)}
-    return {"pk": 1}
+    return {"pk": 1} if name in URL_KWARGS else {}
 
 
 def _staff_routes(resolver=None, prefix: str = "", namespaces: tuple[str, ...] = ()):

@@ -9,14 +9,14 @@ the hash covers, formatted by the database, so the walk does no datetime round t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.dateparse import parse_datetime
 
-from ledger.books.hashing import format_recorded_at
+from ledger.books.hashing import canonical_content, format_recorded_at
 from ledger.models import Account
 
 CHUNK_SIZE = 10_000
@@ -41,6 +41,23 @@ class JournalRow(NamedTuple):
     @property
     def month(self) -> dt.date:
         return dt.date(int(self.date[:4]), int(self.date[5:7]), 1)
+
+    def content(self, codes: Mapping[int, str]) -> bytes:
+        """What the row's hash covers (``ledger.books.hashing``), its legs named by ``codes``
+        (account id to code; an id with no account shows as ``?id``)."""
+        return canonical_content(
+            sequence=self.sequence,
+            kind=self.kind,
+            date=self.date,
+            recorded_at=self.recorded_at,
+            currency=self.currency,
+            memo=self.memo,
+            source_ref=self.source_ref,
+            idempotency_key=self.idempotency_key,
+            reverses=self.reverses,
+            actor=self.actor,
+            postings=[(codes.get(id_, f"?{id_}"), amount) for id_, amount in self.postings],
+        )
 
 
 _TRANSACTIONS_SQL = """

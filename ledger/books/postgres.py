@@ -2,7 +2,8 @@
 
 ``post_one`` posts one transaction in one statement, and ``insert_rows`` sends a batch's
 rows as column arrays. ``post_one`` restates in SQL what ``ledger.books.posting`` does in
-Python: the next sequence and hash of the chain, the balances and the monthly totals.
+Python: the next sequence and hash of the chain, the balances and the monthly totals
+(``ledger.books.totals``).
 ``tests/ledger/books/test_fast_path.py`` guards that restatement: it posts random entries
 through both paths and proves identical rows, balances, totals and hashes.
 """
@@ -20,35 +21,23 @@ from ledger.books.entries import Entry, hashed_fields
 from ledger.books.hashing import content_around_sequence
 from ledger.models import JournalTransaction
 
-# Journal columns in model field order (what from_db expects after the id).
-TXN_FIELDS = (
-    "sequence",
-    "kind",
-    "date",
-    "recorded_at",
-    "currency",
-    "memo",
-    "actor_id",
-    "source_ref",
-    "idempotency_key",
-    "reverses_id",
-    "prev_hash",
-    "hash",
+# Journal columns in model field order (what from_db expects after the id), each with the
+# PostgreSQL type of the array it is sent in.
+TXN_COLUMNS = (
+    ("sequence", "bigint"),
+    ("kind", "text"),
+    ("date", "date"),
+    ("recorded_at", "timestamptz"),
+    ("currency", "text"),
+    ("memo", "text"),
+    ("actor_id", "bigint"),
+    ("source_ref", "text"),
+    ("idempotency_key", "text"),
+    ("reverses_id", "bigint"),
+    ("prev_hash", "text"),
+    ("hash", "text"),
 )
-TXN_TYPES = (
-    "bigint",
-    "text",
-    "date",
-    "timestamptz",
-    "text",
-    "text",
-    "bigint",
-    "text",
-    "text",
-    "bigint",
-    "text",
-    "text",
-)
+TXN_FIELDS = tuple(name for name, _ in TXN_COLUMNS)
 CHUNK = 250
 
 # Each chunk is one statement: the journal rows from column arrays, then their legs joined
@@ -58,7 +47,7 @@ CHUNK = 250
 _INSERT_CHUNK_PG = f"""
 WITH txn AS (
     INSERT INTO ledger_journaltransaction ({", ".join(TXN_FIELDS)})
-    SELECT * FROM unnest({", ".join(f"%b::{t}[]" for t in TXN_TYPES)})
+    SELECT * FROM unnest({", ".join(f"%b::{t}[]" for _, t in TXN_COLUMNS)})
     RETURNING id, sequence
 )
 INSERT INTO ledger_posting (transaction_id, account_id, amount)

@@ -22,6 +22,7 @@ from ledger.books import postgres
 from ledger.books.entries import Entry, hashed_fields, validate
 from ledger.books.hashing import GENESIS_HASH, canonical_content, chain_hash
 from ledger.books.postgres import CHUNK, TXN_FIELDS
+from ledger.books.totals import Totals
 from ledger.models import (
     Account,
     AuditEvent,
@@ -124,10 +125,9 @@ def _accounts_for(entries: Sequence[Entry]) -> dict[str, tuple[int, str, bool]]:
     return accounts
 
 
-def _apply_totals(
-    balance_deltas: dict[int, int], monthly: dict[tuple[int, dt.date], list[int]]
-) -> None:
+def _apply_totals(totals: Totals) -> None:
     """Add this write's postings to the stored balances and monthly totals."""
+    balance_deltas = totals.balances
     with connection.cursor() as cursor:
         ids = sorted(balance_deltas)
         cases = " ".join("WHEN %s THEN %s" for _ in ids)
@@ -140,7 +140,7 @@ def _apply_totals(
             f"WHERE id IN ({placeholders})",
             params + ids,
         )
-        rows = sorted(monthly.items())
+        rows = sorted(totals.monthly.items())
         values = ", ".join("(%s, %s, %s, %s, %s)" for _ in rows)
         params = []
         adapt = connection.ops.adapt_datefield_value
@@ -229,8 +229,7 @@ def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
     posted: list[Posted] = []
-    balance_deltas: dict[int, int] = defaultdict(int)
-    monthly: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
+    totals = Totals()
     chain = [head.sequence, head.hash]
 
     def chunks():
@@ -269,13 +268,7 @@ def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
                 for code, amount in entry.legs:
                     account_id = accounts[code][0]
                     legs.append((sequence, account_id, amount))
-                    balance_deltas[account_id] += amount
-                    totals = monthly[(account_id, month)]
-                    if amount > 0:
-                        totals[0] += amount
-                    else:
-                        totals[1] -= amount
-                    totals[2] += 1
+                    totals.add(account_id, month, amount)
             chain[:] = [sequence, prev_hash]
             yield rows, legs
 
@@ -283,7 +276,7 @@ def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
         ids = postgres.insert_rows(chunks())
     else:
         ids = _insert_rows_portable(chunks())
-    _apply_totals(balance_deltas, monthly)
+    _apply_totals(totals)
     ChainHead.objects.filter(id=1).update(sequence=chain[0], hash=chain[1])
     return [result._replace(pk=ids[result.sequence]) for result in posted]
 
@@ -300,17 +293,22 @@ def transaction_post(
     actor=None,
 ) -> JournalTransaction:
     """Post one balanced transaction, or return the one already posted under its key."""
-    entry = validate(
-        Entry(
-            kind=kind,
-            date=date,
-            legs=tuple(legs),
-            idempotency_key=idempotency_key,
-            memo=memo,
-            source_ref=source_ref,
-            currency=currency,
-        )
+    entry = Entry(
+        kind=kind,
+        date=date,
+        legs=tuple(legs),
+        idempotency_key=idempotency_key,
+        memo=memo,
+        source_ref=source_ref,
+        currency=currency,
     )
+    return entry_post(entry, actor=actor)
+
+
+def entry_post(entry: Entry, *, actor=None) -> JournalTransaction:
+    """:func:`transaction_post` for an entry already built (reversals go through
+    :func:`transaction_reverse`)."""
+    entry = validate(entry)
     if connection.vendor == "postgresql":
         posted = postgres.post_one(entry, actor)
         if posted is not None:
@@ -370,11 +368,11 @@ def transaction_reverse(
         reversal = JournalTransaction.objects.get(pk=_write([entry], actor)[0].pk)
         if actor is not None:
             audit_record(
-                actor=actor,
-                action="ledger.transaction_reversed",
-                object_type="journal_transaction",
-                object_id=str(original.sequence),
-                details={"reversal_sequence": reversal.sequence},
+                actor,
+                "journal_transaction",
+                original.sequence,
+                "ledger.transaction_reversed",
+                {"reversal_sequence": reversal.sequence},
             )
         return reversal
 
@@ -393,14 +391,15 @@ def checkpoint_create(*, release_hash: str = "") -> Checkpoint:
 
 
 def audit_record(
-    *, actor, action: str, object_type: str, object_id: str, details: dict
+    actor, object_type: str, object_id, action: str, details: dict | None = None
 ) -> AuditEvent:
-    """Append to the audit log inside the caller's transaction. No personal data in details."""
+    """Append to the audit log inside the caller's transaction: ``actor`` (None for the
+    system) did ``action`` (``case.closed``) to one object. No personal data in details."""
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor=actor,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        details=details,
+        details=details or {},
     )

@@ -9,11 +9,11 @@ the last transaction; and every stored checkpoint matches the recomputed chain.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ledger.books.hashing import GENESIS_HASH, canonical_content, chain_hash
+from ledger.books.hashing import GENESIS_HASH, chain_hash
 from ledger.books.journal import account_codes, iter_journal
+from ledger.books.totals import Totals
 from ledger.models import Account, ChainHead, Checkpoint, MonthlyTotal
 
 MAX_PROBLEMS = 50
@@ -66,8 +66,7 @@ def verify_ledger() -> VerificationReport:
     wanted = {sequence for sequence, _, _ in checkpoints}
     computed_at: dict[int, str] = {0: GENESIS_HASH}
 
-    balances: dict[int, int] = defaultdict(int)
-    monthly: dict[tuple[int, object], list[int]] = defaultdict(lambda: [0, 0, 0])
+    totals = Totals()
     expected_sequence = 1
     prev_hash = GENESIS_HASH
     months: dict[str, object] = {}
@@ -79,23 +78,7 @@ def verify_ledger() -> VerificationReport:
             expected_sequence = seq
         if row.prev_hash != prev_hash:
             report.fail(f"#{seq} does not link to the previous hash", seq)
-        legs = [
-            (codes.get(account_id, f"?{account_id}"), amount) for account_id, amount in row.postings
-        ]
-        content = canonical_content(
-            sequence=seq,
-            kind=row.kind,
-            date=row.date,
-            recorded_at=row.recorded_at,
-            currency=row.currency,
-            memo=row.memo,
-            source_ref=row.source_ref,
-            idempotency_key=row.idempotency_key,
-            reverses=row.reverses,
-            actor=row.actor,
-            postings=legs,
-        )
-        digest = chain_hash(row.prev_hash, content)
+        digest = chain_hash(row.prev_hash, row.content(codes))
         if digest != row.hash:
             report.fail(f"#{seq} hash does not match its content", seq)
         if len(row.postings) < 2:
@@ -106,13 +89,7 @@ def verify_ledger() -> VerificationReport:
         for account_id, amount in row.postings:
             if amount == 0:
                 report.fail(f"#{seq} has a zero leg", seq)
-            balances[account_id] += amount
-            totals = monthly[(account_id, month)]
-            if amount > 0:
-                totals[0] += amount
-            else:
-                totals[1] -= amount
-            totals[2] += 1
+            totals.add(account_id, month, amount)
         if seq in wanted:
             computed_at[seq] = digest
         # Chain on the recomputed hash: one rewritten row must not make later rows look valid.
@@ -124,10 +101,9 @@ def verify_ledger() -> VerificationReport:
 
     for account_id, code, balance in Account.objects.values_list("pk", "code", "balance"):
         report.accounts_checked += 1
-        if balance != balances.get(account_id, 0):
-            report.fail(
-                f"balance of {code} is {balance}, postings sum to {balances.get(account_id, 0)}"
-            )
+        recomputed = totals.balances.get(account_id, 0)
+        if balance != recomputed:
+            report.fail(f"balance of {code} is {balance}, postings sum to {recomputed}")
 
     stored_months = {
         (account_id, month): (debits, credits, count)
@@ -135,10 +111,10 @@ def verify_ledger() -> VerificationReport:
             "account_id", "month", "debits", "credits", "postings_count"
         )
     }
-    for key in stored_months.keys() | monthly.keys():
+    for key in stored_months.keys() | totals.monthly.keys():
         report.monthly_totals_checked += 1
         stored = stored_months.get(key, (0, 0, 0))
-        recomputed = tuple(monthly.get(key, (0, 0, 0)))
+        recomputed = tuple(totals.monthly.get(key, (0, 0, 0)))
         if stored != recomputed:
             account_id, month = key
             report.fail(

@@ -110,16 +110,11 @@ def case_rows_exported(
     *, actor, what: str, rows: int, columns: list[str], filters: dict, export_format: str
 ) -> None:
     """One audit row for one exported file of case-linked rows."""
-    audit_record(
-        actor=actor,
-        action="case_rows.exported",
-        object_type="list",
-        object_id=what,
-        details={
-            "rows": rows,
-            "format": export_format,
-            "columns": columns,
-            "roles": sorted(role.value for role in user_roles(actor)),
-            "filters": filters,
-        },
-    )
+    details = {
+        "rows": rows,
+        "format": export_format,
+        "columns": columns,
+        "roles": sorted(role.value for role in user_roles(actor)),
+        "filters": filters,
+    }
+    audit_record(actor, "list", what, "case_rows.exported", details)

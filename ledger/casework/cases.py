@@ -55,6 +55,13 @@ def _check_identity(identity: Identity) -> None:
             raise InvalidCase("The date of birth must be a date (YYYY-MM-DD).") from None
 
 
+def _docket_lookup(identity: Identity | None) -> str:
+    """The keyed hash that finds a case by docket number, or '' when there is none."""
+    if identity is None or not identity.docket_number:
+        return ""
+    return crypto.docket_lookup_hash(identity.docket_number)
+
+
 def _check_date(value, what: str) -> dt.date:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise InvalidCase(f"The {what} must be a date.")
@@ -86,17 +93,9 @@ def case_create(
             bail_type=bail_type,
             opened_on=opened_on,
             identity_ciphertext=crypto.encrypt_json(asdict(identity)),
-            docket_lookup=(
-                crypto.docket_lookup_hash(identity.docket_number) if identity.docket_number else ""
-            ),
+            docket_lookup=_docket_lookup(identity),
         )
-        audit_record(
-            actor=actor,
-            action="case.created",
-            object_type="case",
-            object_id=str(case.public_id),
-            details={"bail_type": bail_type},
-        )
+        audit_record(actor, "case", case.public_id, "case.created", {"bail_type": bail_type})
     return case
 
 
@@ -113,17 +112,9 @@ def case_update_identity(*, actor, case: BailCase, identity: Identity) -> BailCa
         if not changed:
             return case
         case.identity_ciphertext = crypto.encrypt_json(asdict(identity))
-        case.docket_lookup = (
-            crypto.docket_lookup_hash(identity.docket_number) if identity.docket_number else ""
-        )
+        case.docket_lookup = _docket_lookup(identity)
         case.save(update_fields=["identity_ciphertext", "docket_lookup", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="case.identity_changed",
-            object_type="case",
-            object_id=str(case.public_id),
-            details={"fields": changed},
-        )
+        audit_record(actor, "case", case.public_id, "case.identity_changed", {"fields": changed})
     return case
 
 
@@ -156,13 +147,7 @@ def case_close(*, actor, case: BailCase, closed_on: dt.date, outcome: str = "") 
             )
         case.closed_on, case.outcome = closed_on, outcome
         case.save(update_fields=["closed_on", "outcome", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="case.closed",
-            object_type="case",
-            object_id=str(case.public_id),
-            details={},
-        )
+        audit_record(actor, "case", case.public_id, "case.closed")
     return case
 
 
@@ -173,13 +158,7 @@ def case_identity_shown(*, actor, case: BailCase) -> Identity | None:
         return None
     identity = case_identity(case=case)
     if identity is not None:
-        audit_record(
-            actor=actor,
-            action="case.identity_viewed",
-            object_type="case",
-            object_id=str(case.public_id),
-            details={},
-        )
+        audit_record(actor, "case", case.public_id, "case.identity_viewed")
     return identity
 
 
@@ -262,17 +241,12 @@ def cases_purge_identifying_data(*, now: dt.datetime | None = None) -> int:
             _purge_rows(Disbursement.objects.filter(case_id=pk))
             _purge_rows(DisbursementOutcome.objects.filter(disbursement__case_id=pk))
             BailCase.objects.filter(pk=pk).update(pii_purged_at=month_start_at(now))
-            audit_record(
-                actor=None,
-                action="case.identifying_data_purged",
-                object_type="case",
-                object_id=str(public_id),
-                details={
-                    "retention_days": settings.CASE_PII_RETENTION_DAYS,
-                    "erased": _purged_fields(PURGE_ERASES),
-                    "to_the_month": _purged_fields(PURGE_TO_THE_MONTH),
-                },
-            )
+            details = {
+                "retention_days": settings.CASE_PII_RETENTION_DAYS,
+                "erased": _purged_fields(PURGE_ERASES),
+                "to_the_month": _purged_fields(PURGE_TO_THE_MONTH),
+            }
+            audit_record(None, "case", public_id, "case.identifying_data_purged", details)
     return len(due)
 
 
@@ -282,13 +256,8 @@ def cases_reencrypt() -> int:
     for pk in BailCase.objects.exclude(identity_ciphertext="").values_list("pk", flat=True):
         with transaction.atomic():
             case = BailCase.objects.select_for_update().get(pk=pk)
-            identity = case_identity(case=case)
+            case.docket_lookup = _docket_lookup(case_identity(case=case))
             case.identity_ciphertext = crypto.reencrypt(case.identity_ciphertext)
-            case.docket_lookup = (
-                crypto.docket_lookup_hash(identity.docket_number)
-                if identity and identity.docket_number
-                else ""
-            )
             case.save(update_fields=["identity_ciphertext", "docket_lookup", "updated_at"])
         count += 1
     return count

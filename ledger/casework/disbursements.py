@@ -104,13 +104,8 @@ def _locked(disbursement: Disbursement) -> Disbursement:
 
 
 def _audit(actor, d: Disbursement, action: str, before: str, **details) -> None:
-    audit_record(
-        actor=actor,
-        action=f"disbursement.{action}",
-        object_type="disbursement",
-        object_id=str(d.pk),
-        details={"from": before, "to": d.status, **details},
-    )
+    details = {"from": before, "to": d.status, **details}
+    audit_record(actor, "disbursement", d.pk, f"disbursement.{action}", details)
 
 
 def _funds() -> tuple[int, int]:

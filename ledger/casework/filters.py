@@ -25,6 +25,7 @@ from ledger.models import (
     Posting,
     TransactionKind,
 )
+from ledger.staff.lists import date_range_filter
 from ledger.staff.roles import Capability, user_can
 
 
@@ -96,9 +97,7 @@ class OutstandingFilter(StaffFilterSet):
 
 class OutcomeFilter(StaffFilterSet):
     kind = django_filters.ChoiceFilter(choices=OutcomeKind.choices)
-    occurred_on = django_filters.DateFromToRangeFilter(
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}), label="Between"
-    )
+    occurred_on = date_range_filter()
 
     class Meta:
         model = DisbursementOutcome
@@ -131,11 +130,7 @@ class JournalFilter(StaffFilterSet):
     kind = django_filters.ChoiceFilter(
         field_name="transaction__kind", choices=TransactionKind.choices
     )
-    date = django_filters.DateFromToRangeFilter(
-        field_name="transaction__date",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
-        label="Between",
-    )
+    date = date_range_filter(field_name="transaction__date")
     account = django_filters.CharFilter(
         field_name="account__code", lookup_expr="startswith", label="Account starts with"
     )

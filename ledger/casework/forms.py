@@ -1,6 +1,8 @@
 """Staff forms for cases, disbursements and their outcomes. Forms only parse and check
 input; the services in ``ledger.casework.cases`` and ``ledger.casework.disbursements``
-decide and write.
+decide and write. A form's fields are named as the keyword arguments of the service it
+feeds, so the views pass ``cleaned_data`` on as it is (the identity fields excepted, which
+go together as one ``Identity``).
 
 Forms that record money carry a one-time ``token`` (a hidden field filled when the form is
 shown), so submitting the same form twice records the fact once."""
@@ -61,26 +63,18 @@ class TokenForm(forms.Form):
 
 
 class PastDateField(forms.DateField):
+    """A date up to today; today unless the form says otherwise."""
+
     widget = forms.DateInput(attrs={"type": "date"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("initial", timezone.localdate)
+        super().__init__(**kwargs)
 
     def validate(self, value):
         super().validate(value)
         if value and value > timezone.localdate():
             raise forms.ValidationError("The date cannot be in the future.")
-
-
-class CaseForm(forms.Form):
-    county = forms.CharField(max_length=80)
-    court = forms.CharField(max_length=120, required=False)
-    bail_type = forms.ChoiceField(choices=BailType.choices)
-    opened_on = PastDateField(label="Opened on", initial=timezone.localdate)
-    name = forms.CharField(max_length=200, required=False)
-    date_of_birth = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Date of birth"
-    )
-    booking_number = forms.CharField(max_length=60, required=False)
-    docket_number = forms.CharField(max_length=60, required=False)
-    notes = forms.CharField(max_length=4000, required=False, widget=forms.Textarea)
 
 
 class IdentityForm(forms.Form):
@@ -93,9 +87,23 @@ class IdentityForm(forms.Form):
     notes = forms.CharField(max_length=4000, required=False, widget=forms.Textarea)
 
 
+class CaseForm(IdentityForm):
+    """A new case: what aggregates need, then its identifying data."""
+
+    field_order = ["county", "court", "bail_type", "opened_on"]
+    county = forms.CharField(max_length=80)
+    court = forms.CharField(max_length=120, required=False)
+    bail_type = forms.ChoiceField(choices=BailType.choices)
+    opened_on = PastDateField(label="Opened on")
+
+
 class CaseCloseForm(forms.Form):
-    closed_on = PastDateField(label="Closed on", initial=timezone.localdate)
+    closed_on = PastDateField(label="Closed on")
     outcome = forms.CharField(max_length=60, required=False)
+
+
+def _instrument_reference() -> forms.CharField:
+    return forms.CharField(max_length=60, required=False, label="Check or wire reference")
 
 
 class DisbursementRequestForm(TokenForm):
@@ -103,20 +111,16 @@ class DisbursementRequestForm(TokenForm):
     amount = MoneyField()
     payee_kind = forms.ChoiceField(choices=PayeeKind.choices, label="Paid to")
     method = forms.ChoiceField(choices=PaymentMethod.choices)
-    instrument_reference = forms.CharField(
-        max_length=60, required=False, label="Check or wire reference"
-    )
+    instrument_reference = _instrument_reference()
 
 
 class PayForm(forms.Form):
-    paid_on = PastDateField(label="Paid on", initial=timezone.localdate)
-    instrument_reference = forms.CharField(
-        max_length=60, required=False, label="Check or wire reference"
-    )
+    paid_on = PastDateField(label="Paid on")
+    instrument_reference = _instrument_reference()
 
 
 class ReturnForm(TokenForm):
-    occurred_on = PastDateField(label="Received on", initial=timezone.localdate)
+    occurred_on = PastDateField(label="Received on")
     returned_amount = MoneyField(label="Amount returned", required=False, allow_zero=True)
     court_fees = MoneyField(label="Court fees withheld", required=False, allow_zero=True)
 
@@ -129,12 +133,12 @@ class ReturnForm(TokenForm):
 
 
 class ForfeitureForm(TokenForm):
-    occurred_on = PastDateField(label="Forfeited on", initial=timezone.localdate)
+    occurred_on = PastDateField(label="Forfeited on")
     amount = MoneyField(label="Amount forfeited")
 
 
 class OfflineGiftForm(TokenForm):
     method = forms.ChoiceField(choices=(("check", "Check"), ("cash", "Cash")))
     amount = MoneyField()
-    received_on = PastDateField(label="Received on", initial=timezone.localdate)
+    received_on = PastDateField(label="Received on")
     reference = forms.CharField(max_length=60, required=False, label="Check number or receipt")

@@ -90,41 +90,34 @@ class StaffListView(StaffTableView):
 
 
 class CaseListView(StaffListView):
-    model = BailCase
     table_class = CaseTable
     filterset_class = CaseFilter
+    queryset = BailCase.objects.all()
     extra_context = {"title": "Cases"}
     export_name = "cases"
 
 
 class DisbursementListView(StaffListView):
-    model = Disbursement
     table_class = DisbursementTable
     filterset_class = DisbursementFilter
+    queryset = Disbursement.objects.select_related("case", "requested_by", "approved_by")
     extra_context = {"title": "Disbursements"}
     export_name = "disbursements"
 
-    def get_queryset(self):
-        return Disbursement.objects.select_related("case", "requested_by", "approved_by")
 
-
-class ApprovalQueueView(StaffListView):
+class ApprovalQueueView(DisbursementListView):
     """Requests waiting for approval, then approvals waiting for payment, oldest first."""
 
-    model = Disbursement
     table_class = QueueTable
-    filterset_class = DisbursementFilter
+    queryset = DisbursementListView.queryset.filter(
+        status__in=(DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED)
+    )
     template_name = "ledger/staff/queue.html"
+    extra_context = {"title": "Approval queue"}
     export_name = "approval-queue"
-
-    def get_queryset(self):
-        return Disbursement.objects.filter(
-            status__in=(DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED)
-        ).select_related("case", "requested_by", "approved_by")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {
-            "title": "Approval queue",
             "available": funds_available(),
             "approved_unpaid": approved_unpaid_total(),
             "currency": settings.FUND_CURRENCY,
@@ -134,42 +127,33 @@ class ApprovalQueueView(StaffListView):
 class OutstandingView(StaffListView):
     """Bail the courts still hold, by how long they have held it."""
 
-    model = Disbursement
     table_class = OutstandingTable
     filterset_class = OutstandingFilter
+    queryset = Disbursement.objects.filter(
+        Q(status=DisbursementStatus.PAID) | Q(status=DisbursementStatus.PARTLY_RETURNED),
+        purpose=DisbursementPurpose.BAIL,
+        settled_on__isnull=True,
+    ).select_related("case")
     extra_context = {"title": "Outstanding bail by age"}
     export_name = "outstanding-bail"
 
-    def get_queryset(self):
-        return Disbursement.objects.filter(
-            Q(status=DisbursementStatus.PAID) | Q(status=DisbursementStatus.PARTLY_RETURNED),
-            purpose=DisbursementPurpose.BAIL,
-            settled_on__isnull=True,
-        ).select_related("case")
-
 
 class OutcomeListView(StaffListView):
-    model = DisbursementOutcome
     table_class = OutcomeTable
     filterset_class = OutcomeFilter
+    queryset = DisbursementOutcome.objects.select_related(
+        "disbursement__case", "recorded_by", "transaction"
+    )
     extra_context = {"title": "Returns and forfeitures"}
     export_name = "returns"
 
-    def get_queryset(self):
-        return DisbursementOutcome.objects.select_related(
-            "disbursement__case", "recorded_by", "transaction"
-        )
-
 
 class AuditListView(StaffListView):
-    model = AuditEvent
     table_class = AuditTable
     filterset_class = AuditFilter
+    queryset = AuditEvent.objects.select_related("actor")
     extra_context = {"title": "Audit history"}
     export_name = "audit-history"
-
-    def get_queryset(self):
-        return AuditEvent.objects.select_related("actor")
 
 
 class JournalListView(StaffListView):
@@ -177,14 +161,11 @@ class JournalListView(StaffListView):
     counted lazily: the journal may hold millions of postings."""
 
     required_capability = Capability.VIEW_JOURNAL
-    model = Posting
     table_class = JournalTable
     filterset_class = JournalFilter
+    queryset = Posting.objects.select_related("transaction", "account")
     extra_context = {"title": "Journal"}
     export_name = "journal"
-
-    def get_queryset(self):
-        return Posting.objects.select_related("transaction", "account")
 
     def get_table_pagination(self, table):
         return super().get_table_pagination(table) | {"paginator_class": LazyPaginator}

@@ -90,6 +90,11 @@ class TimeOrMonthColumn(_ToTheMonth, tables.DateTimeColumn):
     pass
 
 
+def _disbursement_column(pk: str = "pk", **kwargs) -> tables.Column:
+    """A disbursement's number (the row's ``pk`` field), linking to its page."""
+    return tables.Column(linkify=("casework:disbursement", {"pk": tables.A(pk)}), **kwargs)
+
+
 class StaffTable(tables.Table):
     IDENTIFYING: tuple[str, ...] = ()  # need view_identity
     DETAILED: tuple[str, ...] = ()  # need view_case_details
@@ -135,7 +140,6 @@ class CaseTable(StaffTable):
             "outcome",
         )
         order_by = ("-opened_on",)
-        attrs = {"class": "table"}
 
     def render_public_id(self, value):
         return str(value)[:8]
@@ -146,9 +150,7 @@ class CaseTable(StaffTable):
 
 class DisbursementTable(StaffTable):
     IDENTIFYING = ("name",)
-    id = tables.Column(
-        verbose_name="No.", linkify=("casework:disbursement", {"pk": tables.A("pk")})
-    )
+    id = _disbursement_column(verbose_name="No.")
     name = IdentityColumn("name", verbose_name="Name")
     county = tables.Column(accessor="case__county", verbose_name="County")
     amount = MoneyColumn()
@@ -176,7 +178,6 @@ class DisbursementTable(StaffTable):
             "paid_on",
         )
         order_by = ("-requested_at",)
-        attrs = {"class": "table"}
 
 
 class QueueTable(DisbursementTable):
@@ -200,9 +201,7 @@ class QueueTable(DisbursementTable):
 class OutstandingTable(StaffTable):
     IDENTIFYING = ("name", "docket_number")
     DETAILED = ("court",)
-    id = tables.Column(
-        verbose_name="No.", linkify=("casework:disbursement", {"pk": tables.A("pk")})
-    )
+    id = _disbursement_column(verbose_name="No.")
     name = IdentityColumn("name", verbose_name="Name")
     docket_number = IdentityColumn("docket_number", verbose_name="Docket")
     county = tables.Column(accessor="case__county", verbose_name="County")
@@ -228,13 +227,6 @@ class OutstandingTable(StaffTable):
             "payee_kind",
         )
         order_by = ("paid_on",)
-        attrs = {"class": "table"}
-
-    def render_outstanding(self, record):
-        return format_money(record.outstanding, settings.FUND_CURRENCY)
-
-    def value_outstanding(self, record):
-        return record.outstanding
 
     def _days(self, record) -> int:
         return days_since(record.paid_on, exact=self.exact_for(record))
@@ -250,10 +242,8 @@ class OutstandingTable(StaffTable):
 class OutcomeTable(StaffTable):
     IDENTIFYING = ("name",)
     DETAILED = ("sequence",)  # the published checkpoints date a ledger number
-    disbursement = tables.Column(
-        verbose_name="Disbursement",
-        linkify=("casework:disbursement", {"pk": tables.A("disbursement_id")}),
-        accessor="disbursement_id",
+    disbursement = _disbursement_column(
+        "disbursement_id", accessor="disbursement_id", verbose_name="Disbursement"
     )
     name = IdentityColumn("name", verbose_name="Name")
     county = tables.Column(accessor="disbursement__case__county", verbose_name="County")
@@ -281,7 +271,6 @@ class OutcomeTable(StaffTable):
             "sequence",
         )
         order_by = ("-occurred_on",)
-        attrs = {"class": "table"}
 
 
 CASE_LINKED = frozenset({"case", "disbursement"})
@@ -315,7 +304,6 @@ class AuditTable(StaffTable):
         model = AuditEvent
         fields = ("at", "actor", "action", "object_type", "object_id", "change", "details")
         order_by = ("-at",)
-        attrs = {"class": "table"}
 
     def exact_for(self, record) -> bool:
         return self.row_view.details or record.object_type not in CASE_LINKED
@@ -346,4 +334,3 @@ class JournalTable(StaffTable):
         model = Posting
         fields = ("sequence", "date", "kind", "memo", "source_ref", "account", "amount")
         order_by = ("-sequence",)
-        attrs = {"class": "table"}

@@ -1,9 +1,9 @@
 """Staff pages for cases and disbursements. Thin doors: each view names its capability
-once (``ledger.staff.access``), parses a form, calls one service and shows the outcome.
-The services check the role again and refuse bad moves with typed errors, which become
-form errors here; nothing is written when they refuse. The pages show a case's details
-(court, exact dates, instrument reference) as ``ledger.casework.case_rows`` allows; the lists are
-in ``ledger.casework.lists``."""
+once (``ledger.staff.access``), parses a form, calls one service and shows the outcome
+(``ledger.staff.forms_flow``). The services check the role again and refuse bad moves with
+typed errors, which become form errors here; nothing is written when they refuse. The
+pages show a case's details (court, exact dates, instrument reference) as
+``ledger.casework.case_rows`` allows; the lists are in ``ledger.casework.lists``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ledger import exceptions
@@ -49,6 +50,7 @@ from ledger.models import (
     DisbursementStatus,
 )
 from ledger.staff.access import staff_view
+from ledger.staff.forms_flow import form_page, form_submitted
 from ledger.staff.roles import Capability, user_can
 
 # Cases ---------------------------------------------------------------------------------
@@ -65,29 +67,27 @@ def _identity_from(data: dict) -> Identity:
     )
 
 
+def _case_url(case: BailCase) -> str:
+    return reverse("casework:case", kwargs={"public_id": case.public_id})
+
+
 @staff_view(Capability.MANAGE_CASES)
 def case_new(request):
     form = CaseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = case_create(
-                actor=request.user,
-                county=data["county"],
-                court=data["court"],
-                bail_type=data["bail_type"],
-                opened_on=data["opened_on"],
-                identity=_identity_from(data),
-            )
-        except InvalidCase as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Case opened.")
-            return redirect("casework:case", public_id=case.public_id)
-    status = 400 if form.is_bound else 200
-    return render(
-        request, "ledger/staff/form.html", {"form": form, "title": "Open a case"}, status=status
-    )
+
+    def act(data):
+        case = case_create(
+            actor=request.user,
+            county=data["county"],
+            court=data["court"],
+            bail_type=data["bail_type"],
+            opened_on=data["opened_on"],
+            identity=_identity_from(data),
+        )
+        return "Case opened.", _case_url(case)
+
+    response = form_submitted(request, form, act, refusals=InvalidCase)
+    return response or form_page(request, form, "Open a case")
 
 
 def _details_shown(user, case: BailCase) -> dict:
@@ -129,68 +129,54 @@ def case_edit_identity(request, public_id):
         raise Http404("This case's identifying data was purged.")
     initial = {**current.__dict__, "date_of_birth": current.date_of_birth or None}
     form = IdentityForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case_update_identity(
-                actor=request.user, case=case, identity=_identity_from(form.cleaned_data)
-            )
-        except InvalidCase as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Identifying data saved.")
-            return redirect("casework:case", public_id=case.public_id)
-    status = 400 if form.is_bound else 200
-    context = {"form": form, "title": "Identifying data", "back": case}
-    return render(request, "ledger/staff/form.html", context, status=status)
+
+    def act(data):
+        case_update_identity(actor=request.user, case=case, identity=_identity_from(data))
+        return "Identifying data saved.", _case_url(case)
+
+    response = form_submitted(request, form, act, refusals=InvalidCase)
+    return response or form_page(request, form, "Identifying data", back=case)
+
+
+def _posted_on_case(request, public_id, form_class, act, *, refusals, form_name: str):
+    """A form posted from the case page: bind ``form_class``, call ``act(case, data)``
+    (``ledger.staff.forms_flow``), or show the case page again with the form's errors."""
+    case = get_object_or_404(BailCase, public_id=public_id)
+    form = form_class(request.POST)
+    response = form_submitted(request, form, lambda data: act(case, data), refusals=refusals)
+    if response is not None:
+        return response
+    context = _case_context(request, case, **{form_name: form})
+    return render(request, "ledger/staff/case.html", context, status=400)
 
 
 @staff_view(Capability.MANAGE_CASES)
 @require_POST
 def case_close_view(request, public_id):
-    case = get_object_or_404(BailCase, public_id=public_id)
-    form = CaseCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            case_close(
-                actor=request.user,
-                case=case,
-                closed_on=form.cleaned_data["closed_on"],
-                outcome=form.cleaned_data["outcome"],
-            )
-        except InvalidCase as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Case closed.")
-            return redirect("casework:case", public_id=case.public_id)
-    context = _case_context(request, case, close_form=form)
-    return render(request, "ledger/staff/case.html", context, status=400)
+    def act(case, data):
+        case_close(actor=request.user, case=case, **data)
+        return "Case closed.", _case_url(case)
+
+    return _posted_on_case(
+        request, public_id, CaseCloseForm, act, refusals=InvalidCase, form_name="close_form"
+    )
 
 
 @staff_view(Capability.REQUEST_DISBURSEMENT)
 @require_POST
 def disbursement_new(request, public_id):
-    case = get_object_or_404(BailCase, public_id=public_id)
-    form = DisbursementRequestForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            d = disbursement_request(
-                actor=request.user,
-                case=case,
-                purpose=data["purpose"],
-                amount=data["amount"],
-                payee_kind=data["payee_kind"],
-                method=data["method"],
-                token=data["token"],
-                instrument_reference=data["instrument_reference"],
-            )
-        except exceptions.DisbursementError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"Disbursement {d.pk} requested; it now needs approval.")
-            return redirect("casework:disbursement", pk=d.pk)
-    context = _case_context(request, case, request_form=form)
-    return render(request, "ledger/staff/case.html", context, status=400)
+    def act(case, data):
+        d = disbursement_request(actor=request.user, case=case, **data)
+        return f"Disbursement {d.pk} requested; it now needs approval.", _disbursement_url(d)
+
+    return _posted_on_case(
+        request,
+        public_id,
+        DisbursementRequestForm,
+        act,
+        refusals=exceptions.DisbursementError,
+        form_name="request_form",
+    )
 
 
 # Disbursements -------------------------------------------------------------------------
@@ -222,6 +208,10 @@ def _disbursement_context(request, d: Disbursement, **forms) -> dict:
     }
 
 
+def _disbursement_url(d: Disbursement) -> str:
+    return reverse("casework:disbursement", kwargs={"pk": d.pk})
+
+
 def _get_disbursement(pk: int) -> Disbursement:
     return get_object_or_404(
         Disbursement.objects.select_related(
@@ -242,87 +232,63 @@ def disbursement_detail(request, pk: int):
     return render(request, "ledger/staff/disbursement.html", _disbursement_context(request, d))
 
 
+def _act(request, pk: int, service, done: str):
+    """Call ``service`` (one that takes no form) on the disbursement and go back to it; a
+    refusal shows the page again with the reason."""
+    d = _get_disbursement(pk)
+    try:
+        service(actor=request.user, disbursement=d)
+    except exceptions.DisbursementError as error:
+        return _refused(request, d, action_error=str(error))
+    messages.success(request, done.format(pk=d.pk))
+    return redirect(_disbursement_url(d))
+
+
+def _act_with_form(request, pk: int, form_class, prefix: str, service, done: str):
+    """Bind ``form_class`` to the POST and call ``service`` with the disbursement and the
+    form's fields (``ledger.staff.forms_flow``), then go back to the disbursement; a form
+    or service error shows the page again with the form's errors and changes nothing."""
+    d = _get_disbursement(pk)
+    form = form_class(request.POST, prefix=prefix)
+
+    def act(data):
+        service(actor=request.user, disbursement=d, **data)
+        return done.format(pk=d.pk), _disbursement_url(d)
+
+    response = form_submitted(request, form, act, refusals=exceptions.DisbursementError)
+    return response or _refused(request, d, **{f"{prefix}_form": form})
+
+
 @staff_view(Capability.APPROVE_DISBURSEMENT)
 @require_POST
 def disbursement_approve_view(request, pk: int):
-    d = _get_disbursement(pk)
-    try:
-        disbursement_approve(actor=request.user, disbursement=d)
-    except exceptions.DisbursementError as error:
-        return _refused(request, d, action_error=str(error))
-    messages.success(request, f"Disbursement {d.pk} approved.")
-    return redirect("casework:disbursement", pk=d.pk)
+    return _act(request, pk, disbursement_approve, "Disbursement {pk} approved.")
 
 
 @staff_view(Capability.CANCEL_DISBURSEMENT)
 @require_POST
 def disbursement_cancel_view(request, pk: int):
-    d = _get_disbursement(pk)
-    try:
-        disbursement_cancel(actor=request.user, disbursement=d)
-    except exceptions.DisbursementError as error:
-        return _refused(request, d, action_error=str(error))
-    messages.success(request, f"Disbursement {d.pk} cancelled.")
-    return redirect("casework:disbursement", pk=d.pk)
-
-
-def _act_with_form(request, pk: int, form_class, prefix: str, act, done: str):
-    """Bind ``form_class`` to the POST, call ``act(disbursement, cleaned_data)`` (one
-    service), and go back to the disbursement; a form or service error re-renders the page
-    with the form's errors and changes nothing."""
-    d = _get_disbursement(pk)
-    form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            act(d, form.cleaned_data)
-        except exceptions.DisbursementError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, done.format(pk=d.pk))
-            return redirect("casework:disbursement", pk=d.pk)
-    return _refused(request, d, **{f"{prefix}_form": form})
+    return _act(request, pk, disbursement_cancel, "Disbursement {pk} cancelled.")
 
 
 @staff_view(Capability.PAY_DISBURSEMENT)
 @require_POST
 def disbursement_pay_view(request, pk: int):
-    def act(d, data):
-        disbursement_pay(
-            actor=request.user,
-            disbursement=d,
-            paid_on=data["paid_on"],
-            instrument_reference=data["instrument_reference"],
-        )
-
-    return _act_with_form(request, pk, PayForm, "pay", act, "Disbursement {pk} recorded as paid.")
+    done = "Disbursement {pk} recorded as paid."
+    return _act_with_form(request, pk, PayForm, "pay", disbursement_pay, done)
 
 
 @staff_view(Capability.RECORD_OUTCOME)
 @require_POST
 def disbursement_return_view(request, pk: int):
-    def act(d, data):
-        disbursement_record_return(
-            actor=request.user,
-            disbursement=d,
-            token=data["token"],
-            occurred_on=data["occurred_on"],
-            returned_amount=data["returned_amount"] or 0,
-            court_fees=data["court_fees"] or 0,
-        )
-
-    return _act_with_form(request, pk, ReturnForm, "return", act, "Return recorded.")
+    done = "Return recorded."
+    return _act_with_form(request, pk, ReturnForm, "return", disbursement_record_return, done)
 
 
 @staff_view(Capability.RECORD_OUTCOME)
 @require_POST
 def disbursement_forfeit_view(request, pk: int):
-    def act(d, data):
-        disbursement_record_forfeiture(
-            actor=request.user,
-            disbursement=d,
-            token=data["token"],
-            occurred_on=data["occurred_on"],
-            amount=data["amount"],
-        )
-
-    return _act_with_form(request, pk, ForfeitureForm, "forfeit", act, "Forfeiture recorded.")
+    done = "Forfeiture recorded."
+    return _act_with_form(
+        request, pk, ForfeitureForm, "forfeit", disbursement_record_forfeiture, done
+    )

@@ -364,13 +364,9 @@ def release_publish(candidate: Candidate, *, actor=None) -> TransparencyRelease:
             held_reason=reason,
             checkpoint=None if reason else checkpoint_create(release_hash=digest),
         )
-        audit_record(
-            actor=actor,
-            action="release.held" if reason else "release.published",
-            object_type="release",
-            object_id=release.period,
-            details={"content_hash": digest, "findings": len(candidate.findings)},
-        )
+        action = "release.held" if reason else "release.published"
+        details = {"content_hash": digest, "findings": len(candidate.findings)}
+        audit_record(actor, "release", release.period, action, details)
     return release
 
 

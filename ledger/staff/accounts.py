@@ -64,13 +64,8 @@ def totp_enrolment_confirm(*, device: TOTPDevice, token: str) -> list[str] | Non
         locked.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user_id=locked.user_id, confirmed=False).delete()
         codes = _recovery_codes_replace(locked.user)
-        audit_record(
-            actor=locked.user,
-            action="staff.enrolled",
-            object_type="user",
-            object_id=str(locked.user_id),
-            details={"recovery_codes": len(codes)},
-        )
+        details = {"recovery_codes": len(codes)}
+        audit_record(locked.user, "user", locked.user_id, "staff.enrolled", details)
     device.refresh_from_db()
     return codes
 
@@ -79,13 +74,8 @@ def recovery_codes_regenerate(*, user) -> list[str]:
     """New recovery codes for a user; the old ones stop working at once."""
     with transaction.atomic():
         codes = _recovery_codes_replace(user)
-        audit_record(
-            actor=user,
-            action="staff.recovery_codes_regenerated",
-            object_type="user",
-            object_id=str(user.pk),
-            details={"recovery_codes": len(codes)},
-        )
+        details = {"recovery_codes": len(codes)}
+        audit_record(user, "user", user.pk, "staff.recovery_codes_regenerated", details)
     return codes
 
 
@@ -118,13 +108,7 @@ def second_factor_reset(*, user, actor=None) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        audit_record(
-            actor=actor,
-            action="staff.second_factor_reset",
-            object_type="user",
-            object_id=str(user.pk),
-            details={},
-        )
+        audit_record(actor, "user", user.pk, "staff.second_factor_reset")
 
 
 def staff_user_save(
@@ -151,11 +135,7 @@ def staff_user_save(
         # get_or_create: the groups come from a data migration, but a database emptied by
         # a flush (tests that commit) no longer has them.
         user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in added))
-        audit_record(
-            actor=actor,
-            action="staff.user_created" if created else "staff.user_updated",
-            object_type="user",
-            object_id=str(user.pk),
-            details={"roles_added": added, "password_set": password is not None},
-        )
+        action = "staff.user_created" if created else "staff.user_updated"
+        details = {"roles_added": added, "password_set": password is not None}
+        audit_record(actor, "user", user.pk, action, details)
     return user, created

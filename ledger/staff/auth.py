@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from base64 import b32encode
+from functools import wraps
 
 import django_otp
 import qrcode
@@ -96,13 +97,8 @@ def _second_factor_passed(request, device, method: str) -> None:
     # (for instance on a shared machine) carries over to the verified one.
     request.session.cycle_key()
     refresh_idle_expiry(request)
-    audit_record(
-        actor=request.user,
-        action="staff.login",
-        object_type="user",
-        object_id=str(request.user.pk),
-        details={"second_factor": method},
-    )
+    details = {"second_factor": method}
+    audit_record(request.user, "user", request.user.pk, "staff.login", details)
 
 
 @sensitive_post_parameters("password")
@@ -156,14 +152,26 @@ def _check_code(user, code: str) -> tuple[object | None, str, dict | None]:
     return None, method, None
 
 
-@sensitive_post_parameters("code")
-@never_cache
-def login_verify(request):
-    next_url = _next_url(request)
-    user = request.user
-    if not user.is_authenticated:
-        return redirect_to_login(next_url)
-    _require_role(user)
+def _second_step(view):
+    """For the pages of the second step (the code, enrolment): only a user past the
+    password step and holding a staff role gets them. The view is called with that user
+    and the page to go to afterwards."""
+
+    @sensitive_post_parameters("code")
+    @never_cache
+    @wraps(view)
+    def wrapped(request):
+        next_url = _next_url(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(next_url)
+        _require_role(request.user)
+        return view(request, request.user, next_url)
+
+    return wrapped
+
+
+@_second_step
+def login_verify(request, user, next_url: str):
     if is_verified(user):
         return redirect(next_url)
     if not has_authenticator(user):
@@ -180,13 +188,8 @@ def login_verify(request):
                     f"You used a recovery code; {left} left. Generate new ones if you are short.",
                 )
             return redirect(next_url)
-        audit_record(
-            actor=user,
-            action="staff.second_factor_failed",
-            object_type="user",
-            object_id=str(user.pk),
-            details={"method": method, "throttled": throttled is not None},
-        )
+        details = {"method": method, "throttled": throttled is not None}
+        audit_record(user, "user", user.pk, "staff.second_factor_failed", details)
         if throttled and throttled.get("locked_until"):
             wait = math.ceil((throttled["locked_until"] - timezone.now()).total_seconds())
             form.add_error(
@@ -212,14 +215,8 @@ def _recovery_codes_page(request, codes: list[str], next_url: str):
     return render(request, "ledger/staff/recovery_codes.html", {"codes": codes, "next": next_url})
 
 
-@sensitive_post_parameters("code")
-@never_cache
-def enrol(request):
-    next_url = _next_url(request)
-    user = request.user
-    if not user.is_authenticated:
-        return redirect_to_login(next_url)
-    _require_role(user)
+@_second_step
+def enrol(request, user, next_url: str):
     if has_authenticator(user):
         # Enrolling a second app would let a password alone replace the first.
         return redirect(

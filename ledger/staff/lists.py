@@ -1,7 +1,8 @@
-"""The base of every staff list, on both sides of the project."""
+"""The base of every staff list, on both sides of the project, and the filter they share."""
 
 from __future__ import annotations
 
+import django_filters
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
@@ -18,3 +19,9 @@ class StaffTableView(StaffViewMixin, ExportMixin, SingleTableMixin, FilterView):
     template_name = "ledger/staff/list.html"
     paginate_by = 50
     export_formats = ("csv",)
+
+
+def date_range_filter(**kwargs) -> django_filters.DateFromToRangeFilter:
+    """A 'Between' filter of two date inputs."""
+    widget = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    return django_filters.DateFromToRangeFilter(widget=widget, label="Between", **kwargs)

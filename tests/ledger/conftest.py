@@ -1,15 +1,24 @@
-"""Fixtures for the books' side: staff people holding roles, and money in the bank."""
+"""Fixtures for the books' side: staff people holding roles, money in the bank, and short
+forms of the casework services for tests that need a case or a disbursement on the way."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import uuid
 
 import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import Group, User
 
 from ledger.books.posting import transaction_post
+from ledger.casework.cases import Identity, case_create
+from ledger.casework.disbursements import (
+    disbursement_record_forfeiture,
+    disbursement_record_return,
+    disbursement_request,
+)
+from ledger.models import BailCase, Disbursement
 
 _numbers = itertools.count(1)
 
@@ -51,3 +60,40 @@ def deposit(amount: int, *, account: str = "assets:bank") -> None:
 def fund_bank():
     """fund_bank(amount) puts money in the bank as an opening balance."""
     return deposit
+
+
+def open_case(actor, identity: Identity, **fields) -> BailCase:
+    """A criminal bail case in Hennepin opened on 1 March 2026, unless ``fields`` (county,
+    court, bail_type, opened_on) say otherwise."""
+    fields = {"county": "Hennepin", "bail_type": "criminal_bail"} | fields
+    fields.setdefault("opened_on", dt.date(2026, 3, 1))
+    return case_create(actor=actor, identity=identity, **fields)
+
+
+def request_disbursement(actor, case: BailCase, amount: int, **choices) -> Disbursement:
+    """A request for bail paid to a court by check, with a fresh form token, unless
+    ``choices`` (purpose, payee_kind, method, token, instrument_reference) say otherwise."""
+    choices = {"purpose": "bail", "payee_kind": "court", "method": "check"} | choices
+    choices.setdefault("token", uuid.uuid4().hex)
+    return disbursement_request(actor=actor, case=case, amount=amount, **choices)
+
+
+def _outcome(service, actor, d: Disbursement, *, on: dt.date, token: str, **amounts):
+    token = token or uuid.uuid4().hex
+    return service(actor=actor, disbursement=d, token=token, occurred_on=on, **amounts)
+
+
+def record_return(
+    actor, d: Disbursement, returned: int, *, on: dt.date, fees: int = 0, token: str = ""
+) -> Disbursement:
+    """``returned`` back from the court on ``on``, ``fees`` withheld (a fresh form token
+    unless given)."""
+    amounts = {"returned_amount": returned, "court_fees": fees}
+    return _outcome(disbursement_record_return, actor, d, on=on, token=token, **amounts)
+
+
+def record_forfeiture(
+    actor, d: Disbursement, amount: int, *, on: dt.date, token: str = ""
+) -> Disbursement:
+    """``amount`` kept by the court on ``on`` (a fresh form token unless given)."""
+    return _outcome(disbursement_record_forfeiture, actor, d, on=on, token=token, amount=amount)

@@ -14,15 +14,10 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 
 from ledger.books.posting import transaction_post
-from ledger.casework.cases import Identity, case_create
-from ledger.casework.disbursements import (
-    disbursement_approve,
-    disbursement_pay,
-    disbursement_record_forfeiture,
-    disbursement_record_return,
-    disbursement_request,
-)
-from ledger.models import BailCase, Disbursement, PayeeKind, PaymentMethod
+from ledger.casework.cases import Identity
+from ledger.casework.disbursements import disbursement_approve, disbursement_pay
+from ledger.models import BailCase, Disbursement
+from tests.ledger.conftest import open_case, record_forfeiture, record_return, request_disbursement
 
 _numbers = itertools.count(1)
 
@@ -42,55 +37,37 @@ def team() -> Team:
     return Team(admin(), admin())
 
 
-def donation(gross: int, fee: int, on: dt.date) -> None:
-    n = next(_numbers)
+def _post(kind: str, on: dt.date, legs: list[tuple[str, int]], key: str, memo: str = "") -> None:
     transaction_post(
-        kind="donation",
-        date=on,
-        legs=[
-            ("assets:stripe", gross - fee),
-            ("expenses:processing_fees", fee),
-            ("income:donations", -gross),
-        ],
-        idempotency_key=f"stripe:txn_life{n}",
-        memo="Card donation",
+        kind=kind, date=on, legs=legs, idempotency_key=f"{key}{next(_numbers)}", memo=memo
     )
+
+
+def donation(gross: int, fee: int, on: dt.date) -> None:
+    legs = [
+        ("assets:stripe", gross - fee),
+        ("expenses:processing_fees", fee),
+        ("income:donations", -gross),
+    ]
+    _post("donation", on, legs, "stripe:txn_life", memo="Card donation")
 
 
 def refund(amount: int, on: dt.date) -> None:
-    transaction_post(
-        kind="refund",
-        date=on,
-        legs=[("income:donations_refunded", amount), ("assets:stripe", -amount)],
-        idempotency_key=f"stripe:txn_refund{next(_numbers)}",
-    )
+    legs = [("income:donations_refunded", amount), ("assets:stripe", -amount)]
+    _post("refund", on, legs, "stripe:txn_refund")
 
 
 def dispute(amount: int, on: dt.date) -> None:
-    transaction_post(
-        kind="dispute",
-        date=on,
-        legs=[("expenses:dispute_losses", amount), ("assets:stripe", -amount)],
-        idempotency_key=f"stripe:txn_dispute{next(_numbers)}",
-    )
+    legs = [("expenses:dispute_losses", amount), ("assets:stripe", -amount)]
+    _post("dispute", on, legs, "stripe:txn_dispute")
 
 
 def payout(amount: int, on: dt.date) -> None:
-    transaction_post(
-        kind="payout",
-        date=on,
-        legs=[("assets:bank", amount), ("assets:stripe", -amount)],
-        idempotency_key=f"stripe:po_{next(_numbers)}",
-    )
+    _post("payout", on, [("assets:bank", amount), ("assets:stripe", -amount)], "stripe:po_")
 
 
 def offline_gift(amount: int, on: dt.date, account: str = "assets:bank") -> None:
-    transaction_post(
-        kind="offline_gift",
-        date=on,
-        legs=[(account, amount), ("income:donations", -amount)],
-        idempotency_key=f"offline:{next(_numbers)}",
-    )
+    _post("offline_gift", on, [(account, amount), ("income:donations", -amount)], "offline:")
 
 
 def case(
@@ -106,32 +83,20 @@ def case(
     court: str = "",
 ) -> BailCase:
     n = next(_numbers)
-    return case_create(
-        actor=by.requester,
-        county=county,
-        court=court,
-        bail_type=bail_type,
-        opened_on=dt.date(2025, 1, 1),
-        identity=Identity(
-            name=name or f"Person {n}",
-            date_of_birth=born,
-            booking_number=booking,
-            docket_number=docket or f"DKT-{n}",
-            notes=notes,
-        ),
+    identity = Identity(
+        name=name or f"Person {n}",
+        date_of_birth=born,
+        booking_number=booking,
+        docket_number=docket or f"DKT-{n}",
+        notes=notes,
     )
+    fields = {"county": county, "court": court, "bail_type": bail_type}
+    return open_case(by.requester, identity, opened_on=dt.date(2025, 1, 1), **fields)
 
 
 def approved(case: BailCase, amount: int, *, by: Team, purpose: str = "bail") -> Disbursement:
-    d = disbursement_request(
-        actor=by.requester,
-        case=case,
-        purpose=purpose,
-        amount=amount,
-        payee_kind=PayeeKind.COURT,
-        method=PaymentMethod.CHECK,
-        token=f"request-{next(_numbers)}",
-    )
+    token = f"request-{next(_numbers)}"
+    d = request_disbursement(by.requester, case, amount, purpose=purpose, token=token)
     return disbursement_approve(actor=by.approver, disbursement=d)
 
 
@@ -142,22 +107,14 @@ def pay(
     return disbursement_pay(actor=by.approver, disbursement=d, paid_on=on)
 
 
+def bail_paid(county: str, amount: int, on: dt.date, *, by: Team) -> Disbursement:
+    """Bail of ``amount`` paid on ``on`` for a new case in ``county``."""
+    return pay(case(county, by=by), amount, on, by=by)
+
+
 def bail_returned(d: Disbursement, returned: int, fees: int, on: dt.date, *, by: Team) -> None:
-    disbursement_record_return(
-        actor=by.approver,
-        disbursement=d,
-        token=f"outcome-{next(_numbers)}",
-        occurred_on=on,
-        returned_amount=returned,
-        court_fees=fees,
-    )
+    record_return(by.approver, d, returned, fees=fees, on=on, token=f"outcome-{next(_numbers)}")
 
 
 def bail_forfeited(d: Disbursement, amount: int, on: dt.date, *, by: Team) -> None:
-    disbursement_record_forfeiture(
-        actor=by.approver,
-        disbursement=d,
-        token=f"outcome-{next(_numbers)}",
-        occurred_on=on,
-        amount=amount,
-    )
+    record_forfeiture(by.approver, d, amount, on=on, token=f"outcome-{next(_numbers)}")

@@ -48,20 +48,7 @@ def _entries(drawn) -> list[Entry]:
 def _books() -> dict:
     return {
         "journal": list(
-            JournalTransaction.objects.order_by("sequence").values_list(
-                "sequence",
-                "kind",
-                "date",
-                "recorded_at",
-                "currency",
-                "memo",
-                "actor_id",
-                "source_ref",
-                "idempotency_key",
-                "reverses_id",
-                "prev_hash",
-                "hash",
-            )
+            JournalTransaction.objects.order_by("sequence").values_list(*postgres.TXN_FIELDS)
         ),
         "legs": sorted(
             Posting.objects.values_list("transaction__sequence", "account__code", "amount")

@@ -79,20 +79,19 @@ def test_it_rejects_an_invalid_entry_and_writes_nothing(post, legs, error):
     assert _nothing_written()
 
 
-def test_it_rejects_an_unknown_kind(post):
-    with pytest.raises(exceptions.InvalidEntry):
-        post([("assets:bank", 100), ("income:donations", -100)], kind="gift")
-    assert _nothing_written()
-
-
-def test_it_rejects_a_datetime_as_economic_date(post):
-    with pytest.raises(exceptions.InvalidEntry):
-        post([("assets:bank", 100), ("income:donations", -100)], date=dt.datetime(2026, 1, 1))
-
-
-def test_it_rejects_a_memo_with_an_email_address(post):
-    with pytest.raises(exceptions.PersonalDataInMemo):
-        post([("assets:bank", 100), ("income:donations", -100)], memo="from jo@example.org")
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"kind": "gift"}, exceptions.InvalidEntry),
+        ({"date": dt.datetime(2026, 1, 1)}, exceptions.InvalidEntry),
+        ({"memo": "from jo@example.org"}, exceptions.PersonalDataInMemo),
+        ({"currency": "eur"}, exceptions.CurrencyMismatch),
+    ],
+    ids=["unknown kind", "datetime as economic date", "email in memo", "another currency"],
+)
+def test_it_rejects_a_bad_field_and_writes_nothing(post, fields, error):
+    with pytest.raises(error):
+        post([("assets:bank", 100), ("income:donations", -100)], **fields)
     assert _nothing_written()
 
 
@@ -122,22 +121,17 @@ def test_it_rejects_an_empty_idempotency_key():
         )
 
 
-def test_it_refuses_postings_to_a_closed_account(post):
-    Account.objects.filter(code="assets:cash").update(is_open=False)
-    with pytest.raises(exceptions.AccountClosed):
-        post([("assets:cash", 100), ("income:donations", -100)])
-    assert _nothing_written()
-
-
-def test_it_refuses_another_currency(post):
-    with pytest.raises(exceptions.CurrencyMismatch):
-        post([("assets:bank", 100), ("income:donations", -100)], currency="eur")
-    assert _nothing_written()
-
-
-def test_it_refuses_an_account_kept_in_another_currency(post):
-    Account.objects.filter(code="assets:cash").update(currency="eur")
-    with pytest.raises(exceptions.CurrencyMismatch):
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"is_open": False}, exceptions.AccountClosed),
+        ({"currency": "eur"}, exceptions.CurrencyMismatch),
+    ],
+    ids=["closed", "kept in another currency"],
+)
+def test_it_refuses_postings_to_an_account_closed_or_in_another_currency(post, change, error):
+    Account.objects.filter(code="assets:cash").update(**change)
+    with pytest.raises(error):
         post([("assets:cash", 100), ("income:donations", -100)])
     assert _nothing_written()
 

@@ -11,29 +11,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ledger.casework.cases import Identity, case_create
-from ledger.casework.disbursements import (
-    disbursement_approve,
-    disbursement_pay,
-    disbursement_record_return,
-    disbursement_request,
-)
+from ledger.casework.cases import Identity
+from ledger.casework.disbursements import disbursement_approve, disbursement_pay
 from ledger.models import AuditEvent
-from tests.ledger.conftest import deposit
+from tests.ledger.casework.conftest import STAFF_LISTS
+from tests.ledger.conftest import deposit, open_case, record_return, request_disbursement
 
 pytestmark = pytest.mark.django_db
 
 COURT, REFERENCE, OUTCOME = "Fourth District", "CC-4471", "dismissed"
 OPENED, PAID, RETURNED = dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.date(2026, 3, 17)
 DAYS = ("2026-03-02", "2026-03-03", "2026-03-17")
-LISTS = (
-    "casework:cases",
-    "casework:disbursements",
-    "casework:queue",
-    "casework:outstanding",
-    "casework:returns",
-    "casework:audit",
-)
 
 
 @pytest.fixture
@@ -42,37 +30,17 @@ def fund(staff_user, field_keys):
     CC-4471, a third of it back on 17 March, the rest outstanding; a second case closed."""
     manager, approver = staff_user("case_manager"), staff_user("approver")
     deposit(500_000)
-    case = case_create(
-        actor=manager,
-        county="Hennepin",
-        court=COURT,
-        bail_type="criminal_bail",
-        opened_on=OPENED,
-        identity=Identity(name="Tamsin Oyelaran", docket_number="19-CR-26-88031"),
-    )
-    d = disbursement_request(
-        actor=manager,
-        case=case,
-        purpose="bail",
-        amount=150_000,
-        payee_kind="court",
-        method="cashiers_check",
-        token="t-1",
-    )
+    identity = Identity(name="Tamsin Oyelaran", docket_number="19-CR-26-88031")
+    case = open_case(manager, identity, court=COURT, opened_on=OPENED)
+    d = request_disbursement(manager, case, 150_000, method="cashiers_check", token="t-1")
     disbursement_approve(actor=approver, disbursement=d)
     disbursement_pay(actor=approver, disbursement=d, paid_on=PAID, instrument_reference=REFERENCE)
-    disbursement_record_return(
-        actor=staff_user("bookkeeper"),
-        disbursement=d,
-        token="r-1",
-        occurred_on=RETURNED,
-        returned_amount=50_000,
-    )
-    waiting = disbursement_request(
-        actor=manager,
-        case=case,
+    record_return(staff_user("bookkeeper"), d, 50_000, on=RETURNED, token="r-1")
+    waiting = request_disbursement(
+        manager,
+        case,
+        4_000,
         purpose="support",
-        amount=4_000,
         payee_kind="immigration_office",
         method="online",
         token="t-2",
@@ -96,7 +64,7 @@ def _assert_no_day_court_or_reference(text: str) -> None:
         assert secret not in text
 
 
-@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize("name", STAFF_LISTS)
 def test_a_viewers_export_has_no_court_no_reference_and_only_months(staff_client, fund, name):
     rows = _export(staff_client("viewer"), name)
 
@@ -125,7 +93,7 @@ def test_the_roles_doing_the_work_keep_the_court_the_day_and_the_ledger_number(s
     assert case["Court"] == COURT and case["Opened on"] == "2026-03-02"
 
 
-@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize("name", STAFF_LISTS)
 def test_a_viewers_lists_on_screen_show_months_too(staff_client, fund, name):
     page = staff_client("viewer").get(reverse(name))
 
@@ -189,14 +157,14 @@ def test_looking_at_any_list_writes_no_audit_row(staff_client, fund, role):
     client = staff_client(role)
     before = AuditEvent.objects.count()
 
-    for name in LISTS:
+    for name in STAFF_LISTS:
         assert client.get(reverse(name)).status_code == 200
         assert client.get(reverse(name), {"page": 1, "sort": "-id"}).status_code in (200, 404)
 
     assert AuditEvent.objects.count() == before
 
 
-@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize("name", STAFF_LISTS)
 def test_each_csv_export_writes_exactly_one_audit_row(staff_client, fund, name):
     client = staff_client("viewer")
     before = set(AuditEvent.objects.values_list("pk", flat=True))

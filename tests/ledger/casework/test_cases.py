@@ -18,29 +18,16 @@ from ledger.casework import crypto
 from ledger.casework.cases import (
     Identity,
     case_close,
-    case_create,
     case_find_by_docket,
     case_identity,
     cases_purge_identifying_data,
 )
-from ledger.casework.disbursements import (
-    disbursement_approve,
-    disbursement_pay,
-    disbursement_record_return,
-    disbursement_request,
-)
+from ledger.casework.disbursements import disbursement_approve, disbursement_pay
 from ledger.models import AuditEvent, BailCase, JournalTransaction, MonthlyTotal
-from tests.ledger.conftest import deposit
+from tests.ledger.casework.conftest import CLUES, PERSON
+from tests.ledger.conftest import deposit, open_case, record_return, request_disbursement
 
 pytestmark = pytest.mark.django_db
-
-SECRET = Identity(
-    name="Marisol Quintero-Vance",
-    date_of_birth="1991-04-17",
-    booking_number="BK-88812-Q",
-    docket_number="CR-2026-004417",
-    notes="Needs a ride from the county jail; works nights",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -54,15 +41,8 @@ def _case_manager() -> User:
     return user
 
 
-def _case(identity=SECRET, **fields):
-    return case_create(
-        actor=_case_manager(),
-        county=fields.pop("county", "Hennepin"),
-        bail_type=fields.pop("bail_type", "criminal_bail"),
-        opened_on=fields.pop("opened_on", dt.date(2026, 3, 1)),
-        identity=identity,
-        **fields,
-    )
+def _case(identity=PERSON, **fields):
+    return open_case(_case_manager(), identity, **fields)
 
 
 def _raw_rows() -> str:
@@ -75,14 +55,14 @@ def test_raw_sql_over_the_cases_table_shows_no_plaintext():
     _case()
     rows = _raw_rows()
 
-    for value in ("Marisol", "Quintero", "1991-04-17", "BK-88812", "CR-2026-004417", "004417"):
+    for value in CLUES:
         assert value not in rows
     assert "Hennepin" in rows  # what aggregates need stays in clear
 
 
 def test_the_identity_decrypts_for_the_service():
     case = _case()
-    assert case_identity(case=BailCase.objects.get(pk=case.pk)) == SECRET
+    assert case_identity(case=BailCase.objects.get(pk=case.pk)) == PERSON
 
 
 def test_a_case_is_found_by_its_docket_number_however_it_is_typed():
@@ -103,7 +83,7 @@ def test_after_key_rotation_every_case_still_decrypts(settings):
     call_command("rotate_field_keys")
     settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # old key dropped
 
-    assert case_identity(case=BailCase.objects.get(pk=first.pk)) == SECRET
+    assert case_identity(case=BailCase.objects.get(pk=first.pk)) == PERSON
     assert case_identity(case=BailCase.objects.get(pk=second.pk)).name == "Second Person"
     assert case_find_by_docket("CR-2026-004417") == first
 
@@ -165,26 +145,13 @@ def closed_case(person):
     manager, approver = _case_manager(), person("approver")
     deposit(500_000)
     case = _case(court=COURT, opened_on=dt.date(2026, 3, 2))
-    d = disbursement_request(
-        actor=manager,
-        case=case,
-        purpose="bail",
-        amount=150_000,
-        payee_kind="court",
-        method="cashiers_check",
-        token="t-1",
-        instrument_reference=REFERENCE,
+    d = request_disbursement(
+        manager, case, 150_000, method="cashiers_check", token="t-1", instrument_reference=REFERENCE
     )
     disbursement_approve(actor=approver, disbursement=d)
     disbursement_pay(actor=approver, disbursement=d, paid_on=dt.date(2026, 3, 3))
-    disbursement_record_return(
-        actor=person("bookkeeper"),
-        disbursement=d,
-        token="r-1",
-        occurred_on=dt.date(2026, 3, 17),
-        returned_amount=140_000,
-        court_fees=10_000,
-    )
+    bookkeeper = person("bookkeeper")
+    record_return(bookkeeper, d, 140_000, fees=10_000, on=dt.date(2026, 3, 17), token="r-1")
     return case_close(actor=manager, case=case, closed_on=dt.date(2026, 4, 9), outcome=OUTCOME)
 
 
@@ -245,7 +212,7 @@ def test_after_the_purge_raw_sql_over_a_cases_rows_finds_nothing_to_match_a_cour
 
     rows = _raw_case_rows(closed_case)
     text = _as_text(rows)
-    for clue in (COURT, REFERENCE, OUTCOME, *DAYS, SECRET.name, SECRET.docket_number):
+    for clue in (COURT, REFERENCE, OUTCOME, *DAYS, PERSON.name, PERSON.docket_number):
         assert clue not in text
     dates = _dates_in(rows)
     assert len(dates) >= 12  # created, opened, closed, requested, paid, occurred…

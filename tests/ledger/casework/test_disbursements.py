@@ -9,16 +9,20 @@ import pytest
 from ledger import exceptions
 from ledger.books.selectors import account_balances, funds_available
 from ledger.books.verification import verify_ledger
-from ledger.casework.cases import Identity, case_create
+from ledger.casework.cases import Identity
 from ledger.casework.disbursements import (
     disbursement_approve,
     disbursement_cancel,
     disbursement_pay,
-    disbursement_record_forfeiture,
-    disbursement_record_return,
     disbursement_request,
 )
 from ledger.models import AuditEvent, Disbursement, DisbursementOutcome, JournalTransaction
+from tests.ledger.conftest import (
+    open_case,
+    record_forfeiture,
+    record_return,
+    request_disbursement,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,27 +42,16 @@ def staff(person, field_keys):
 
 @pytest.fixture
 def case(staff):
-    return case_create(
-        actor=staff["case_manager"],
-        county="Hennepin",
-        bail_type="criminal_bail",
-        opened_on=dt.date(2026, 3, 1),
-        identity=Identity(name="Ana Example", docket_number="27-CR-26-1234"),
-    )
+    identity = Identity(name="Ana Example", docket_number="27-CR-26-1234")
+    return open_case(staff["case_manager"], identity)
 
 
 @pytest.fixture
 def request_one(staff, case):
     def make(amount=50_000, purpose="bail", method="cashiers_check", actor=None, token=None):
-        return disbursement_request(
-            actor=actor or staff["case_manager"],
-            case=case,
-            purpose=purpose,
-            amount=amount,
-            payee_kind="court",
-            method=method,
-            token=token or uuid.uuid4().hex,
-        )
+        actor = actor or staff["case_manager"]
+        choices = {"purpose": purpose, "method": method, "token": token or _token()}
+        return request_disbursement(actor, case, amount, **choices)
 
     return make
 
@@ -88,14 +81,7 @@ def test_paid_then_returned_with_a_court_fee(staff, paid):
     d = paid(50_000)
     assert d.status == "paid" and d.outstanding == 50_000
 
-    d = disbursement_record_return(
-        actor=staff["bookkeeper"],
-        disbursement=d,
-        token=_token(),
-        occurred_on=dt.date(2026, 6, 1),
-        returned_amount=47_500,
-        court_fees=2_500,
-    )
+    d = record_return(staff["bookkeeper"], d, 47_500, fees=2_500, on=dt.date(2026, 6, 1))
 
     assert d.status == "returned" and d.outstanding == 0 and d.settled_on == dt.date(2026, 6, 1)
     assert _nonzero(account_balances()) == {
@@ -111,13 +97,7 @@ def test_paid_then_returned_with_a_court_fee(staff, paid):
 def test_paid_then_forfeited(staff, paid):
     d = paid(30_000)
 
-    d = disbursement_record_forfeiture(
-        actor=staff["approver"],
-        disbursement=d,
-        token=_token(),
-        occurred_on=dt.date(2026, 9, 1),
-        amount=30_000,
-    )
+    d = record_forfeiture(staff["approver"], d, 30_000, on=dt.date(2026, 9, 1))
 
     assert d.status == "forfeited" and d.outstanding == 0
     assert _nonzero(account_balances()) == {
@@ -136,35 +116,16 @@ def test_support_is_paid_and_settled_at_once(staff, paid):
         "net_assets:opening_balance": -8_000,
     }
     with pytest.raises(exceptions.InvalidTransition):
-        disbursement_record_return(
-            actor=staff["bookkeeper"],
-            disbursement=d,
-            token=_token(),
-            occurred_on=dt.date(2026, 6, 1),
-            returned_amount=8_000,
-        )
+        record_return(staff["bookkeeper"], d, 8_000, on=dt.date(2026, 6, 1))
 
 
 def test_part_returned_then_the_rest_forfeited(staff, paid):
     d = paid(100_000)
 
-    d = disbursement_record_return(
-        actor=staff["bookkeeper"],
-        disbursement=d,
-        token=_token(),
-        occurred_on=dt.date(2026, 5, 1),
-        returned_amount=60_000,
-        court_fees=1_000,
-    )
+    d = record_return(staff["bookkeeper"], d, 60_000, fees=1_000, on=dt.date(2026, 5, 1))
     assert d.status == "partly_returned" and d.outstanding == 39_000 and d.settled_on is None
 
-    d = disbursement_record_forfeiture(
-        actor=staff["bookkeeper"],
-        disbursement=d,
-        token=_token(),
-        occurred_on=dt.date(2026, 7, 1),
-        amount=39_000,
-    )
+    d = record_forfeiture(staff["bookkeeper"], d, 39_000, on=dt.date(2026, 7, 1))
 
     assert d.status == "partly_returned" and d.outstanding == 0
     assert d.settled_on == dt.date(2026, 7, 1)
@@ -178,13 +139,7 @@ def test_part_returned_then_the_rest_forfeited(staff, paid):
 
 def test_every_transition_is_audited_from_and_to(staff, paid):
     d = paid(10_000)
-    disbursement_record_return(
-        actor=staff["bookkeeper"],
-        disbursement=d,
-        token=_token(),
-        occurred_on=dt.date(2026, 4, 1),
-        returned_amount=10_000,
-    )
+    record_return(staff["bookkeeper"], d, 10_000, on=dt.date(2026, 4, 1))
 
     trail = list(
         AuditEvent.objects.filter(object_type="disbursement", object_id=str(d.pk))
@@ -265,13 +220,7 @@ def test_outcomes_need_the_record_outcome_role(staff, paid):
     d = paid(10_000)
     for role in ("viewer", "case_manager"):
         with pytest.raises(exceptions.NotPermitted):
-            disbursement_record_return(
-                actor=staff[role],
-                disbursement=d,
-                token=_token(),
-                occurred_on=dt.date(2026, 4, 1),
-                returned_amount=10_000,
-            )
+            record_return(staff[role], d, 10_000, on=dt.date(2026, 4, 1))
     assert DisbursementOutcome.objects.count() == 0
 
 
@@ -350,12 +299,8 @@ def test_transitions_are_idempotent_and_post_once(staff, request_one, fund_bank)
     disbursement_pay(actor=staff["approver"], disbursement=d, paid_on=PAID_ON)
     outcome_token = _token()
     for _ in range(2):
-        d = disbursement_record_return(
-            actor=staff["bookkeeper"],
-            disbursement=d,
-            token=outcome_token,
-            occurred_on=dt.date(2026, 4, 1),
-            returned_amount=3_000,
+        d = record_return(
+            staff["bookkeeper"], d, 3_000, on=dt.date(2026, 4, 1), token=outcome_token
         )
 
     assert Disbursement.objects.count() == 1
@@ -370,13 +315,7 @@ def test_lifecycle_refuses_out_of_order_moves_and_changes_nothing(staff, request
     with pytest.raises(exceptions.InvalidTransition):
         disbursement_pay(actor=staff["approver"], disbursement=d, paid_on=PAID_ON)
     with pytest.raises(exceptions.InvalidTransition):
-        disbursement_record_forfeiture(
-            actor=staff["approver"],
-            disbursement=d,
-            token=_token(),
-            occurred_on=PAID_ON,
-            amount=1_000,
-        )
+        record_forfeiture(staff["approver"], d, 1_000, on=PAID_ON)
     disbursement_cancel(actor=staff["case_manager"], disbursement=d)
     with pytest.raises(exceptions.InvalidTransition):
         disbursement_approve(actor=staff["approver"], disbursement=d)
@@ -385,22 +324,9 @@ def test_lifecycle_refuses_out_of_order_moves_and_changes_nothing(staff, request
     with pytest.raises(exceptions.InvalidTransition):
         disbursement_cancel(actor=staff["approver"], disbursement=done)
     with pytest.raises(exceptions.OutcomeExceedsOutstanding):
-        disbursement_record_return(
-            actor=staff["bookkeeper"],
-            disbursement=done,
-            token=_token(),
-            occurred_on=dt.date(2026, 4, 1),
-            returned_amount=1_900,
-            court_fees=101,
-        )
+        record_return(staff["bookkeeper"], done, 1_900, fees=101, on=dt.date(2026, 4, 1))
     with pytest.raises(exceptions.InvalidDisbursement, match="before the bail was paid"):
-        disbursement_record_return(
-            actor=staff["bookkeeper"],
-            disbursement=done,
-            token=_token(),
-            occurred_on=dt.date(2026, 3, 1),
-            returned_amount=2_000,
-        )
+        record_return(staff["bookkeeper"], done, 2_000, on=dt.date(2026, 3, 1))
     done.refresh_from_db()
     assert done.status == "paid" and done.returned_amount == 0
     assert JournalTransaction.objects.filter(kind="bail_return").count() == 0
@@ -446,13 +372,7 @@ def test_a_future_payment_date_is_refused(staff, request_one, fund_bank):
 
 def test_memos_and_audit_details_carry_no_identifying_data(staff, paid):
     d = paid(12_345)
-    disbursement_record_return(
-        actor=staff["bookkeeper"],
-        disbursement=d,
-        token=_token(),
-        occurred_on=dt.date(2026, 4, 1),
-        returned_amount=12_345,
-    )
+    record_return(staff["bookkeeper"], d, 12_345, on=dt.date(2026, 4, 1))
     text = repr(list(JournalTransaction.objects.values_list("memo", "source_ref")))
     text += repr(list(AuditEvent.objects.values_list("details", flat=True)))
     for secret in ("Ana", "Example", "27-CR-26-1234", "CR-26"):

@@ -14,31 +14,18 @@ from django.urls import reverse
 from donations.models import OfflineGift
 from ledger.books.selectors import account_balances
 from ledger.books.verification import verify_ledger
-from ledger.casework.cases import Identity, case_create
+from ledger.casework.cases import Identity
+from ledger.casework.disbursements import disbursement_approve, disbursement_pay
 from ledger.models import AuditEvent, BailCase, Disbursement, JournalTransaction
+from tests.ledger.casework.conftest import CLUES, PERSON, STAFF_LISTS
+from tests.ledger.conftest import deposit, open_case, record_return, request_disbursement
 
 pytestmark = pytest.mark.django_db
-
-SEEDED = Identity(
-    name="Tamsin Oyelaran-Whitby",
-    date_of_birth="1989-02-11",
-    booking_number="BKG-551902",
-    docket_number="19-CR-26-88031",
-    notes="Lives with her sister; avoid calling after 9pm",
-)
-SECRETS = ("Tamsin", "Oyelaran", "1989-02-11", "BKG-551902", "19-CR-26-88031", "sister")
 
 
 @pytest.fixture
 def case(staff_user, field_keys):
-    return case_create(
-        actor=staff_user("case_manager"),
-        county="Hennepin",
-        court="Fourth District",
-        bail_type="criminal_bail",
-        opened_on=dt.date(2026, 3, 1),
-        identity=SEEDED,
-    )
+    return open_case(staff_user("case_manager"), PERSON, court="Fourth District")
 
 
 def _token(client, url, prefix: str = "") -> str:
@@ -50,6 +37,14 @@ def _token(client, url, prefix: str = "") -> str:
 def _csv(response) -> list[dict]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return list(csv.DictReader(io.StringIO(body.decode())))
+
+
+def _request_on_page(client, case, **fields):
+    """Post the case page's request form, with its one-time token, as ``client``."""
+    case_url = reverse("casework:case", args=[case.public_id])
+    form = {"token": _token(client, case_url), "purpose": "bail", "payee_kind": "court"}
+    url = reverse("casework:disbursement_new", args=[case.public_id])
+    return client.post(url, form | fields)
 
 
 def _money_in_bank(client, amount: str) -> None:
@@ -76,29 +71,29 @@ def test_a_case_manager_opens_a_case_and_only_ciphertext_is_stored(staff_client,
             "county": "Ramsey",
             "bail_type": "immigration_bond",
             "opened_on": "2026-03-01",
-            "name": SEEDED.name,
-            "docket_number": SEEDED.docket_number,
-            "date_of_birth": SEEDED.date_of_birth,
+            "name": PERSON.name,
+            "docket_number": PERSON.docket_number,
+            "date_of_birth": PERSON.date_of_birth,
         },
     )
 
     case = BailCase.objects.get()
     assert response.status_code == 302 and response.url.endswith(f"{case.public_id}/")
-    assert SEEDED.name not in case.identity_ciphertext
+    assert PERSON.name not in case.identity_ciphertext
     page = client.get(response.url).content.decode()
-    assert SEEDED.name in page and SEEDED.docket_number in page
+    assert PERSON.name in page and PERSON.docket_number in page
 
 
 def test_identifying_data_is_shown_only_to_roles_allowed_to_see_it(staff_client, case):
     url = reverse("casework:case", args=[case.public_id])
 
     allowed = staff_client("case_manager").get(url).content.decode()
-    assert SEEDED.name in allowed and SEEDED.booking_number in allowed
+    assert PERSON.name in allowed and PERSON.booking_number in allowed
 
     for role in ("viewer", "bookkeeper", "approver"):
         page = staff_client(role).get(url).content.decode()
         assert "Hennepin" in page
-        for secret in SECRETS:
+        for secret in CLUES:
             assert secret not in page, (role, secret)
 
 
@@ -106,34 +101,30 @@ def test_case_exports_carry_identifying_columns_only_for_allowed_roles(staff_cli
     url = reverse("casework:cases") + "?_export=csv"
 
     rows = _csv(staff_client("case_manager").get(url))
-    assert rows[0]["Name"] == SEEDED.name and rows[0]["Docket"] == SEEDED.docket_number
+    assert rows[0]["Name"] == PERSON.name and rows[0]["Docket"] == PERSON.docket_number
 
     response = staff_client("viewer").get(url)
     rows = _csv(response)
     assert "Name" not in rows[0] and "Docket" not in rows[0]
     assert rows[0]["County"] == "Hennepin"
     text = repr(rows)
-    assert not any(secret in text for secret in SECRETS)
+    assert not any(secret in text for secret in CLUES)
 
 
 def test_cases_are_found_by_exact_docket_number(staff_client, case, field_keys, staff_user):
-    case_create(
-        actor=staff_user("case_manager"),
-        county="Dakota",
-        bail_type="criminal_bail",
-        opened_on=dt.date(2026, 3, 2),
-        identity=Identity(name="Someone Else", docket_number="19-CR-26-00001"),
-    )
+    someone_else = Identity(name="Someone Else", docket_number="CR-2026-000001")
+    manager = staff_user("case_manager")
+    open_case(manager, someone_else, county="Dakota", opened_on=dt.date(2026, 3, 2))
     client = staff_client("case_manager")
     url = reverse("casework:cases")
 
-    found = client.get(url, {"docket": f"  {SEEDED.docket_number} "}).content.decode()
-    assert SEEDED.name in found and "Someone Else" not in found
-    partial = client.get(url, {"docket": "19-CR-26"}).content.decode()
-    assert SEEDED.name not in partial and "Someone Else" not in partial
+    found = client.get(url, {"docket": f"  {PERSON.docket_number} "}).content.decode()
+    assert PERSON.name in found and "Someone Else" not in found
+    partial = client.get(url, {"docket": "CR-2026"}).content.decode()
+    assert PERSON.name not in partial and "Someone Else" not in partial
 
     # Roles that may not see identities get no docket search: the parameter is ignored.
-    viewer_page = staff_client("viewer").get(url, {"docket": SEEDED.docket_number})
+    viewer_page = staff_client("viewer").get(url, {"docket": PERSON.docket_number})
     assert 'name="docket"' not in viewer_page.content.decode()
 
 
@@ -142,18 +133,8 @@ def test_the_life_of_a_bail_payment_through_the_pages(staff_client, case, staff_
     approver = staff_client("approver")
     bookkeeper = staff_client("bookkeeper")
     _money_in_bank(bookkeeper, "2,000.00")
-    case_url = reverse("casework:case", args=[case.public_id])
 
-    response = case_manager.post(
-        reverse("casework:disbursement_new", args=[case.public_id]),
-        {
-            "token": _token(case_manager, case_url),
-            "purpose": "bail",
-            "amount": "1500",
-            "payee_kind": "court",
-            "method": "cashiers_check",
-        },
-    )
+    response = _request_on_page(case_manager, case, amount="1500", method="cashiers_check")
     d = Disbursement.objects.get()
     assert response.status_code == 302 and d.status == "requested" and d.amount == 150_000
 
@@ -204,16 +185,8 @@ def test_a_requester_who_is_also_an_approver_is_told_to_find_a_second_person(
 ):
     both = staff_client(user=staff_user("case_manager", "approver"))
     _money_in_bank(staff_client("bookkeeper"), "100")
-    case_url = reverse("casework:case", args=[case.public_id])
-    both.post(
-        reverse("casework:disbursement_new", args=[case.public_id]),
-        {
-            "token": _token(both, case_url),
-            "purpose": "support",
-            "amount": "40",
-            "payee_kind": "immigration_office",
-            "method": "online",
-        },
+    _request_on_page(
+        both, case, purpose="support", amount="40", payee_kind="immigration_office", method="online"
     )
     d = Disbursement.objects.get()
 
@@ -235,36 +208,15 @@ def test_a_requester_who_is_also_an_approver_is_told_to_find_a_second_person(
     ],
 )
 def test_bad_amounts_get_a_form_error_and_change_nothing(staff_client, case, amount, error):
-    client = staff_client("case_manager")
-    case_url = reverse("casework:case", args=[case.public_id])
-
-    response = client.post(
-        reverse("casework:disbursement_new", args=[case.public_id]),
-        {
-            "token": _token(client, case_url),
-            "purpose": "bail",
-            "amount": amount,
-            "payee_kind": "court",
-            "method": "check",
-        },
-    )
+    response = _request_on_page(staff_client("case_manager"), case, amount=amount, method="check")
 
     assert response.status_code == 400 and error in response.content.decode()
     assert Disbursement.objects.count() == 0
 
 
 def test_paying_beyond_available_funds_is_a_clear_error(staff_client, case, staff_user):
-    from ledger.casework.disbursements import disbursement_request
-
-    d = disbursement_request(
-        actor=staff_user("case_manager"),
-        case=case,
-        purpose="bail",
-        amount=10_000,
-        payee_kind="jail",
-        method="cash",
-        token="t-1",
-    )
+    manager = staff_user("case_manager")
+    d = request_disbursement(manager, case, 10_000, payee_kind="jail", method="cash", token="t-1")
     response = staff_client("approver").post(reverse("casework:approve", args=[d.pk]))
 
     assert response.status_code == 400
@@ -304,17 +256,7 @@ def test_seeded_identities_stay_out_of_logs_memos_and_public_pages(
     bookkeeper = staff_client("bookkeeper")
     _money_in_bank(bookkeeper, "900")
     manager = staff_client("case_manager")
-    case_url = reverse("casework:case", args=[case.public_id])
-    manager.post(
-        reverse("casework:disbursement_new", args=[case.public_id]),
-        {
-            "token": _token(manager, case_url),
-            "purpose": "bail",
-            "amount": "500",
-            "payee_kind": "court",
-            "method": "check",
-        },
-    )
+    _request_on_page(manager, case, amount="500", method="check")
     d = Disbursement.objects.get()
     approver = staff_client("approver")
     approver.post(reverse("casework:approve", args=[d.pk]))
@@ -334,71 +276,32 @@ def test_seeded_identities_stay_out_of_logs_memos_and_public_pages(
     responses = [client.get(path) for path in public_pages]
     assert [r.status_code for r in responses] == [200] * len(public_pages)
     public = "".join(r.content.decode() for r in responses)
-    for secret in SECRETS:
+    for secret in CLUES:
         assert secret not in logged
         assert secret not in books
         assert secret not in audit
         assert secret not in public
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "casework:cases",
-        "casework:disbursements",
-        "casework:queue",
-        "casework:outstanding",
-        "casework:returns",
-        "casework:audit",
-    ],
-)
+@pytest.mark.parametrize("name", STAFF_LISTS)
 def test_no_export_leaks_identities_to_roles_without_view_identity(
     staff_client, case, staff_user, name
 ):
-    from ledger.casework.disbursements import (
-        disbursement_approve,
-        disbursement_pay,
-        disbursement_record_return,
-        disbursement_request,
-    )
-    from tests.ledger.conftest import deposit
-
     deposit(3_000)
-    requester, approver, bookkeeper = (
-        staff_user("case_manager"),
-        staff_user("approver"),
-        staff_user("bookkeeper"),
-    )
-    made = [
-        disbursement_request(
-            actor=requester,
-            case=case,
-            purpose="bail",
-            amount=1_000,
-            payee_kind="court",
-            method="check",
-            token=f"t{n}",
-        )
-        for n in range(3)
-    ]
+    requester, approver = staff_user("case_manager"), staff_user("approver")
+    made = [request_disbursement(requester, case, 1_000, token=f"t{n}") for n in range(3)]
     for d in made[:2]:
         disbursement_approve(actor=approver, disbursement=d)
     disbursement_pay(actor=approver, disbursement=made[0], paid_on=dt.date(2026, 3, 2))
-    disbursement_record_return(
-        actor=bookkeeper,
-        disbursement=made[0],
-        token="r",
-        occurred_on=dt.date(2026, 3, 9),
-        returned_amount=400,
-    )
+    record_return(staff_user("bookkeeper"), made[0], 400, on=dt.date(2026, 3, 9), token="r")
     url = reverse(name) + "?_export=csv"
 
     for role in ("viewer", "bookkeeper", "approver"):
         text = repr(_csv(staff_client(role).get(url)))
-        assert not any(secret in text for secret in SECRETS), (role, name)
+        assert not any(secret in text for secret in CLUES), (role, name)
     shown = repr(_csv(staff_client("case_manager").get(url)))
     if name != "casework:audit":
-        assert SEEDED.name in shown
+        assert PERSON.name in shown
 
 
 def test_a_shown_identity_and_an_export_are_audited_and_a_list_on_screen_is_not(staff_client, case):

@@ -40,6 +40,11 @@ def publish_all(today=LATER):
     return made
 
 
+def released(period: str) -> dict:
+    """What the public reads of the release of ``period``."""
+    return TransparencyRelease.objects.get(period=period).content
+
+
 def published_truths():
     return [r.truth for r in TransparencyRelease.objects.filter(status=ReleaseStatus.PUBLISHED)]
 
@@ -81,13 +86,13 @@ def people(county, count, amount, on, *, by, bail_type="criminal_bail"):
 @pytest.mark.parametrize("event", ["payment", "forfeiture", "approval"])
 def test_two_snapshots_around_a_payment_forfeiture_or_approval_are_identical(client, funded, event):
     people("Dakota", 6, 50_000, JAN, by=funded)
-    paid = life.pay(life.case("Dakota", by=funded), 80_000, JAN, by=funded)
+    paid = life.bail_paid("Dakota", 80_000, JAN, by=funded)
     publish_all()
     urls = ["/transparency.json", "/transparency/monthly.csv", "/transparency/", "/"]
     before = {url: client.get(url).content for url in urls}
 
     if event == "payment":
-        life.pay(life.case("Dakota", by=funded), 900_000, dt.date(2026, 2, 3), by=funded)
+        life.bail_paid("Dakota", 900_000, dt.date(2026, 2, 3), by=funded)
     elif event == "forfeiture":
         life.bail_forfeited(paid, 80_000, dt.date(2026, 2, 3), by=funded)
     else:
@@ -106,10 +111,10 @@ def releases_module_forget():
 
 def test_the_month_of_a_single_9000_payment_never_shows_its_amount(funded):
     people("Dakota", 6, 50_000, JAN, by=funded)
-    life.pay(life.case("Hennepin", by=funded), 900_000, FEB, by=funded)
+    life.bail_paid("Hennepin", 900_000, FEB, by=funded)
     publish_all()
 
-    february = TransparencyRelease.objects.get(period="2026-02").content
+    february = released("2026-02")
     assert february["people"]["month"]["bail_paid"] == "suppressed"
     assert february["people"]["total"]["bail_paid"] == "suppressed"  # its change is one person
     assert "900000" not in json.dumps(february)
@@ -136,7 +141,7 @@ def test_a_complementary_suppression_that_moves_gives_nothing_away(funded):
     suppression chosen afresh each time, two publications gave Rice's bail exactly."""
     people("Dakota", 5, 50_000, JAN, by=funded)
     people("Hennepin", 6, 60_000, JAN, by=funded)
-    life.pay(life.case("Rice", by=funded), 345_600, JAN, by=funded)
+    life.bail_paid("Rice", 345_600, JAN, by=funded)
     people("Dakota", 1, 55_000, FEB, by=funded)
     publish_all()
 
@@ -160,7 +165,7 @@ def test_one_persons_support_is_not_shown_in_a_county_of_seven(funded):
     life.pay(cases[0], 27_500, JAN, by=funded, purpose="support")
     publish_all()
 
-    county = TransparencyRelease.objects.get(period="2026-01").content["breakdowns"]["county"]
+    county = released("2026-01")["breakdowns"]["county"]
     dakota = next(row for row in county if row["key"] == "dakota")
     assert dakota["people"] == 7 and dakota["bail_paid"] != "suppressed"
     assert dakota["direct_support"] == "suppressed"
@@ -175,18 +180,16 @@ def test_outstanding_bail_of_the_last_person_still_out_is_not_shown(funded):
         life.bail_returned(d, d.amount, 0, FEB, by=funded)
     publish_all()
 
-    february = TransparencyRelease.objects.get(period="2026-02").content
-    assert february["people"]["total"]["bail_outstanding"] == "suppressed"
+    assert released("2026-02")["people"]["total"]["bail_outstanding"] == "suppressed"
     assert_protected(attacker_bounds("cumulative", ("all", ()), "bail_outstanding"), 50_000)
 
 
 def test_a_dominated_amount_is_suppressed_even_over_enough_people(funded):
     people("Dakota", 5, 10_000, JAN, by=funded)
-    life.pay(life.case("Dakota", by=funded), 2_000_000, JAN, by=funded)
+    life.bail_paid("Dakota", 2_000_000, JAN, by=funded)
     publish_all()
 
-    january = TransparencyRelease.objects.get(period="2026-01").content
-    assert january["people"]["month"]["bail_paid"] == "suppressed"
+    assert released("2026-01")["people"]["month"]["bail_paid"] == "suppressed"
     assert "2 people make up over 80%" in privacy.unsafe_amount([2_000_000, 10_000] + [10_100] * 4)
 
 
@@ -239,8 +242,8 @@ def test_the_audit_bounds_changes_over_spans_of_several_releases(funded):
     """Rice's two payments in February and March: each month is one person, and the two
     months together two; the audit bounds the change over the span as well."""
     people("Dakota", 6, 50_000, JAN, by=funded)
-    life.pay(life.case("Rice", by=funded), 30_000, FEB, by=funded)
-    life.pay(life.case("Rice", by=funded), 40_000, MAR, by=funded)
+    life.bail_paid("Rice", 30_000, FEB, by=funded)
+    life.bail_paid("Rice", 40_000, MAR, by=funded)
     publish_all()
 
     history = History(published_truths())

@@ -25,7 +25,7 @@ def funded(db, field_keys):
 
 
 def people(county, count, amount, on, *, by):
-    return [life.pay(life.case(county, by=by), amount + n * 100, on, by=by) for n in range(count)]
+    return [life.bail_paid(county, amount + n * 100, on, by=by) for n in range(count)]
 
 
 def test_a_month_is_released_only_once_the_lag_after_it_has_passed(funded, settings):
@@ -100,7 +100,7 @@ def unsafe_by_primary_rules_alone():
 def test_a_release_that_fails_the_audit_is_held_with_the_reason(funded):
     people("Dakota", 5, 50_000, JAN, by=funded)
     people("Hennepin", 6, 60_000, JAN, by=funded)
-    life.pay(life.case("Rice", by=funded), 345_600, JAN, by=funded)
+    life.bail_paid("Rice", 345_600, JAN, by=funded)
 
     held = releases.release_publish(unsafe_by_primary_rules_alone())
 
@@ -175,7 +175,7 @@ def test_the_solver_gives_what_scipys_linprog_gives(equalities, objective):
 def test_staff_see_why_a_release_was_held(funded, staff_client, client):
     people("Dakota", 5, 50_000, JAN, by=funded)
     people("Hennepin", 6, 60_000, JAN, by=funded)
-    life.pay(life.case("Rice", by=funded), 345_600, JAN, by=funded)
+    life.bail_paid("Rice", 345_600, JAN, by=funded)
     releases.release_publish(unsafe_by_primary_rules_alone())
 
     page = staff_client("viewer").get("/staff/releases/")
@@ -194,7 +194,7 @@ def test_skipping_solves_for_figures_known_solutions_already_spread_changes_no_f
 
     people("Dakota", 5, 50_000, JAN, by=funded)
     people("Hennepin", 6, 60_000, JAN, by=funded)
-    life.pay(life.case("Rice", by=funded), 345_600, JAN, by=funded)
+    life.bail_paid("Rice", 345_600, JAN, by=funded)
     people("Dakota", 1, 55_000, FEB, by=funded)
     truth = unsafe_by_primary_rules_alone().truth
     history = History([truth])

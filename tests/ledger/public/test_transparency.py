@@ -21,6 +21,7 @@ from ledger.public import releases, transparency
 from ledger.public.release_content import MONEY_IN, PEOPLE_TOTALS, SUPPRESSED
 from ledger.public.release_model import MEASURES
 from tests.ledger import fund_life as life
+from tests.ledger.public.conftest import OPEN_DATA_PATHS
 
 pytestmark = pytest.mark.django_db
 
@@ -369,9 +370,9 @@ def test_bail_by_period_groups_months_until_a_release_publishes_the_total(releas
 
     # One person in August (the total is suppressed), five in September: one period.
     by = life.team()
-    life.pay(life.case("Kings", by=by), 10_000, dt.date(2025, 8, 4), by=by)
+    life.bail_paid("Kings", 10_000, dt.date(2025, 8, 4), by=by)
     for n in range(5):
-        life.pay(life.case("Queens", by=by), 11_000 + 100 * n, dt.date(2025, 9, 4), by=by)
+        life.bail_paid("Queens", 11_000 + 100 * n, dt.date(2025, 9, 4), by=by)
     releases.releases_publish_due(today=dt.date(2025, 10, 10))
     transparency.forget()
     figures = document(client)
@@ -387,12 +388,7 @@ def test_bail_by_period_groups_months_until_a_release_publishes_the_total(releas
 
 
 def test_open_data_carries_an_etag_cache_control_and_cors(released, client):
-    for path in (
-        "/transparency.json",
-        "/transparency/monthly.csv",
-        "/transparency/data-dictionary.csv",
-        "/transparency/checkpoints.json",
-    ):
+    for path in OPEN_DATA_PATHS:
         response = client.get(path, HTTP_ORIGIN="https://news.example.org")
 
         assert response.status_code == 200
@@ -434,7 +430,7 @@ def test_figures_about_people_wait_for_the_next_release(released, client):
     home = client.get("/").content.decode()
 
     by = life.team()
-    life.pay(life.case("Queens", by=by), 198_765, dt.date(2025, 8, 5), by=by)
+    life.bail_paid("Queens", 198_765, dt.date(2025, 8, 5), by=by)
     life.donation(10000, 320, dt.date(2025, 8, 1))
     transparency.forget()  # as if the refresh interval had passed
 
@@ -598,8 +594,8 @@ def test_a_held_release_is_not_public_and_later_months_wait(client):
     life.offline_gift(10_000_000, dt.date(2026, 1, 2))
     for county, count in (("Dakota", 5), ("Hennepin", 6)):
         for n in range(count):
-            life.pay(life.case(county, by=by), 50_000 + 100 * n, dt.date(2026, 1, 10), by=by)
-    life.pay(life.case("Rice", by=by), 345_600, dt.date(2026, 1, 10), by=by)
+            life.bail_paid(county, 50_000 + 100 * n, dt.date(2026, 1, 10), by=by)
+    life.bail_paid("Rice", 345_600, dt.date(2026, 1, 10), by=by)
 
     held = releases.release_publish(releases.release_build("2026-01", complementary=False))
     figures = document(client)

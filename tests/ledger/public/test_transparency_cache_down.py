@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from ledger.public.releases import releases_publish_due
+from tests.ledger.public.conftest import PUBLIC_PATHS
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +43,7 @@ def test_the_public_pages_answer_without_the_cache(unreachable_cache, client, po
     with pytest.raises(redis.exceptions.ConnectionError):
         unreachable_cache.get("anything")
 
-    responses = {
-        path: client.get(path)
-        for path in (
-            "/",
-            "/transparency/",
-            "/transparency.json",
-            "/transparency/monthly.csv",
-            "/transparency/data-dictionary.csv",
-            "/transparency/checkpoints.json",
-        )
-    }
+    responses = {path: client.get(path) for path in PUBLIC_PATHS}
 
     assert {path: r.status_code for path, r in responses.items()} == dict.fromkeys(responses, 200)
     release = responses["/transparency.json"].json()["releases"][-1]

@@ -22,6 +22,7 @@ from ledger.models import ReleaseStatus, TransparencyRelease
 from ledger.public import privacy, releases, transparency
 from ledger.public.release_content import SUPPRESSED
 from tests.ledger import fund_life as life
+from tests.ledger.public.conftest import PUBLIC_PATHS
 
 MIN = 5
 
@@ -196,14 +197,6 @@ LONE_PAID_ON = dt.date(2025, 5, 17)
 RETURNS = [(120000, 3457, dt.date(2025, 6, 9)), (95000, 3761, dt.date(2025, 6, 23))]
 FORFEITED_ON = dt.date(2025, 7, 21)
 THROUGH_AUGUST = dt.date(2025, 9, 10)
-PUBLIC_PATHS = [
-    "/",
-    "/transparency/",
-    "/transparency.json",
-    "/transparency/monthly.csv",
-    "/transparency/data-dictionary.csv",
-    "/transparency/checkpoints.json",
-]
 
 
 @pytest.fixture
