@@ -12,7 +12,7 @@ import random
 
 from django.db import transaction
 
-from donations.offline_gifts import offline_gift_record
+from donations.offline.services import offline_gift_record
 from ledger.books.chart import BANK, DONATIONS, PROCESSING_FEES, STRIPE
 from ledger.books.posting import Entry, transactions_post_batch
 

@@ -1,3 +1,5 @@
+"""The filters of the donations side's staff lists."""
+
 import django_filters
 
 from donations.models import (
@@ -10,6 +12,7 @@ from donations.models import (
     RunStatus,
     StripeEvent,
 )
+from ledger.staff.lists import date_range_filter
 
 
 class StripeEventFilter(django_filters.FilterSet):
@@ -42,9 +45,7 @@ class DiscrepancyFilter(django_filters.FilterSet):
 
 class OfflineGiftFilter(django_filters.FilterSet):
     method = django_filters.ChoiceFilter(choices=OfflineGiftMethod.choices)
-    received_on = django_filters.DateFromToRangeFilter(
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}), label="Between"
-    )
+    received_on = date_range_filter()
 
     class Meta:
         model = OfflineGift

@@ -60,7 +60,7 @@ class Donation(models.Model):
     show_amount = models.BooleanField(default=False)
     wall_approved_at = models.DateTimeField(null=True, blank=True)
     # For receipts only; an anonymous donor's name is never stored. Both are erased
-    # DONOR_DATA_RETENTION_DAYS after the gift's last charge (donations.services).
+    # DONOR_DATA_RETENTION_DAYS after the gift's last charge (``donations.retention.erasure``).
     email = models.EmailField(blank=True)
     donor_name = models.CharField(max_length=120, blank=True)
     donor_data_erased_at = models.DateTimeField(null=True, blank=True)

@@ -1,3 +1,5 @@
+"""The columns of the donations side's staff lists (and of their CSV exports)."""
+
 import django_tables2 as tables
 
 from donations.models import Discrepancy, OfflineGift, ReconciliationRun, StripeEvent
@@ -17,7 +19,6 @@ class StripeEventTable(tables.Table):
         model = StripeEvent
         fields = ("received_at", "event_id", "type", "status", "attempts", "last_error")
         order_by = ("-received_at",)
-        attrs = {"class": "table"}
 
 
 class ReconciliationRunTable(tables.Table):
@@ -35,7 +36,6 @@ class ReconciliationRunTable(tables.Table):
             "error",
         )
         order_by = ("-started_at",)
-        attrs = {"class": "table"}
 
 
 class DiscrepancyTable(tables.Table):
@@ -59,7 +59,6 @@ class DiscrepancyTable(tables.Table):
             "resolution_note",
         )
         order_by = ("-last_seen_at",)
-        attrs = {"class": "table"}
 
 
 class OfflineGiftTable(tables.Table):
@@ -85,7 +84,6 @@ class OfflineGiftTable(tables.Table):
             "sequence",
         )
         order_by = ("-received_on",)
-        attrs = {"class": "table"}
 
     def render_amount(self, value, record):
         return format_money(value, record.currency)

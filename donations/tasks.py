@@ -22,22 +22,23 @@ RETRYABLE = (StripeUnavailable, UnprocessableEvent, OperationalError)
 def process_stripe_event(self, event_pk: int) -> str:
     """Process a stored Stripe event. Failures are recorded on the event and retried with
     exponential backoff; reconciliation replays whatever still failed after that."""
-    from donations.services import stripe_event_process
+    from donations.events.processing import stripe_event_process
 
     return stripe_event_process(event_pk=event_pk)
 
 
 @shared_task(acks_late=True)
 def drain_stripe_events() -> int:
-    """Process the stored events waiting in the database (see services.schedule_drain)."""
-    from donations.services import stripe_events_drain
+    """Process the stored events waiting in the database (scheduled by
+    ``donations.intake.services.schedule_drain``)."""
+    from donations.events.drain import stripe_events_drain
 
     return stripe_events_drain()
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
 def send_receipt(charge_pk: int) -> bool:
-    from donations.receipts import receipt_send
+    from donations.checkout.receipts import receipt_send
 
     return receipt_send(charge_pk=charge_pk)
 
@@ -46,7 +47,7 @@ def send_receipt(charge_pk: int) -> bool:
 def reconcile_stripe(kind: str = "all", full: bool = False) -> str:
     """Beat: run reconciliation steps (single-flight; a run already working makes this one
     record itself as skipped). A failed run is recorded and resumed by the next."""
-    from donations.reconciliation import reconcile_stripe as run_reconciliation
+    from donations.reconciliation.runs import reconcile_stripe as run_reconciliation
 
     return run_reconciliation(kind=kind, full=full, trigger="beat").status
 
@@ -54,7 +55,7 @@ def reconcile_stripe(kind: str = "all", full: bool = False) -> str:
 @shared_task
 def trim_stripe_events() -> int:
     """Beat: erase stored copies of events processed past the retention period."""
-    from donations.services import stripe_events_trim
+    from donations.retention.erasure import stripe_events_trim
 
     return stripe_events_trim()
 
@@ -63,7 +64,6 @@ def trim_stripe_events() -> int:
 def erase_donor_data() -> int:
     """Beat: erase donors' email addresses and names, and their messages, past their
     retention periods. Returns how many of each were erased, together."""
-    from donations.donor_privacy import donor_messages_erase
-    from donations.services import donor_data_erase
+    from donations.retention.erasure import donor_data_erase, donor_messages_erase
 
     return donor_data_erase() + donor_messages_erase()

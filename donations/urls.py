@@ -1,42 +1,46 @@
 from django.urls import path
 
-from donations import staff_views, views
+from donations.checkout import views as checkout
+from donations.events import views as events
+from donations.intake import views as intake
+from donations.offline import views as offline
+from donations.reconciliation import views as reconciliation
 
 app_name = "donations"
 
 urlpatterns = [
-    path("donate/", views.donate, name="donate"),
-    path("donate/thanks/<uuid:public_id>/", views.thanks, name="thanks"),
-    path("donate/thanks/<uuid:public_id>/status.json", views.donation_status, name="status"),
-    path("donate/monthly/stop/<str:token>/", views.stop_monthly, name="stop_monthly"),
-    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
-    path("staff/", staff_views.staff_home, name="staff_home"),
-    path("staff/stripe/events/", staff_views.StripeEventListView.as_view(), name="staff_events"),
+    path("donate/", checkout.donate, name="donate"),
+    path("donate/thanks/<uuid:public_id>/", checkout.thanks, name="thanks"),
+    path("donate/thanks/<uuid:public_id>/status.json", checkout.donation_status, name="status"),
+    path("donate/monthly/stop/<str:token>/", checkout.stop_monthly, name="stop_monthly"),
+    path("stripe/webhook/", intake.stripe_webhook, name="stripe_webhook"),
+    path("staff/", reconciliation.staff_home, name="staff_home"),
+    path("staff/stripe/events/", events.StripeEventListView.as_view(), name="staff_events"),
+    path(
+        "staff/stripe/events/<int:pk>/retry/",
+        events.stripe_event_retry_view,
+        name="staff_event_retry",
+    ),
     path(
         "staff/reconciliation/runs/",
-        staff_views.ReconciliationRunListView.as_view(),
+        reconciliation.ReconciliationRunListView.as_view(),
         name="staff_runs",
     ),
     path(
         "staff/reconciliation/discrepancies/",
-        staff_views.DiscrepancyListView.as_view(),
+        reconciliation.DiscrepancyListView.as_view(),
         name="staff_discrepancies",
     ),
     path(
         "staff/reconciliation/discrepancies/<int:pk>/resolve/",
-        staff_views.discrepancy_resolve_view,
+        reconciliation.discrepancy_resolve_view,
         name="staff_discrepancy_resolve",
     ),
-    path("staff/gifts/", staff_views.OfflineGiftListView.as_view(), name="staff_gifts"),
-    path("staff/gifts/new/", staff_views.offline_gift_new, name="staff_gift_new"),
+    path("staff/gifts/", offline.OfflineGiftListView.as_view(), name="staff_gifts"),
+    path("staff/gifts/new/", offline.offline_gift_new, name="staff_gift_new"),
     path(
         "staff/gifts/<int:pk>/bounced/",
-        staff_views.offline_gift_bounced_view,
+        offline.offline_gift_bounced_view,
         name="staff_gift_bounced",
-    ),
-    path(
-        "staff/stripe/events/<int:pk>/retry/",
-        staff_views.stripe_event_retry,
-        name="staff_event_retry",
     ),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -51,13 +52,15 @@ class Switches:
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
+    # How many API requests got each injected fault, for tests to see what was served.
+    faults_served: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._reseed()
 
     @classmethod
     def names(cls) -> list[str]:
-        return [f.name for f in fields(cls) if not f.name.startswith("_")]
+        return [f.name for f in fields(cls) if f.init]
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.names()}
@@ -68,7 +71,7 @@ class Switches:
 
     def update(self, values: dict[str, Any]) -> None:
         """Validate and apply switch values (unknown names are an error)."""
-        known = {f.name: f for f in fields(self) if not f.name.startswith("_")}
+        known = {f.name: f for f in fields(self) if f.init}
         cleaned: dict[str, Any] = {}
         for name, value in values.items():
             if name not in known:
@@ -85,11 +88,14 @@ class Switches:
     def api_fault(self) -> str | None:
         """``"rate_limit"``, ``"server_error"`` or ``None`` for one API request."""
         with self._lock:
+            fault = None
             if self.rate_limit_rate and self._api_rng.random() < self.rate_limit_rate:
-                return "rate_limit"
-            if self.server_error_rate and self._api_rng.random() < self.server_error_rate:
-                return "server_error"
-        return None
+                fault = "rate_limit"
+            elif self.server_error_rate and self._api_rng.random() < self.server_error_rate:
+                fault = "server_error"
+            if fault:
+                self.faults_served[fault] += 1
+        return fault
 
     def is_slow(self) -> bool:
         """Whether this API request is one of the slow ones."""

@@ -33,7 +33,7 @@ from donations.models import (
     RunStatus,
     StripeEvent,
 )
-from donations.offline_gifts import offline_gift_record
+from donations.offline.services import offline_gift_record
 from ledger.casework.cases import Identity
 from ledger.models import AuditEvent, BailCase, Disbursement
 from ledger.staff.access import capability_of

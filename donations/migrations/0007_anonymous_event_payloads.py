@@ -4,7 +4,7 @@ out at intake lose them now: a failed event keeps its copy until staff deal with
 from django.db import migrations
 from django.db.models import Q
 
-from donations.donor_privacy import PERSONAL_EVENT_TYPES, event_without_personal_data
+from donations.retention.privacy import PERSONAL_EVENT_TYPES, event_without_personal_data
 
 
 def strip_stored_events(apps, schema_editor):

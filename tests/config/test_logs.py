@@ -36,11 +36,13 @@ def json_lines():
 
 
 def test_a_log_line_is_one_json_object_with_the_usual_fields(json_lines):
-    logging.getLogger("donations.services").info("checkout created", extra={"amount": 2500})
+    logging.getLogger("donations.checkout.services").info(
+        "checkout created", extra={"amount": 2500}
+    )
 
     [line] = json_lines()
     assert line["level"] == "INFO"
-    assert line["logger"] == "donations.services"
+    assert line["logger"] == "donations.checkout.services"
     assert line["message"] == "checkout created"
     assert line["amount"] == 2500
     assert line["request_id"] is None
@@ -48,7 +50,7 @@ def test_a_log_line_is_one_json_object_with_the_usual_fields(json_lines):
 
 
 def test_email_addresses_and_identifying_fields_never_reach_the_log(json_lines):
-    logging.getLogger("donations.receipts").warning(
+    logging.getLogger("donations.checkout.receipts").warning(
         "receipt to %s bounced (reply from postmaster@mail.example.net)",
         "Jane.Donor+gift@example.org",
         extra={

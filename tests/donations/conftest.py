@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import time
 
 import pytest
 import requests
@@ -113,3 +116,12 @@ def a_fund_week(state, charges=12):
     state.create_payout(outcome="paid")
     state.create_charge(4200)
     return ids
+
+
+def stripe_signature(payload: bytes, *, secret=WEBHOOK_SECRET, timestamp=None) -> str:
+    """A ``Stripe-Signature`` header for ``payload``, as Stripe signs a webhook."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v1={digest}"

@@ -4,7 +4,7 @@ are never stored, and again when the wall is shown."""
 
 import pytest
 
-from donations.forms import DonationForm
+from donations.checkout.forms import DonationForm
 from donations.models import Donation, DonationStatus
 from donations.wall import wall_entries, wall_text
 

@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from donations.offline_gifts import offline_gift_record
+from donations.offline.services import offline_gift_record
 from ledger.casework.cases import Identity, case_create
 from ledger.casework.disbursements import (
     disbursement_approve,

@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from donations.models import RunStatus
-from donations.reconciliation import KINDS, reconcile_stripe
+from donations.reconciliation.runs import KINDS, reconcile_stripe
 
 
 class Command(BaseCommand):

@@ -241,7 +241,7 @@ def test_approval_is_refused_when_available_funds_do_not_cover_it(staff, request
 def test_when_funds_fall_after_approval_the_earlier_approval_is_paid_first(
     staff, request_one, fund_bank, person
 ):
-    from donations.offline_gifts import offline_gift_bounced, offline_gift_record
+    from donations.offline.services import offline_gift_bounced, offline_gift_record
 
     fund_bank(5_000)
     gift = offline_gift_record(

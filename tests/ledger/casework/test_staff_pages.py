@@ -1,4 +1,4 @@
-"""The staff pages for cases, disbursements and offline gifts: the whole life of a bail
+"""The staff pages for cases and disbursements: the whole life of a bail
 payment through the forms, role-gated identifying columns on screen and in CSV, and clear
 errors that change nothing."""
 
@@ -11,7 +11,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from donations.models import OfflineGift
 from ledger.books.selectors import account_balances
 from ledger.books.verification import verify_ledger
 from ledger.casework.cases import Identity
@@ -222,31 +221,6 @@ def test_paying_beyond_available_funds_is_a_clear_error(staff_client, case, staf
     assert response.status_code == 400
     assert "Available funds ($0.00) do not cover" in response.content.decode()
     assert JournalTransaction.objects.count() == 0
-
-
-def test_offline_gifts_post_once_and_a_bounced_check_is_reversed(staff_client):
-    client = staff_client("bookkeeper")
-    url = reverse("donations:staff_gift_new")
-    form = {
-        "token": _token(client, url),
-        "method": "check",
-        "amount": "250",
-        "received_on": "2026-03-01",
-        "reference": "4417",
-    }
-
-    assert client.post(url, form).status_code == 302
-    assert client.post(url, form).status_code == 302  # the same form again: recorded once
-    gift = OfflineGift.objects.get()
-    assert account_balances()["assets:bank"] == 25_000
-
-    assert client.post(reverse("donations:staff_gift_bounced", args=[gift.pk])).status_code == 302
-    assert client.post(reverse("donations:staff_gift_bounced", args=[gift.pk])).status_code == 302
-    assert account_balances()["assets:bank"] == 0
-    assert JournalTransaction.objects.filter(kind="reversal").count() == 1
-    listing = client.get(reverse("donations:staff_gifts")).content.decode()
-    assert "bounced" in listing
-    assert AuditEvent.objects.filter(action="offline_gift.recorded").count() == 1
 
 
 def test_seeded_identities_stay_out_of_logs_memos_and_public_pages(

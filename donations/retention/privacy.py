@@ -1,33 +1,26 @@
-"""What is kept of donors beyond the receipt data (whose erasure is
-``donations.services.donor_data_erase``), and for how long.
+"""What is kept of donors in stored events and error texts (their erasure over time is
+``donations.retention.erasure``).
 
 * The stored copy of a Stripe event keeps no name, email, address or phone number of an
   anonymous gift (``event_payload_to_store``). Processing reads only the object's id from
   the copy (every handler re-reads the object from Stripe), and receipts go to the email on
   our donation row, so nothing is lost by leaving them out.
-* A donor's free-text message is erased DONOR_MESSAGE_RETENTION_DAYS after the gift,
-  unless it is on the public donor wall (``donor_messages_erase``).
 * The text of a failed event or run names the error, never what the failing row held
   (``error_text``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import uuid
 from collections.abc import Callable
 
 import psycopg
-from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
 from donations.database import on_a_live_connection
 from donations.models import Donation
-from donations.wall import ON_THE_WALL
-from ledger.books.posting import audit_record
 
 # Event types whose object can carry a donor's name, email, address or phone.
 PERSONAL_EVENT_TYPES = ("checkout.session.", "charge.", "payment_intent.", "customer.", "invoice.")
@@ -172,43 +165,3 @@ def error_text(error: BaseException) -> str:
     adds the failing row's values on later lines ("DETAIL: Failing row contains ...")."""
     message = str(error).strip().split("\n", 1)[0]
     return f"{type(error).__name__}: {message}"[:500]
-
-
-def donor_messages_erase(*, now: dt.datetime | None = None) -> int:
-    """Erase the free-text message of gifts made more than DONOR_MESSAGE_RETENTION_DAYS
-    ago (a message may name the person the gift was for), unless the message is on the
-    public donor wall: an approved entry keeps its message while it is shown, and loses it
-    at the first run after it is taken down (or its gift stops being shown). A message
-    still waiting for approval when the period ends is erased too. Returns how many
-    messages were erased; the audit log records the count, never whose."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.DONOR_MESSAGE_RETENTION_DAYS)
-    candidates = (
-        Donation.objects.filter(created_at__lt=cutoff).exclude(message="").exclude(ON_THE_WALL)
-    )
-    return erase_in_batches(
-        candidates,
-        {"message": ""},
-        action="donations.donor_messages_erased",
-        details={"given_before": cutoff.date().isoformat()},
-    )
-
-
-def erase_in_batches(candidates, values: dict, *, action: str, details: dict) -> int:
-    """Set ``values`` on the donations ``candidates`` selects, a thousand per transaction
-    with one audit row each (the count and ``details``, never whose); returns how many."""
-    erased = 0
-    while True:
-        with transaction.atomic():
-            pks = list(candidates.values_list("pk", flat=True)[:1000])
-            if not pks:
-                return erased
-            count = Donation.objects.filter(pk__in=pks).update(**values)
-            audit_record(
-                actor=None,
-                action=action,
-                object_type="donation",
-                object_id="",
-                details={"count": count, **details},
-            )
-            erased += count

@@ -36,8 +36,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from donations import stripe_gateway
-from donations.donor_privacy import error_text
+from donations.events.posting import balance_transaction_key, entry_for, post_entries
+from donations.events.processing import stripe_event_process
 from donations.exceptions import DonationError, StripeUnavailable
+from donations.intake.services import stripe_event_store
 from donations.models import (
     Discrepancy,
     DiscrepancyStatus,
@@ -47,7 +49,7 @@ from donations.models import (
     RunStatus,
     StripeEvent,
 )
-from donations.posting import balance_transaction_key, entry_for, post_entries
+from donations.retention.privacy import error_text
 from ledger.books.chart import PROCESSING_FEES, STRIPE
 from ledger.books.posting import audit_record
 from ledger.books.selectors import account_balances
@@ -67,10 +69,6 @@ class LockLost(DonationError):
     """A run that lost its lease (it stalled past it and another run took over) stops."""
 
 
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)
-
-
 def _retrying(call: Callable[..., dict], *args) -> dict:
     """Call Stripe, retrying rate limits, server errors and timeouts with backoff."""
     for attempt in range(RETRY_ATTEMPTS):
@@ -79,7 +77,8 @@ def _retrying(call: Callable[..., dict], *args) -> dict:
         except StripeUnavailable:
             if attempt == RETRY_ATTEMPTS - 1:
                 raise
-            _sleep(min(8.0, 0.25 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
+            wait = min(8.0, settings.STRIPE_RETRY_BACKOFF * 2**attempt)
+            time.sleep(wait * (0.5 + random.random()))  # noqa: S311
     raise AssertionError("unreachable")
 
 
@@ -268,8 +267,6 @@ def _sync(
 
 def _events(run: ReconciliationRun, holder: str) -> None:
     """Replay failed events; fetch and process events Stripe never delivered."""
-    from donations.services import stripe_event_process, stripe_event_store
-
     stale = timezone.now() - dt.timedelta(minutes=10)
     pending = StripeEvent.objects.filter(
         Q(status=EventStatus.FAILED)

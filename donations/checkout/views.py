@@ -1,25 +1,24 @@
-"""Donor pages and the Stripe webhook: thin doors into donations.services."""
+"""The donor's pages: the donation form, the thank-you page and its status, and the
+stop link of a monthly gift. Thin doors into ``donations.checkout.services``."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from donations import services
+from donations.checkout import services
+from donations.checkout.forms import DonationForm
+from donations.checkout.receipts import donation_id_from_token
 from donations.exceptions import (
     DonationsPaused,
     InvalidDonation,
     RateLimited,
     StripeGatewayError,
-    WebhookRejected,
 )
-from donations.forms import DonationForm
 from donations.models import Donation, DonationStatus
-from donations.receipts import donation_id_from_token
 from ledger.books.money import format_money
 
 
@@ -128,23 +127,3 @@ def stop_monthly(request, token):
         {"donation": donation, "error": error, "stopped": donation.status == "cancelled"},
         status=400 if error else 200,
     )
-
-
-@csrf_exempt
-@require_POST
-def stripe_webhook(request):
-    """Stripe's webhook: verify, store once, enqueue after commit, answer fast."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > services.MAX_WEBHOOK_BYTES:
-        return HttpResponse("body too large", status=413, content_type="text/plain")
-    try:
-        event, created = services.stripe_event_record(
-            payload=request.body, signature=request.headers.get("Stripe-Signature")
-        )
-    except WebhookRejected as error:
-        status = 413 if str(error) == "body too large" else 400
-        return HttpResponse(str(error), status=status, content_type="text/plain")
-    return JsonResponse({"received": True, "duplicate": not created})

@@ -16,11 +16,10 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from donations import stripe_gateway
+from donations.events.processing import stripe_event_process
 from donations.models import Donation, DonationStatus, EventStatus, StripeEvent
-from donations.reconciliation import reconcile_stripe
-from donations.services import stripe_event_process
-from tests.donations.conftest import WEBHOOK_SECRET, assert_books_match_sandbox
-from tests.donations.test_webhook_intake import _sign
+from donations.reconciliation.runs import reconcile_stripe
+from tests.donations.conftest import WEBHOOK_SECRET, assert_books_match_sandbox, stripe_signature
 
 NAME, EMAIL = "Ana Donor", "donor@example.org"
 
@@ -150,7 +149,7 @@ def test_a_failed_event_of_an_anonymous_gift_keeps_no_name_in_its_copy_or_its_er
                 "/stripe/webhook/",
                 data=body,
                 content_type="application/json",
-                HTTP_STRIPE_SIGNATURE=_sign(body),
+                HTTP_STRIPE_SIGNATURE=stripe_signature(body),
             )
             assert response.status_code == 200
 
@@ -197,7 +196,7 @@ def test_a_customer_update_loses_the_name_it_had_and_the_one_it_has(client, sett
         "/stripe/webhook/",
         data=body,
         content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=_sign(body),
+        HTTP_STRIPE_SIGNATURE=stripe_signature(body),
     )
 
     assert response.status_code == 200

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from donations.models import Donation, DonationStatus, Frequency, StripeCharge
-from donations.services import donor_data_erase
+from donations.retention.erasure import donor_data_erase
 from ledger.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,8 @@
 import pytest
 from django.core.cache import cache
 
+from donations.checkout.services import fee_covering_amount
 from donations.models import Donation, DonationSwitch
-from donations.services import fee_covering_amount
 
 pytestmark = pytest.mark.django_db
 

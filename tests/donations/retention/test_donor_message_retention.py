@@ -10,8 +10,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from donations.donor_privacy import donor_messages_erase
 from donations.models import Donation, DonationStatus
+from donations.retention.erasure import donor_messages_erase
 from donations.wall import wall_entries_remove
 from ledger.models import AuditEvent
 

@@ -13,9 +13,9 @@ from django.conf import settings as django_settings
 from django.db import connection, connections
 from django.utils import timezone
 
+from donations.events.processing import stripe_event_process
 from donations.models import ReconciliationRun, ReconciliationState, RunStatus, StripeEvent
-from donations.reconciliation import reconcile_stripe
-from donations.services import stripe_event_process
+from donations.reconciliation.runs import reconcile_stripe
 from ledger.models import JournalTransaction
 from tests.donations.conftest import a_fund_week, assert_books_match_sandbox
 

@@ -1,14 +1,12 @@
 """POST /stripe/webhook/: signed, fresh, well-formed, bounded events are stored once."""
 
-import hashlib
-import hmac
 import json
 import time
 
 import pytest
 
 from donations.models import EventStatus, StripeEvent
-from tests.donations.conftest import WEBHOOK_SECRET
+from tests.donations.conftest import WEBHOOK_SECRET, stripe_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -35,14 +33,6 @@ def _event(event_id="evt_1", type_="customer.created", **extra):
     ).encode()
 
 
-def _sign(payload: bytes, *, secret=WEBHOOK_SECRET, timestamp=None) -> str:
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(
-        secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
-    ).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
 def _post(client, payload: bytes, signature: str | None):
     headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature is not None else {}
     return client.post(URL, data=payload, content_type="application/json", **headers)
@@ -53,7 +43,7 @@ def test_a_signed_event_is_stored_once_and_processed_after_commit(
 ):
     payload = _event()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = _post(client, payload, _sign(payload))
+        response = _post(client, payload, stripe_signature(payload))
 
     assert response.status_code == 200
     assert len(callbacks) == 1
@@ -68,9 +58,9 @@ def test_a_duplicate_delivery_answers_2xx_and_is_not_processed_again(
 ):
     payload = _event()
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, payload, _sign(payload))
+        _post(client, payload, stripe_signature(payload))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = _post(client, payload, _sign(payload))
+        response = _post(client, payload, stripe_signature(payload))
 
     assert response.status_code == 200
     assert response.json() == {"received": True, "duplicate": True}
@@ -83,10 +73,13 @@ def test_a_duplicate_delivery_answers_2xx_and_is_not_processed_again(
     [
         (lambda payload: None, "missing signature"),
         (lambda payload: "", "missing signature"),
-        (lambda payload: _sign(payload, secret="whsec_someone_else"), "bad signature"),
-        (lambda payload: _sign(payload) + "0", "bad signature"),
+        (lambda payload: stripe_signature(payload, secret="whsec_someone_else"), "bad signature"),
+        (lambda payload: stripe_signature(payload) + "0", "bad signature"),
         (lambda payload: "t=1,v1=nonsense", "bad signature"),
-        (lambda payload: _sign(payload, timestamp=int(time.time()) - 3600), "stale timestamp"),
+        (
+            lambda payload: stripe_signature(payload, timestamp=int(time.time()) - 3600),
+            "stale timestamp",
+        ),
         (lambda payload: "garbage", "bad signature"),
     ],
 )
@@ -104,7 +97,7 @@ def test_a_badly_signed_request_gets_a_400_and_stores_nothing(client, make_signa
     [b"{not json", b"[]", json.dumps({"object": "event"}).encode(), "é".encode("latin-1")],
 )
 def test_a_malformed_body_gets_a_400_and_stores_nothing(client, payload):
-    response = _post(client, payload, _sign(payload))
+    response = _post(client, payload, stripe_signature(payload))
 
     assert response.status_code == 400
     assert not StripeEvent.objects.exists()
@@ -112,7 +105,7 @@ def test_a_malformed_body_gets_a_400_and_stores_nothing(client, payload):
 
 def test_a_body_over_one_megabyte_gets_a_413_and_stores_nothing(client):
     payload = _event(padding="x" * (1024 * 1024))
-    response = _post(client, payload, _sign(payload))
+    response = _post(client, payload, stripe_signature(payload))
 
     assert response.status_code == 413
     assert not StripeEvent.objects.exists()
@@ -125,7 +118,7 @@ def test_only_post_is_accepted(client):
 
 def test_the_answer_leaks_nothing_about_the_secret_or_the_event(client):
     payload = _event()
-    response = _post(client, payload, _sign(payload, secret="whsec_wrong"))
+    response = _post(client, payload, stripe_signature(payload, secret="whsec_wrong"))
 
     assert WEBHOOK_SECRET not in response.content.decode()
     assert "evt_1" not in response.content.decode()
@@ -134,7 +127,7 @@ def test_the_answer_leaks_nothing_about_the_secret_or_the_event(client):
 def test_the_webhook_skips_the_middlewares_only_pages_need(client, settings):
     payload = _event("evt_lean")
 
-    response = _post(client, payload, _sign(payload))
+    response = _post(client, payload, stripe_signature(payload))
 
     assert response.status_code == 200 and StripeEvent.objects.filter(event_id="evt_lean").exists()
     assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
@@ -143,4 +136,6 @@ def test_the_webhook_skips_the_middlewares_only_pages_need(client, settings):
     assert "Content-Security-Policy" in response
     assert client.get("/stripe/webhook/").status_code == 405
     settings.ALLOWED_HOSTS = ["fund.example.org"]
-    assert _post(client, payload, _sign(payload)).status_code == 400  # the host is checked
+    assert (
+        _post(client, payload, stripe_signature(payload)).status_code == 400
+    )  # the host is checked

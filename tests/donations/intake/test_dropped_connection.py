@@ -11,8 +11,8 @@ import datetime as dt
 import pytest
 from django.db import OperationalError, close_old_connections, connection, transaction
 
+from donations.intake.services import stripe_event_store
 from donations.models import StripeEvent
-from donations.services import stripe_event_store
 from ledger.public.releases import releases_publish_due
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

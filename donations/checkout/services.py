@@ -1,0 +1,191 @@
+"""The donation page's writes: starting a Stripe Checkout for a gift, and a donor stopping
+a monthly gift from the link in a receipt.
+
+Stripe metadata carries only our opaque donation id, never what the donor typed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from donations import stripe_gateway
+from donations.exceptions import (
+    DonationsPaused,
+    InvalidDonation,
+    RateLimited,
+    StripeGatewayError,
+)
+from donations.models import (
+    Donation,
+    DonationStatus,
+    DonationSwitch,
+    Frequency,
+)
+from ledger.books.posting import audit_record
+
+
+def fee_covering_amount(gift: int) -> int:
+    """The charge that leaves ``gift`` after Stripe's fee: (gift + fixed) / (1 - percent)."""
+    percent = settings.STRIPE_FEE_PERCENT / 100
+    return math.ceil((gift + settings.STRIPE_FEE_FIXED) / (1 - percent))
+
+
+def donations_pause_state() -> tuple[bool, str, str]:
+    """(paused, message, redirect URL): from settings, or from the staff switch."""
+    if settings.DONATIONS_PAUSED:
+        return True, settings.DONATIONS_PAUSED_MESSAGE, settings.DONATIONS_REDIRECT_URL
+    switch = DonationSwitch.objects.filter(id=1).first()
+    if switch and switch.paused:
+        return True, switch.message, switch.redirect_url
+    return False, "", ""
+
+
+def _rate_limit(*, client_key: str, session_key: str) -> None:
+    """Fixed-window counters per client address and per browser session."""
+    window = settings.CHECKOUT_RATE_LIMIT_WINDOW
+    bucket = int(timezone.now().timestamp()) // window
+    for scope, key, limit in (
+        ("ip", client_key, settings.CHECKOUT_RATE_LIMIT_PER_IP),
+        ("session", session_key, settings.CHECKOUT_RATE_LIMIT_PER_SESSION),
+    ):
+        if not key:
+            continue
+        cache_key = f"checkout-rate:{scope}:{key}:{bucket}"
+        cache.add(cache_key, 0, timeout=window)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=window)
+            count = 1
+        if count > limit:
+            raise RateLimited(
+                "Too many donation attempts from here. Please wait a few minutes and try again."
+            )
+
+
+def client_fingerprint(remote_addr: str) -> str:
+    """A keyed hash of the client address: rate limits need identity, not the address."""
+    return hashlib.blake2b(
+        remote_addr.encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=16
+    ).hexdigest()
+
+
+def donation_start_checkout(
+    *,
+    gift_amount: int,
+    frequency: str,
+    cover_fees: bool,
+    anonymous: bool,
+    display_name: str,
+    message: str,
+    show_amount: bool,
+    email: str,
+    client_key: str,
+    session_key: str,
+    base_url: str,
+    show_on_wall: bool = False,
+) -> Donation:
+    """Create our donation row and its Stripe Checkout Session; returns the donation.
+
+    The session is created with an idempotency key stored on the row, so a retried
+    request cannot create a second session (and a second charge) for the same donation.
+    Stripe metadata carries only our opaque donation id.
+    """
+    paused, _, _ = donations_pause_state()
+    if paused:
+        raise DonationsPaused("Donations are paused.")
+    if frequency not in Frequency.values:
+        raise InvalidDonation("Choose one time or monthly.")
+    if not settings.DONATION_MIN_AMOUNT <= gift_amount <= settings.DONATION_MAX_AMOUNT:
+        raise InvalidDonation("The amount is outside the fund's limits.")
+    _rate_limit(client_key=client_key, session_key=session_key)
+
+    amount = fee_covering_amount(gift_amount) if cover_fees else gift_amount
+    public_id = uuid.uuid4()
+    donation = Donation.objects.create(
+        public_id=public_id,
+        frequency=frequency,
+        currency=settings.FUND_CURRENCY,
+        gift_amount=gift_amount,
+        cover_fees=cover_fees,
+        amount=amount,
+        anonymous=anonymous,
+        display_name="" if anonymous else display_name,
+        message=message,
+        show_amount=show_amount and not anonymous,
+        # The wall shows a name or a message, and never an anonymous donor.
+        show_on_wall=show_on_wall and not anonymous and bool(display_name or message),
+        email=email,
+        checkout_idempotency_key=f"checkout:{public_id}",
+    )
+    thanks = base_url + reverse("donations:thanks", args=[public_id])
+    price_data: dict = {
+        "currency": settings.FUND_CURRENCY,
+        "unit_amount": amount,
+        "product_data": {"name": f"Gift to {settings.FUND_NAME}"},
+    }
+    metadata = {"donation_id": str(public_id)}
+    params: dict = {
+        "mode": "payment" if frequency == Frequency.ONCE else "subscription",
+        "line_items": [{"price_data": price_data, "quantity": 1}],
+        "success_url": thanks + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": base_url + reverse("donations:donate"),
+        "client_reference_id": str(public_id),
+        "metadata": metadata,
+    }
+    if frequency == Frequency.ONCE:
+        params["submit_type"] = "donate"
+        params["payment_intent_data"] = {"metadata": metadata}
+    else:
+        price_data["recurring"] = {"interval": "month"}
+        params["subscription_data"] = {"metadata": metadata}
+    if email:
+        params["customer_email"] = email
+    try:
+        session = stripe_gateway.create_checkout_session(
+            params=params, idempotency_key=donation.checkout_idempotency_key
+        )
+    except StripeGatewayError:
+        Donation.objects.filter(pk=donation.pk).update(status=DonationStatus.FAILED)
+        raise
+    Donation.objects.filter(pk=donation.pk).update(
+        checkout_session_id=session["id"],
+        checkout_url=session["url"],
+        status=DonationStatus.PENDING,
+    )
+    donation.refresh_from_db()
+    return donation
+
+
+def donation_stop_monthly(*, donation: Donation) -> Donation:
+    """Cancel a monthly gift at Stripe (idempotent) and record it."""
+    if donation.frequency != Frequency.MONTHLY or not donation.subscription_id:
+        raise InvalidDonation("This is not an active monthly gift.")
+    if donation.status != DonationStatus.CANCELLED:
+        stripe_gateway.cancel_subscription(
+            donation.subscription_id, idempotency_key=f"cancel:{donation.public_id}"
+        )
+    with transaction.atomic():
+        updated = (
+            Donation.objects.filter(pk=donation.pk)
+            .exclude(status=DonationStatus.CANCELLED)
+            .update(status=DonationStatus.CANCELLED)
+        )
+        if updated:
+            audit_record(
+                actor=None,
+                action="donation.monthly_stopped_by_donor",
+                object_type="donation",
+                object_id=str(donation.public_id),
+                details={},
+            )
+    donation.refresh_from_db()
+    return donation

@@ -1,0 +1,159 @@
+"""Recording succeeded charges: one path for a single charge (a checkout session, an
+invoice) and for a drained batch of charge events.
+
+A charge row is brought up to what Stripe says now, linked to its donation, its balance
+transaction posted to the books, and its receipt queued after commit. Idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import transaction
+
+from donations import stripe_gateway
+from donations.events.posting import entry_for, post_entries
+from donations.models import (
+    Donation,
+    DonationStatus,
+    StripeCharge,
+)
+
+
+def donation_for(metadata: dict | None) -> Donation | None:
+    """The donation an object's metadata names (only our opaque id is there), if any."""
+    donation_id = (metadata or {}).get("donation_id")
+    if not donation_id:
+        return None
+    try:
+        return Donation.objects.filter(public_id=uuid.UUID(str(donation_id))).first()
+    except ValueError:
+        return None
+
+
+def _charge_defaults(charge: dict) -> dict:
+    return {
+        "amount": charge["amount"],
+        "currency": charge["currency"],
+        "charged_at": dt.datetime.fromtimestamp(charge["created"], tz=dt.UTC),
+        "payment_intent_id": stripe_gateway.object_id(charge.get("payment_intent")),
+    }
+
+
+def _apply_charge(
+    record: StripeCharge, charge: dict, bt: dict | None, donation: Donation | None, invoice_id: str
+) -> None:
+    """Bring a locked charge row up to what Stripe says now; queue the receipt after commit.
+    The caller holds the row lock and posts the balance transaction."""
+    changed = []
+    if donation is not None and record.donation_id is None:
+        record.donation = donation
+        changed.append("donation")
+    if invoice_id and not record.invoice_id:
+        record.invoice_id = invoice_id
+        changed.append("invoice_id")
+    if bt and record.balance_transaction_id != bt["id"]:
+        record.balance_transaction_id, record.fee = bt["id"], bt["fee"]
+        changed += ["balance_transaction_id", "fee"]
+    if record.amount_refunded != charge.get("amount_refunded", 0):
+        record.amount_refunded = charge.get("amount_refunded", 0)
+        changed.append("amount_refunded")
+    if charge.get("disputed") and not record.disputed:
+        record.disputed = True
+        changed.append("disputed")
+    if changed:
+        record.save(update_fields=changed)
+    if record.donation_id and record.receipt_sent_at is None:
+        Donation.objects.filter(pk=record.donation_id).exclude(
+            status=DonationStatus.CANCELLED
+        ).update(status=DonationStatus.SUCCEEDED)
+        from donations.tasks import send_receipt
+
+        transaction.on_commit(lambda pk=record.pk: send_receipt.delay(pk))
+
+
+def _balance_transaction_of(charge: dict) -> dict | None:
+    bt = charge.get("balance_transaction")
+    if bt and not isinstance(bt, dict):
+        bt = stripe_gateway.retrieve_balance_transaction(bt)
+    return bt or None
+
+
+def _donations_by_metadata(charges: list[dict]) -> dict[str, Donation]:
+    """{charge id: the donation its metadata names}, in one query."""
+    wanted: dict[str, uuid.UUID] = {}
+    for charge in charges:
+        try:
+            wanted[charge["id"]] = uuid.UUID(str((charge.get("metadata") or {})["donation_id"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    found = {d.public_id: d for d in Donation.objects.filter(public_id__in=wanted.values())}
+    return {charge_id: found[pid] for charge_id, pid in wanted.items() if pid in found}
+
+
+def record_charges(
+    charges: list[dict], *, donation: Donation | None = None, invoice_id: str = ""
+) -> None:
+    """Record succeeded charges (as Stripe says they are now) in one database transaction:
+    each row linked to ``donation`` or else to the donation its metadata names, its balance
+    transaction posted through the books' batch path, its receipt sent after commit.
+    Charges that have not succeeded are left out. Idempotent."""
+    charges = [c for c in {c["id"]: c for c in charges}.values() if c.get("status") == "succeeded"]
+    if not charges:
+        return
+    bts = {c["id"]: _balance_transaction_of(c) for c in charges}
+    by_metadata = {} if donation is not None else _donations_by_metadata(charges)
+    with transaction.atomic():
+        StripeCharge.objects.bulk_create(
+            [StripeCharge(charge_id=c["id"], **_charge_defaults(c)) for c in charges],
+            ignore_conflicts=True,
+        )
+        records = {
+            r.charge_id: r
+            for r in StripeCharge.objects.select_for_update()
+            .filter(charge_id__in=[c["id"] for c in charges])
+            .order_by("charge_id")
+        }
+        for charge in charges:
+            linked = donation or by_metadata.get(charge["id"])
+            _apply_charge(records[charge["id"]], charge, bts[charge["id"]], linked, invoice_id)
+        # Last, so the books' chain lock is held only from here to the commit.
+        post_entries([e for e in (entry_for(bt) for bt in bts.values() if bt) if e is not None])
+
+
+def charge_of_payment_intent(payment_intent_id: str) -> dict | None:
+    intent = stripe_gateway.retrieve_payment_intent(payment_intent_id)
+    charge = intent.get("latest_charge")
+    if charge and not isinstance(charge, dict):
+        charge = stripe_gateway.retrieve_charge(charge)
+    return charge or None
+
+
+def record_invoice(invoice_id: str, donation: Donation | None) -> None:
+    """Record the charges of a paid invoice (a month of a monthly gift)."""
+    invoice = stripe_gateway.retrieve_invoice(invoice_id)
+    subscription = ((invoice.get("parent") or {}).get("subscription_details") or {}).get(
+        "subscription"
+    )
+    if donation is None and subscription:
+        donation = Donation.objects.filter(
+            subscription_id=stripe_gateway.object_id(subscription)
+        ).first()
+    if donation is None:
+        details = (invoice.get("parent") or {}).get("subscription_details") or {}
+        donation = donation_for(details.get("metadata"))
+    if invoice.get("status") != "paid":
+        return
+    charges = []
+    for payment in (invoice.get("payments") or {}).get("data", []):
+        inner = payment.get("payment") or {}
+        if inner.get("charge"):
+            charges.append(
+                stripe_gateway.retrieve_charge(stripe_gateway.object_id(inner["charge"]))
+            )
+        elif inner.get("payment_intent"):
+            charges.append(
+                charge_of_payment_intent(stripe_gateway.object_id(inner["payment_intent"]))
+            )
+    record_charges([c for c in charges if c], donation=donation, invoice_id=invoice["id"])

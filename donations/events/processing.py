@@ -1,0 +1,242 @@
+"""Processing one stored Stripe event into donations, charges and the books.
+
+Stripe delivers events at least once, in any order, for days. So processing never trusts
+an event's snapshot where order matters: each handler re-reads the object from Stripe, then
+records what is true now. Money reaches the books only from balance transactions
+(``donations.events.posting``), under keys derived from their ids, so a duplicate, a retry
+or a reconciliation run can never post the same money twice.
+
+Reads from Stripe happen outside database transactions; each write is atomic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from donations import stripe_gateway
+from donations.events.charges import (
+    charge_of_payment_intent,
+    donation_for,
+    record_charges,
+    record_invoice,
+)
+from donations.events.posting import post_balance_transaction
+from donations.exceptions import (
+    StripeObjectMissing,
+    UnprocessableEvent,
+)
+from donations.intake.services import schedule_drain
+from donations.models import (
+    Donation,
+    DonationStatus,
+    EventStatus,
+    StripeCharge,
+    StripeEvent,
+)
+from donations.retention.privacy import error_text
+from ledger.books.posting import audit_record
+from ledger.staff.roles import Capability, require
+
+logger = logging.getLogger(__name__)
+
+
+def stripe_event_process(*, event_pk: int) -> str:
+    """Process one stored event; returns its final status. Raises on a retryable failure
+    after recording it on the event."""
+    # Counting the attempt first means a worker that dies mid-way still leaves a trace.
+    # Two workers may process the same event at once (a duplicate task): every write
+    # below is idempotent, so that costs time, never money.
+    started = (
+        StripeEvent.objects.filter(pk=event_pk)
+        .exclude(status__in=(EventStatus.PROCESSED, EventStatus.IGNORED))
+        .update(attempts=F("attempts") + 1)
+    )
+    event = StripeEvent.objects.only("event_id", "type", "payload", "status").get(pk=event_pk)
+    if not started:
+        return event.status
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        StripeEvent.objects.filter(pk=event_pk).update(
+            status=EventStatus.IGNORED, processed_at=timezone.now(), last_error=""
+        )
+        return EventStatus.IGNORED
+    try:
+        handler(event.payload.get("data", {}).get("object", {}))
+    except Exception as error:
+        StripeEvent.objects.filter(pk=event_pk).update(
+            status=EventStatus.FAILED, last_error=error_text(error)
+        )
+        logger.warning(
+            "stripe event %s (%s) failed: %s", event.event_id, event.type, type(error).__name__
+        )
+        raise
+    StripeEvent.objects.filter(pk=event_pk).update(
+        status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+    )
+    return EventStatus.PROCESSED
+
+
+def stripe_event_retry(*, event: StripeEvent, actor) -> None:
+    """Staff asks for a failed event to be processed again: it rejoins the queue."""
+    require(actor, Capability.RECONCILE)
+    with transaction.atomic():
+        StripeEvent.objects.filter(pk=event.pk).update(status=EventStatus.RECEIVED)
+        audit_record(
+            actor=actor,
+            action="stripe_event.retry",
+            object_type="stripe_event",
+            object_id=event.event_id,
+            details={"type": event.type},
+        )
+        transaction.on_commit(schedule_drain)
+
+
+def _handle_charge(obj: dict) -> None:
+    record_charges([stripe_gateway.retrieve_charge(obj["id"])])
+
+
+def _handle_checkout_session(obj: dict) -> None:
+    session = stripe_gateway.retrieve_checkout_session(obj["id"])
+    donation = donation_for(session.get("metadata"))
+    if donation is None:
+        return  # a session we did not create (a payment link): its charge is still posted
+    details = session.get("customer_details") or {}
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        fields = {
+            "checkout_session_id": session["id"],
+            "customer_id": stripe_gateway.object_id(session.get("customer")),
+            "subscription_id": stripe_gateway.object_id(session.get("subscription")),
+        }
+        if details.get("email") and not donation.email:
+            fields["email"] = details["email"]
+        if details.get("name") and not donation.anonymous:
+            fields["donor_name"] = details["name"][:120]
+        status = session.get("status")
+        if status == "expired" and donation.status in (
+            DonationStatus.CREATED,
+            DonationStatus.PENDING,
+        ):
+            fields["status"] = DonationStatus.EXPIRED
+        elif session.get("payment_status") == "unpaid" and status == "complete":
+            intent = session.get("payment_intent")
+            if intent and _intent_failed(stripe_gateway.object_id(intent)):
+                fields["status"] = DonationStatus.FAILED
+        for name, value in fields.items():
+            setattr(donation, name, value)
+        donation.save(update_fields=[*fields, "updated_at"])
+    if session.get("payment_status") != "paid":
+        return
+    if session.get("mode") == "subscription" and session.get("invoice"):
+        record_invoice(stripe_gateway.object_id(session["invoice"]), donation)
+    elif session.get("payment_intent"):
+        charge = charge_of_payment_intent(stripe_gateway.object_id(session["payment_intent"]))
+        if charge is None:
+            raise UnprocessableEvent("paid session without a charge yet")
+        record_charges([charge], donation=donation)
+
+
+def _intent_failed(payment_intent_id: str) -> bool:
+    intent = stripe_gateway.retrieve_payment_intent(payment_intent_id)
+    return intent.get("status") in ("requires_payment_method", "canceled")
+
+
+def _handle_invoice(obj: dict) -> None:
+    record_invoice(obj["id"], None)
+
+
+def _handle_subscription(obj: dict) -> None:
+    try:
+        subscription = stripe_gateway.retrieve_subscription(obj["id"])
+    except StripeObjectMissing:
+        subscription = obj
+    donation = Donation.objects.filter(subscription_id=subscription["id"]).first() or (
+        donation_for(subscription.get("metadata"))
+    )
+    if donation is None:
+        return
+    if subscription.get("status") in ("canceled", "incomplete_expired"):
+        Donation.objects.filter(pk=donation.pk).update(
+            status=DonationStatus.CANCELLED, subscription_id=subscription["id"]
+        )
+    elif not donation.subscription_id:
+        Donation.objects.filter(pk=donation.pk).update(subscription_id=subscription["id"])
+
+
+def _handle_refund(obj: dict) -> None:
+    refund = stripe_gateway.retrieve_refund(obj["id"])
+    for field in ("balance_transaction", "failure_balance_transaction"):
+        bt = refund.get(field)
+        if bt:
+            post_balance_transaction(
+                bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
+            )
+    if refund.get("charge"):
+        charge = stripe_gateway.retrieve_charge(stripe_gateway.object_id(refund["charge"]))
+        StripeCharge.objects.filter(charge_id=charge["id"]).update(
+            amount_refunded=charge.get("amount_refunded", 0)
+        )
+
+
+def _handle_dispute(obj: dict) -> None:
+    dispute = stripe_gateway.retrieve_dispute(obj["id"])
+    for bt in dispute.get("balance_transactions") or []:
+        post_balance_transaction(
+            bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
+        )
+    StripeCharge.objects.filter(charge_id=stripe_gateway.object_id(dispute.get("charge"))).update(
+        disputed=True
+    )
+
+
+def _handle_payout(obj: dict) -> None:
+    """A payout leaves Stripe's balance when it is created (so does its balance
+    transaction): it is booked to the bank then, and reversed if it fails."""
+    payout = stripe_gateway.retrieve_payout(obj["id"])
+    fields = ["balance_transaction"]
+    if payout.get("status") == "failed":
+        fields.append("failure_balance_transaction")
+    for field in fields:
+        bt = payout.get(field)
+        if bt:
+            post_balance_transaction(
+                bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
+            )
+
+
+def _handle_payment_failed(obj: dict) -> None:
+    """A payment attempt failed: nothing moved; the donation stays open at Checkout."""
+
+
+# The bulk of a surge: the drain records these together (``donations.events.drain``).
+CHARGE_EVENTS = frozenset({"charge.succeeded", "charge.updated", "charge.captured"})
+
+HANDLERS: dict[str, Callable[[dict], None]] = {
+    "checkout.session.completed": _handle_checkout_session,
+    "checkout.session.async_payment_succeeded": _handle_checkout_session,
+    "checkout.session.async_payment_failed": _handle_checkout_session,
+    "checkout.session.expired": _handle_checkout_session,
+    **dict.fromkeys(CHARGE_EVENTS, _handle_charge),
+    "invoice.paid": _handle_invoice,
+    "invoice.payment_succeeded": _handle_invoice,
+    "invoice.payment_failed": _handle_payment_failed,
+    "customer.subscription.created": _handle_subscription,
+    "customer.subscription.updated": _handle_subscription,
+    "customer.subscription.deleted": _handle_subscription,
+    "refund.created": _handle_refund,
+    "refund.updated": _handle_refund,
+    "refund.failed": _handle_refund,
+    "charge.dispute.created": _handle_dispute,
+    "charge.dispute.funds_withdrawn": _handle_dispute,
+    "charge.dispute.funds_reinstated": _handle_dispute,
+    "charge.dispute.closed": _handle_dispute,
+    "payout.created": _handle_payout,
+    "payout.updated": _handle_payout,
+    "payout.paid": _handle_payout,
+    "payout.failed": _handle_payout,
+}
