@@ -46,10 +46,13 @@ def free_port() -> int:
 def app_env(
     *, database_url: str, broker_url: str, webhook_secret: str, sandbox_url: str = ""
 ) -> dict[str, str]:
-    """A production-like environment (DEBUG off) pointed at the given services."""
+    """A production-like environment (DEBUG off) pointed at the given services.
+
+    ``BENCHMARK_SETTINGS`` names another settings module to measure a variant (for example
+    ``benchmarks.settings_plain_middleware``: the production stack without a shortcut)."""
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SETTINGS_MODULE=os.environ.get("BENCHMARK_SETTINGS", "config.settings"),
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(38)[:50],
         ALLOWED_HOSTS=f"{HOST},localhost",

@@ -78,8 +78,10 @@ class StatelessRoutesMiddleware:
     language) and Stripe's webhook (a signed POST from Stripe's servers) use no session,
     login, CSRF token or lockout. Placed right after WhiteNoise, which does the same for
     static files, this answers them without the session, locale, common, CSRF,
-    authentication, second-factor, messages and throttling middlewares: a third of what
-    such a request otherwise costs (docs/benchmarks.md). The middlewares before it (request
+    authentication, second-factor, messages and throttling middlewares. Kept because without
+    it the webhook intake and the transparency page miss their targets (docs/benchmarks.md,
+    "Shortcuts kept"); tests compare its answers with the whole stack's. The middlewares
+    before it (request
     ids, security headers, the content security policy) still apply; the host is still
     checked, frames are still refused and the length is still sent; the URLs stay in the
     apps' urls for ``reverse()`` and the views are the same functions, with their own

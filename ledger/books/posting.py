@@ -3,8 +3,8 @@
 Posting takes the chain head's row lock first (``SELECT … FOR UPDATE``): the hash chain
 needs one total order, and holding that lock while the sequence, hash, balances and monthly
 totals are written keeps the sequence gapless and the derived totals exact under any number
-of concurrent writers. A batch takes the lock once for all its entries, which is why batch
-posting is an order of magnitude faster than one-at-a-time posting.
+of concurrent writers. A batch takes the lock once for all its entries, which is why a surge
+posts in batches.
 """
 
 from __future__ import annotations

@@ -118,8 +118,8 @@ class LinearModel:
 
     def _highs(self) -> highspy.Highs:
         """One solver per set of constraints, reused for every objective: each solve
-        starts from the last one's basis, several times faster than a fresh solve (a test
-        checks it against scipy's linprog)."""
+        starts from the last one's basis instead of from scratch (a test checks its answers
+        against scipy's linprog)."""
         if self._solver is not None:
             return self._solver
         infinity = highspy.kHighsInf

@@ -175,7 +175,9 @@ def _dump(value: dict) -> bytes:
 class _Kept:
     """What this process serves, rebuilt at most every TRANSPARENCY_REFRESH_SECONDS (0:
     on every request). Releases change once a month, so a process that serves a minute-old
-    copy serves the current one nearly always, and a request touches no database."""
+    copy serves the current one nearly always, and a request touches no database. Kept
+    because without it the open data and the page miss their target (docs/benchmarks.md,
+    "Shortcuts kept"); tests/ledger/public/test_serving.py compares it with a fresh build."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

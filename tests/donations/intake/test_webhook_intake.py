@@ -139,3 +139,38 @@ def test_the_webhook_skips_the_middlewares_only_pages_need(client, settings):
     assert (
         _post(client, payload, stripe_signature(payload)).status_code == 400
     )  # the host is checked
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["signed", "badly signed", "duplicate", "too large", "GET"],
+)
+def test_the_webhook_answers_as_the_whole_stack_would(client, settings, case):
+    """The shortcut that skips the pages' middlewares (config.middleware) changes nothing
+    Stripe sees: the same status, body and headers as the whole stack gives."""
+
+    def answer(event_id):
+        payload = _event(event_id)
+        if case == "too large":
+            payload = payload + b" " * (1024 * 1024)
+        signature = stripe_signature(
+            payload, secret="whsec_wrong" if case == "badly signed" else WEBHOOK_SECRET
+        )
+        if case == "duplicate":
+            _post(client, payload, signature)
+        response = client.get(URL) if case == "GET" else _post(client, payload, signature)
+        return (
+            response.status_code,
+            response.content,
+            {h: response.get(h) for h in ("Content-Type", "Content-Length", "X-Frame-Options")},
+        )
+
+    shortcut = answer("evt_shortcut")
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "config.middleware.StatelessRoutesMiddleware"
+    ]
+    plain = answer("evt_plain")
+
+    assert shortcut == plain
+    stored = set(StripeEvent.objects.values_list("event_id", flat=True))
+    assert stored == ({"evt_shortcut", "evt_plain"} if case in ("signed", "duplicate") else set())

@@ -9,7 +9,6 @@ import io
 import json
 
 import pytest
-from cryptography.fernet import Fernet
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
@@ -21,72 +20,9 @@ from ledger.public import releases, transparency
 from ledger.public.release_content import MONEY_IN, PEOPLE_TOTALS, SUPPRESSED
 from ledger.public.release_model import MEASURES
 from tests.ledger import fund_life as life
-from tests.ledger.public.conftest import OPEN_DATA_PATHS
+from tests.ledger.public.conftest import OPEN_DATA_PATHS, PERIODS
 
-pytestmark = pytest.mark.django_db
-
-# July 2025 is due ten days after it ends (TRANSPARENCY_RELEASE_LAG_DAYS).
-THROUGH_JULY = dt.date(2025, 8, 10)
-PERIODS = [f"2025-{month:02d}" for month in range(1, 8)]
-
-
-@pytest.fixture(autouse=True)
-def _case_keys(settings):
-    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    settings.TRANSPARENCY_MIN_CELL = 5
-    settings.TRANSPARENCY_RELEASE_LAG_DAYS = 10
-
-
-@pytest.fixture
-def fund_year():
-    """A scripted year: gifts, a refund, a dispute, a payout, offline gifts, eleven people
-    bailed out over two months, support, returns with court fees, a forfeiture, and bail
-    approved but not yet paid."""
-    by = life.team()
-    from ledger.books.posting import transaction_post
-
-    transaction_post(
-        kind="opening",
-        date=dt.date(2025, 1, 1),
-        legs=[("assets:bank", 100_000), ("net_assets:opening_balance", -100_000)],
-        idempotency_key="opening",
-    )
-    for gross, fee in ((10000, 320), (5000, 175), (2500, 103)):
-        life.donation(gross, fee, dt.date(2025, 1, 12))
-    for gross, fee in ((20000, 610), (4000, 146)):
-        life.donation(gross, fee, dt.date(2025, 2, 3))
-    life.refund(5000, dt.date(2025, 2, 9))
-    life.dispute(3000, dt.date(2025, 2, 11))
-    life.payout(25000, dt.date(2025, 2, 20))
-    life.offline_gift(300_000, dt.date(2025, 1, 20))
-    life.offline_gift(4000, dt.date(2025, 1, 21), account="assets:cash")
-    cases = [
-        life.case(
-            "Kings" if n < 6 else "Queens",
-            bail_type="criminal_bail" if n < 8 else "immigration_bond",
-            by=by,
-        )
-        for n in range(11)
-    ]
-    paid = [
-        life.pay(case, 15000 + 100 * n, dt.date(2025, 3 if n < 6 else 4, 10), by=by)
-        for n, case in enumerate(cases)
-    ]
-    life.pay(cases[7], 2500, dt.date(2025, 4, 12), by=by, purpose="support")
-    for n, disbursement in enumerate(paid[:5]):
-        life.bail_returned(disbursement, disbursement.amount - 300 * (n % 2), 300 * (n % 2),
-                           dt.date(2025, 6, 15), by=by)  # fmt: skip
-    life.bail_forfeited(paid[6], paid[6].amount, dt.date(2025, 7, 1), by=by)
-    life.approved(cases[10], 7000, by=by)
-    return cases
-
-
-@pytest.fixture
-def released(fund_year):
-    """The fund year with every month through July released, all of them published."""
-    made = releases.releases_publish_due(today=THROUGH_JULY)
-    assert [(r.period, r.status) for r in made] == [(p, ReleaseStatus.PUBLISHED) for p in PERIODS]
-    return fund_year
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("case_keys")]
 
 
 def books(through: dt.date) -> dict[str, int]:
@@ -476,50 +412,6 @@ def test_a_release_and_a_checkpoint_are_listed_with_the_release_hash(released, c
     assert checkpoint.hash in client.get("/transparency/").content.decode()
 
 
-def test_a_process_keeps_its_copy_for_the_refresh_interval(
-    fund_year, client, settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.TRANSPARENCY_REFRESH_SECONDS = 60  # the production default
-    clock = [1000.0]
-    monkeypatch.setattr(transparency.time, "monotonic", lambda: clock[0])
-    first = client.get("/transparency/checkpoints.json").content
-    assert client.get("/transparency.json").json()["releases"] == []
-    assert client.get("/transparency/").status_code == 200
-
-    checkpoint_create()
-    clock[0] += 59
-    with CaptureQueriesContext(connection) as asked:
-        assert client.get("/transparency/checkpoints.json").content == first
-        assert client.get("/transparency.json").json()["releases"] == []
-        assert client.get("/transparency/").status_code == 200
-    assert len(asked) == 0  # served from this process's copy: no database at all
-
-    clock[0] += 1
-    assert client.get("/transparency/checkpoints.json").content != first
-
-    # A release published by this process shows at once (the others' copies follow
-    # within the interval).
-    with django_capture_on_commit_callbacks(execute=True):
-        releases.releases_publish_due(today=THROUGH_JULY)
-    assert client.get("/transparency.json").json()["latest_release"] == "2025-07"
-
-
-def test_documents_built_again_keep_their_etag(released, client):
-    first = {
-        path: client.get(path)
-        for path in (
-            "/transparency.json",
-            "/transparency/monthly.csv",
-            "/transparency/checkpoints.json",
-        )
-    }
-
-    transparency.forget()  # as if the interval had passed, or another process answered
-
-    for path, response in first.items():
-        assert client.get(path, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304, path
-
-
 def test_serving_costs_the_same_queries_at_10_and_10000_transactions(client, settings):
     def post(first, count, month):
         entries = [
@@ -636,33 +528,3 @@ def test_a_corrected_county_shows_in_the_next_release_only(
     assert [row["label"] for row in counties] == ["Kings", "Queens", "Other counties"]
     # Kings went from six people to five: a change of one person, which is not published.
     assert [row["people"] for row in counties if row["label"] == "Kings"] == [SUPPRESSED]
-
-
-def test_the_open_data_skip_the_middlewares_only_pages_need(released, client, settings):
-    for path in ("/transparency.json", "/transparency/data-dictionary.csv"):
-        response = client.get(path)
-
-        assert "Accept-Language" not in response.get("Vary", "")  # one representation
-        assert "Cookie" not in response.get("Vary", "")
-        assert "csrftoken" not in response.cookies and "sessionid" not in response.cookies
-        assert response["X-Frame-Options"] == "DENY"
-        assert "Content-Security-Policy" in response
-    settings.ALLOWED_HOSTS = ["fund.example.org"]
-    assert client.get("/transparency.json").status_code == 400  # the host is still checked
-
-
-def test_the_page_skips_the_middlewares_only_visitors_pages_need(released, client, settings):
-    response = client.get("/transparency/")
-
-    assert response.status_code == 200
-    request = response.wsgi_request
-    assert not hasattr(request, "session") and not hasattr(request, "user")
-    assert not response.cookies
-    assert response["Content-Language"] == "en"
-    assert response["Content-Length"] == str(len(response.content))
-    assert response["X-Frame-Options"] == "DENY"
-    assert "Content-Security-Policy" in response
-    assert response["X-Request-ID"]
-    assert client.post("/transparency/").status_code == 405
-    settings.ALLOWED_HOSTS = ["fund.example.org"]
-    assert client.get("/transparency/").status_code == 400  # the host is still checked
