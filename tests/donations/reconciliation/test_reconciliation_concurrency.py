@@ -21,7 +21,7 @@ from tests.donations.conftest import a_fund_week, assert_books_match_sandbox
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(django_settings.BASE_DIR)
 
 
 def _threads(*targets):
