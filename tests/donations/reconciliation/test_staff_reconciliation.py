@@ -104,6 +104,10 @@ def test_the_lists_cost_a_fixed_number_of_queries(staff, django_assert_max_num_q
     # At most 5 for the page, and 5 for staff access: the session, the user, the verified
     # device, the roles, and saving the session's new idle expiry.
     with django_assert_max_num_queries(10):
-        staff.get("/staff/reconciliation/runs/")
+        runs = staff.get("/staff/reconciliation/runs/")
     with django_assert_max_num_queries(10):
-        staff.get("/staff/reconciliation/discrepancies/")
+        discrepancies = staff.get("/staff/reconciliation/discrepancies/")
+
+    assert runs.status_code == 200 and discrepancies.status_code == 200
+    assert runs.content.decode().count("<tr") > 20
+    assert "kind_0" in discrepancies.content.decode() or "kind_39" in discrepancies.content.decode()
