@@ -4,16 +4,12 @@ import django_tables2 as tables
 
 from donations.models import Discrepancy, OfflineGift, ReconciliationRun, StripeEvent
 from ledger.books.money import format_money
+from ledger.staff.lists import button_column
 
 
 class StripeEventTable(tables.Table):
     event_id = tables.Column(verbose_name="Event")
-    retry = tables.TemplateColumn(
-        template_name="donations/staff/_retry_button.html",
-        verbose_name="",
-        orderable=False,
-        exclude_from_export=True,
-    )
+    retry = button_column("donations/staff/_retry_button.html")
 
     class Meta:
         model = StripeEvent
@@ -39,12 +35,7 @@ class ReconciliationRunTable(tables.Table):
 
 
 class DiscrepancyTable(tables.Table):
-    resolve = tables.TemplateColumn(
-        template_name="donations/staff/_resolve_form.html",
-        verbose_name="",
-        orderable=False,
-        exclude_from_export=True,
-    )
+    resolve = button_column("donations/staff/_resolve_form.html")
 
     class Meta:
         model = Discrepancy
@@ -65,12 +56,7 @@ class OfflineGiftTable(tables.Table):
     amount = tables.Column(attrs={"td": {"class": "money"}})
     recorded_by = tables.Column(accessor="recorded_by__username", verbose_name="Recorded by")
     sequence = tables.Column(accessor="transaction__sequence", verbose_name="Ledger no.")
-    bounced = tables.TemplateColumn(
-        template_name="donations/staff/_bounce_button.html",
-        verbose_name="",
-        orderable=False,
-        exclude_from_export=True,
-    )
+    bounced = button_column("donations/staff/_bounce_button.html")
 
     class Meta:
         model = OfflineGift

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from donations.models import Donation, DonationStatus
 from ledger.books.posting import audit_record
+from ledger.public.transparency import forget
 
 WALL_LIMIT = 200
 _SHOWN_STATUSES = (DonationStatus.SUCCEEDED, DonationStatus.CANCELLED)
@@ -79,51 +80,39 @@ def wall_entries(limit: int = WALL_LIMIT) -> list[dict]:
     return entries
 
 
-def _changed() -> None:
-    from ledger.public.transparency import forget
-
-    forget()
+def _wall_change(donations: QuerySet[Donation], *, actor, action: str, **update) -> int:
+    """Update the chosen donations, audit each by its public id, and serve the wall anew."""
+    with transaction.atomic():
+        chosen = list(donations.values_list("pk", "public_id"))
+        Donation.objects.filter(pk__in=[pk for pk, _ in chosen]).update(**update)
+        for _, public_id in chosen:
+            audit_record(
+                actor=actor,
+                action=action,
+                object_type="donation",
+                object_id=str(public_id),
+                details={},
+            )
+        forget()
+    return len(chosen)
 
 
 def wall_entries_approve(*, donations: QuerySet[Donation], actor) -> int:
     """Approve the entries of donors who asked to be on the wall; returns how many."""
-    with transaction.atomic():
-        chosen = list(
-            donations.filter(show_on_wall=True, wall_approved_at__isnull=True).values_list(
-                "pk", "public_id"
-            )
-        )
-        Donation.objects.filter(pk__in=[pk for pk, _ in chosen]).update(
-            wall_approved_at=timezone.now()
-        )
-        for _, public_id in chosen:
-            audit_record(
-                actor=actor,
-                action="donation.wall_approved",
-                object_type="donation",
-                object_id=str(public_id),
-                details={},
-            )
-        _changed()
-    return len(chosen)
+    return _wall_change(
+        donations.filter(show_on_wall=True, wall_approved_at__isnull=True),
+        actor=actor,
+        action="donation.wall_approved",
+        wall_approved_at=timezone.now(),
+    )
 
 
 def wall_entries_remove(*, donations: QuerySet[Donation], actor) -> int:
     """Take entries off the wall (the donor asked, or it should not have been approved)."""
-    with transaction.atomic():
-        chosen = list(
-            donations.filter(wall_approved_at__isnull=False).values_list("pk", "public_id")
-        )
-        Donation.objects.filter(pk__in=[pk for pk, _ in chosen]).update(
-            show_on_wall=False, wall_approved_at=None
-        )
-        for _, public_id in chosen:
-            audit_record(
-                actor=actor,
-                action="donation.wall_removed",
-                object_type="donation",
-                object_id=str(public_id),
-                details={},
-            )
-        _changed()
-    return len(chosen)
+    return _wall_change(
+        donations.filter(wall_approved_at__isnull=False),
+        actor=actor,
+        action="donation.wall_removed",
+        show_on_wall=False,
+        wall_approved_at=None,
+    )

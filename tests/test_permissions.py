@@ -23,14 +23,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
-from django.utils import timezone
 
 from donations.models import (
     Discrepancy,
     EventStatus,
     OfflineGift,
-    ReconciliationRun,
-    RunStatus,
     StripeEvent,
 )
 from donations.offline.services import offline_gift_record
@@ -38,6 +35,7 @@ from ledger.casework.cases import Identity
 from ledger.models import AuditEvent, BailCase, Disbursement
 from ledger.staff.access import capability_of
 from ledger.staff.roles import MATRIX, Capability, Role
+from tests.donations.conftest import charge_event, open_discrepancy
 from tests.ledger.conftest import open_case, request_disbursement
 
 C = Capability
@@ -81,29 +79,11 @@ _numbers = itertools.count(1)
 
 
 def _failed_event() -> StripeEvent:
-    n = next(_numbers)
-    return StripeEvent.objects.create(
-        event_id=f"evt_matrix_{n}",
-        type="charge.succeeded",
-        stripe_created=timezone.now(),
-        payload={"id": f"evt_matrix_{n}", "data": {"object": {"id": "ch_1"}}},
-        status=EventStatus.FAILED,
-    )
+    return charge_event(f"evt_matrix_{next(_numbers)}", status=EventStatus.FAILED)
 
 
 def _open_discrepancy() -> Discrepancy:
-    run = ReconciliationRun.objects.create(
-        kind="all", status=RunStatus.SUCCEEDED, finished_at=timezone.now()
-    )
-    return Discrepancy.objects.create(
-        kind=f"kind_{next(_numbers)}",
-        stripe_object="balance",
-        expected=1000,
-        found=950,
-        description="assets:stripe differs from Stripe's balance",
-        first_seen_run=run,
-        last_seen_at=timezone.now(),
-    )
+    return open_discrepancy(kind=f"kind_{next(_numbers)}")
 
 
 @pytest.fixture(autouse=True)

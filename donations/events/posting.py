@@ -23,7 +23,7 @@ from ledger.books.chart import (
     PROCESSING_FEES,
     STRIPE,
 )
-from ledger.books.posting import Entry, transaction_post, transactions_post_batch
+from ledger.books.posting import Entry, entry_post, transactions_post_batch
 from ledger.models import TransactionKind
 
 _REFUNDS = {"refund", "payment_refund", "refund_failure", "payment_failure_refund"}
@@ -90,15 +90,7 @@ def post_balance_transaction(balance_transaction: dict) -> bool:
     entry = entry_for(balance_transaction)
     if entry is None:
         return False
-    transaction_post(
-        kind=entry.kind,
-        date=entry.date,
-        legs=entry.legs,
-        idempotency_key=entry.idempotency_key,
-        memo=entry.memo,
-        source_ref=entry.source_ref,
-        currency=entry.currency,
-    )
+    entry_post(entry)
     return True
 
 

@@ -403,29 +403,28 @@ def _balance(run: ReconciliationRun, *, totals: dict[str, int] | None, verify: b
         if entry["currency"].lower() == currency
     )
     books = account_balances()
-    run.checked += 1
-    if books.get(STRIPE, 0) != stripe_total:
-        _discrepancy(
-            run,
-            kind="stripe_balance",
-            stripe_object="balance",
-            expected=stripe_total,
-            found=books.get(STRIPE, 0),
-            description="assets:stripe differs from Stripe's balance (available + pending).",
-        )
+    checks = [
+        ("stripe_balance", "balance", STRIPE, stripe_total,
+         "assets:stripe differs from Stripe's balance (available + pending)."),
+    ]  # fmt: skip
     if totals is not None:
         # Only Stripe's balance transactions post to processing fees, so the books must
         # hold exactly what the recipes give for all of them.
+        checks.append(
+            ("processing_fees", "balance_transactions", PROCESSING_FEES,
+             totals[PROCESSING_FEES],
+             "Processing fees in the books differ from the fees Stripe charged.")
+        )  # fmt: skip
+    for kind, stripe_object, code, expected, description in checks:
         run.checked += 1
-        expected = totals[PROCESSING_FEES]
-        if books.get(PROCESSING_FEES, 0) != expected:
+        if books.get(code, 0) != expected:
             _discrepancy(
                 run,
-                kind="processing_fees",
-                stripe_object="balance_transactions",
+                kind=kind,
+                stripe_object=stripe_object,
                 expected=expected,
-                found=books.get(PROCESSING_FEES, 0),
-                description="Processing fees in the books differ from the fees Stripe charged.",
+                found=books.get(code, 0),
+                description=description,
             )
     if verify:
         run.checked += 1

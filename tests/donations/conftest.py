@@ -6,9 +6,11 @@ import hashlib
 import hmac
 import re
 import time
+import uuid
 
 import pytest
 import requests
+from django.utils import timezone
 
 from ledger.books.selectors import account_balances
 from stripe_sandbox import SandboxServer
@@ -125,3 +127,55 @@ def stripe_signature(payload: bytes, *, secret=WEBHOOK_SECRET, timestamp=None) -
         secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
     ).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+# Rows the tests of several modules need, with what they do not care about filled in.
+
+
+def charge_event(event_id: str, charge_id: str = "ch_1", **fields):
+    """A stored ``charge.succeeded`` event naming ``charge_id``."""
+    from donations.models import StripeEvent
+
+    return StripeEvent.objects.create(
+        event_id=event_id,
+        type="charge.succeeded",
+        stripe_created=timezone.now(),
+        payload={"id": event_id, "data": {"object": {"id": charge_id, "object": "charge"}}},
+        **fields,
+    )
+
+
+def open_discrepancy(run=None, *, kind: str = "stripe_balance", **fields):
+    """An open discrepancy between assets:stripe and Stripe's balance."""
+    from donations.models import Discrepancy, ReconciliationRun, RunStatus
+
+    if run is None:
+        run = ReconciliationRun.objects.create(
+            kind="all", status=RunStatus.SUCCEEDED, finished_at=timezone.now()
+        )
+    return Discrepancy.objects.create(
+        kind=kind,
+        stripe_object="balance",
+        expected=1000,
+        found=950,
+        description="assets:stripe differs from Stripe's balance",
+        first_seen_run=run,
+        last_seen_at=timezone.now(),
+        **fields,
+    )
+
+
+def succeeded_gift(**fields):
+    """A one-off gift of $25 that succeeded."""
+    from donations.models import Donation, DonationStatus
+
+    values = {
+        "frequency": "once",
+        "status": DonationStatus.SUCCEEDED,
+        "currency": "usd",
+        "gift_amount": 2500,
+        "amount": 2500,
+        "checkout_idempotency_key": f"checkout:{uuid.uuid4()}",
+        **fields,
+    }
+    return Donation.objects.create(**values)

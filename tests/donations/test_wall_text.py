@@ -5,8 +5,9 @@ are never stored, and again when the wall is shown."""
 import pytest
 
 from donations.checkout.forms import DonationForm
-from donations.models import Donation, DonationStatus
+from donations.models import Donation
 from donations.wall import wall_entries, wall_text
+from tests.donations.conftest import succeeded_gift
 
 pytestmark = pytest.mark.django_db
 
@@ -58,27 +59,9 @@ def test_a_donation_from_the_page_stores_neither_of_them(client, sandbox):
 
 
 def test_the_wall_removes_them_from_entries_stored_before_the_form_did():
-    values = {
-        "frequency": "once",
-        "status": DonationStatus.SUCCEEDED,
-        "currency": "usd",
-        "gift_amount": 2500,
-        "amount": 2500,
-        "show_on_wall": True,
-        "wall_approved_at": "2026-11-01T12:00:00Z",
-    }
-    Donation.objects.create(
-        **values,
-        display_name="\u202eAna\u202c",
-        message=f"For {HIDDEN}",
-        checkout_idempotency_key="checkout:old1",
-    )
-    Donation.objects.create(
-        **values,
-        display_name="\u200b\u200d",
-        message="\ufeff",
-        checkout_idempotency_key="checkout:old2",
-    )
+    shown = {"show_on_wall": True, "wall_approved_at": "2026-11-01T12:00:00Z"}
+    succeeded_gift(display_name="\u202eAna\u202c", message=f"For {HIDDEN}", **shown)
+    succeeded_gift(display_name="\u200b\u200d", message="\ufeff", **shown)
 
     entries = wall_entries()
 

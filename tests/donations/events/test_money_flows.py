@@ -60,26 +60,18 @@ def test_a_dispute_won_returns_the_amount(live_sandbox):
     assert account_balances()["expenses:dispute_losses"] == 1500
 
 
-def test_a_payout_paid_moves_money_to_the_bank(live_sandbox):
+@pytest.mark.parametrize(
+    ("outcome", "bank", "stripe"),
+    [("paid", 9680, 0), ("failed", 0, 9680)],  # a failed payout returns to Stripe's balance
+)
+def test_a_payout_moves_money_to_the_bank_unless_it_fails(live_sandbox, outcome, bank, stripe):
     _charge(live_sandbox, 10000)
     live_sandbox.state.advance_clock(3 * 24 * 3600)
-    live_sandbox.state.create_payout(outcome="paid")
+    live_sandbox.state.create_payout(outcome=outcome)
     _settle(live_sandbox)
 
     books = account_balances()
-    assert books["assets:bank"] == 9680
-    assert books["assets:stripe"] == 0
-
-
-def test_a_payout_that_fails_returns_to_the_stripe_balance(live_sandbox):
-    _charge(live_sandbox, 10000)
-    live_sandbox.state.advance_clock(3 * 24 * 3600)
-    live_sandbox.state.create_payout(outcome="failed")
-    _settle(live_sandbox)
-
-    books = account_balances()
-    assert books["assets:bank"] == 0
-    assert books["assets:stripe"] == 9680
+    assert (books["assets:bank"], books["assets:stripe"]) == (bank, stripe)
 
 
 def test_an_async_payment_that_settles_later(live_sandbox, donor):

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from donations.models import EventStatus, StripeEvent
 from ledger.models import AuditEvent
+from tests.donations.conftest import charge_event
 
 pytestmark = pytest.mark.django_db
 
@@ -91,13 +92,7 @@ def test_a_failed_event_is_retried_and_the_retry_is_audited(
     staff, sandbox, django_capture_on_commit_callbacks
 ):
     charge = sandbox.state.create_charge(2500, emit_events=False).charge
-    event = StripeEvent.objects.create(
-        event_id="evt_failed",
-        type="charge.succeeded",
-        stripe_created=timezone.now(),
-        payload={"id": "evt_failed", "data": {"object": {"id": charge, "object": "charge"}}},
-        status=EventStatus.FAILED,
-    )
+    event = charge_event("evt_failed", charge, status=EventStatus.FAILED)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(f"/staff/stripe/events/{event.pk}/retry/")
 

@@ -14,10 +14,10 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from donations.events.processing import stripe_event_process
-from donations.models import ReconciliationRun, ReconciliationState, RunStatus, StripeEvent
+from donations.models import ReconciliationRun, ReconciliationState, RunStatus
 from donations.reconciliation.runs import reconcile_stripe
 from ledger.models import JournalTransaction
-from tests.donations.conftest import a_fund_week, assert_books_match_sandbox
+from tests.donations.conftest import a_fund_week, assert_books_match_sandbox, charge_event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -59,12 +59,7 @@ def test_two_runs_started_together_one_works_and_the_other_exits(sandbox):
 
 def test_a_webhook_and_a_run_racing_on_the_same_charge_post_it_once(sandbox):
     charge = sandbox.state.create_charge(7700, emit_events=False).charge
-    event = StripeEvent.objects.create(
-        event_id="evt_race",
-        type="charge.succeeded",
-        stripe_created=timezone.now(),
-        payload={"id": "evt_race", "data": {"object": {"id": charge, "object": "charge"}}},
-    )
+    event = charge_event("evt_race", charge)
 
     _threads(
         lambda: stripe_event_process(event_pk=event.pk),

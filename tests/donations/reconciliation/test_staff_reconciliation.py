@@ -1,8 +1,9 @@
 import pytest
 from django.utils import timezone
 
-from donations.models import Discrepancy, DiscrepancyStatus, ReconciliationRun, RunStatus
+from donations.models import DiscrepancyStatus, ReconciliationRun, RunStatus
 from ledger.models import AuditEvent
+from tests.donations.conftest import open_discrepancy
 
 pytestmark = pytest.mark.django_db
 
@@ -19,19 +20,6 @@ def _run(status=RunStatus.SUCCEEDED, **fields):
     )
 
 
-def _discrepancy(run, kind="stripe_balance", **fields):
-    return Discrepancy.objects.create(
-        kind=kind,
-        stripe_object="balance",
-        expected=1000,
-        found=950,
-        description="assets:stripe differs from Stripe's balance",
-        first_seen_run=run,
-        last_seen_at=timezone.now(),
-        **fields,
-    )
-
-
 def test_the_staff_home_shows_the_last_successful_run(staff):
     _run(checked=120, posted=7)
     _run(RunStatus.FAILED)
@@ -43,8 +31,8 @@ def test_the_staff_home_shows_the_last_successful_run(staff):
 
 def test_runs_and_open_discrepancies_are_listed_with_filters_and_csv(staff):
     run = _run()
-    _discrepancy(run)
-    _discrepancy(run, kind="payout_sum", status=DiscrepancyStatus.RESOLVED)
+    open_discrepancy(run)
+    open_discrepancy(run, kind="payout_sum", status=DiscrepancyStatus.RESOLVED)
 
     runs = staff.get("/staff/reconciliation/runs/").content.decode()
     open_only = staff.get("/staff/reconciliation/discrepancies/?status=open").content.decode()
@@ -57,7 +45,7 @@ def test_runs_and_open_discrepancies_are_listed_with_filters_and_csv(staff):
 
 
 def test_resolving_needs_a_note_and_is_audited(staff):
-    discrepancy = _discrepancy(_run())
+    discrepancy = open_discrepancy(_run())
 
     staff.post(f"/staff/reconciliation/discrepancies/{discrepancy.pk}/resolve/", {"note": " "})
     discrepancy.refresh_from_db()
@@ -74,8 +62,8 @@ def test_resolving_needs_a_note_and_is_audited(staff):
     assert AuditEvent.objects.get(action="discrepancy.resolved").actor == staff.user
 
 
-def test_a_viewer_cannot_resolve_a_discrepancy(staff_client):
-    discrepancy = _discrepancy(_run())
+def test_a_viewer_cannot_resolve_aopen_discrepancy(staff_client):
+    discrepancy = open_discrepancy(_run())
     viewer = staff_client("viewer")
 
     listing = viewer.get("/staff/reconciliation/discrepancies/").content.decode()
@@ -100,7 +88,7 @@ def test_the_lists_cost_a_fixed_number_of_queries(staff, django_assert_max_num_q
     run = _run()
     for n in range(40):
         _run()
-        _discrepancy(run, kind=f"kind_{n}")
+        open_discrepancy(run, kind=f"kind_{n}")
     # At most 5 for the page, and 5 for staff access: the session, the user, the verified
     # device, the roles, and saving the session's new idle expiry.
     with django_assert_max_num_queries(10):

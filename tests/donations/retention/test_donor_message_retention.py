@@ -5,7 +5,6 @@ nightly task that erases donors' data."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.utils import timezone
@@ -14,6 +13,7 @@ from donations.models import Donation, DonationStatus
 from donations.retention.erasure import donor_messages_erase
 from donations.wall import wall_entries_remove
 from ledger.models import AuditEvent
+from tests.donations.conftest import succeeded_gift
 
 pytestmark = pytest.mark.django_db
 
@@ -22,18 +22,7 @@ APPROVED = NOW - dt.timedelta(days=300)
 
 
 def _gift(message: str, *, days_ago: int, now: dt.datetime = NOW, **fields) -> Donation:
-    values = {
-        "frequency": "once",
-        "status": DonationStatus.SUCCEEDED,
-        "currency": "usd",
-        "gift_amount": 2500,
-        "amount": 2500,
-        "display_name": "Ana",
-        "message": message,
-        "checkout_idempotency_key": f"checkout:{uuid.uuid4()}",
-        **fields,
-    }
-    donation = Donation.objects.create(**values)
+    donation = succeeded_gift(**{"display_name": "Ana", "message": message, **fields})
     Donation.objects.filter(pk=donation.pk).update(created_at=now - dt.timedelta(days=days_ago))
     return donation
 
