@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import time
 import uuid
@@ -179,3 +180,18 @@ def succeeded_gift(**fields):
         **fields,
     }
     return Donation.objects.create(**values)
+
+
+def event_body(event_id: str, type_: str, data_object: dict, **extra) -> bytes:
+    """The JSON body Stripe posts to the webhook for an event about ``data_object``."""
+    event = {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "created": int(time.time()),
+        "livemode": False,
+        "type": type_,
+        "data": {"object": data_object},
+        **extra,
+    }
+    return json.dumps(event).encode()

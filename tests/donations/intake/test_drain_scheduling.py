@@ -1,14 +1,11 @@
 """Scheduling the drain: one drain scheduled at a time, another once it starts, and a
 webhook answered even when no drain can be scheduled."""
 
-import json
-import time
-
 import pytest
 
 from donations.intake.services import drain_flag_clear, schedule_drain
 from donations.models import EventStatus, StripeEvent
-from tests.donations.conftest import WEBHOOK_SECRET, stripe_signature
+from tests.donations.conftest import WEBHOOK_SECRET, event_body, stripe_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +42,7 @@ def test_a_webhook_is_stored_and_answered_when_the_drain_cannot_be_scheduled(
         raise ConnectionError("broker restarting")
 
     monkeypatch.setattr("donations.intake.services.drain_flag_set", broker_down)
-    body = json.dumps(
-        {
-            "id": "evt_while_down",
-            "object": "event",
-            "type": "charge.succeeded",
-            "created": int(time.time()),
-            "data": {"object": {"id": "ch_1"}},
-        }
-    ).encode()
+    body = event_body("evt_while_down", "charge.succeeded", {"id": "ch_1"})
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

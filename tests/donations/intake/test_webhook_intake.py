@@ -6,7 +6,7 @@ import time
 import pytest
 
 from donations.models import EventStatus, StripeEvent
-from tests.donations.conftest import WEBHOOK_SECRET, stripe_signature
+from tests.donations.conftest import WEBHOOK_SECRET, event_body, stripe_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -19,18 +19,7 @@ def _secret(settings):
 
 
 def _event(event_id="evt_1", type_="customer.created", **extra):
-    return json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "api_version": "2026-10-28.endive",
-            "created": int(time.time()),
-            "livemode": False,
-            "type": type_,
-            "data": {"object": {"id": "cus_1", "object": "customer"}},
-            **extra,
-        }
-    ).encode()
+    return event_body(event_id, type_, {"id": "cus_1", "object": "customer"}, **extra)
 
 
 def _post(client, payload: bytes, signature: str | None):

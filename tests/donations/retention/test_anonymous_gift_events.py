@@ -19,7 +19,12 @@ from donations import stripe_gateway
 from donations.events.processing import stripe_event_process
 from donations.models import Donation, DonationStatus, EventStatus, StripeEvent
 from donations.reconciliation.runs import reconcile_stripe
-from tests.donations.conftest import WEBHOOK_SECRET, assert_books_match_sandbox, stripe_signature
+from tests.donations.conftest import (
+    WEBHOOK_SECRET,
+    assert_books_match_sandbox,
+    event_body,
+    stripe_signature,
+)
 
 NAME, EMAIL = "Ana Donor", "donor@example.org"
 
@@ -111,17 +116,7 @@ def _checkout_event(donation: Donation, event_id: str) -> bytes:
         "payment_status": "paid",
         "status": "complete",
     }
-    return json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "api_version": "2026-10-28.endive",
-            "created": int(time.time()),
-            "livemode": False,
-            "type": "checkout.session.completed",
-            "data": {"object": session},
-        }
-    ).encode()
+    return event_body(event_id, "checkout.session.completed", session)
 
 
 def _donation(**fields) -> Donation:
