@@ -1,23 +1,30 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+import uuid
 
 from django import forms
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from donations.checkout.amounts import AmountError, amount_example, parse_amount
 from donations.models import Frequency
 from donations.wall import wall_text
 from ledger.books.money import format_money
 
+FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
+
 
 class DonationForm(forms.Form):
-    amount_choice = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect)
+    # One per page view: a second submit of the same page returns the same checkout.
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    amount_choice = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect, required=False)
     custom_amount = forms.CharField(
         label=_("Other amount"),
         required=False,
-        max_length=12,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": _("e.g. 35")}),
+        max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     frequency = forms.ChoiceField(
         choices=[(Frequency.ONCE, _("One time")), (Frequency.MONTHLY, _("Monthly"))],
@@ -59,6 +66,16 @@ class DonationForm(forms.Form):
             for amount in settings.DONATION_PRESET_AMOUNTS
         ] + [("custom", _("Other"))]
         self.fields["amount_choice"].initial = str(settings.DONATION_PRESET_AMOUNTS[1])
+        self.fields["custom_amount"].widget.attrs["placeholder"] = _("e.g. %(example)s") % {
+            "example": amount_example(translation.get_language())
+        }
+        self.fields["form_token"].initial = uuid.uuid4().hex
+
+    def clean_form_token(self) -> str:
+        token = self.cleaned_data["form_token"]
+        if not FORM_TOKEN.fullmatch(token):
+            raise forms.ValidationError(_("The form expired; reload the page and try again."))
+        return token
 
     def clean_display_name(self) -> str:
         return wall_text(self.cleaned_data["display_name"])
@@ -69,26 +86,26 @@ class DonationForm(forms.Form):
     def clean(self):
         data = super().clean()
         choice = data.get("amount_choice")
-        if choice == "custom":
-            raw = (data.get("custom_amount") or "").replace(",", "").replace("$", "").strip()
+        typed = (data.get("custom_amount") or "").strip()
+        if typed or choice == "custom":
+            # A typed amount is the one the donor meant, whichever preset is still selected.
             try:
-                value = Decimal(raw)
-            except InvalidOperation:
-                self.add_error("custom_amount", _("Enter an amount, like 35 or 35.50."))
+                gift = parse_amount(typed, translation.get_language())
+            except AmountError as error:
+                self.add_error("custom_amount", str(error))
                 return data
-            if value != value.quantize(Decimal("0.01")) or value <= 0:
-                self.add_error("custom_amount", _("Enter an amount with at most two decimals."))
-                return data
-            gift = int(value * 100)
+            data["amount_choice"] = "custom"
         elif choice:
             gift = int(choice)
         else:
+            if "amount_choice" not in self.errors:
+                self.add_error("amount_choice", _("Choose an amount or type one."))
             return data
         low, high = settings.DONATION_MIN_AMOUNT, settings.DONATION_MAX_AMOUNT
         if not low <= gift <= high:
             currency = settings.FUND_CURRENCY
             self.add_error(
-                "custom_amount" if choice == "custom" else "amount_choice",
+                "custom_amount" if data["amount_choice"] == "custom" else "amount_choice",
                 _("Gifts are from %(low)s to %(high)s.")
                 % {"low": format_money(low, currency), "high": format_money(high, currency)},
             )

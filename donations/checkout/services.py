@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 import uuid
 
 from django.conf import settings
@@ -91,13 +92,16 @@ def donation_start_checkout(
     client_key: str,
     session_key: str,
     base_url: str,
+    form_token: str,
     show_on_wall: bool = False,
 ) -> Donation:
     """Create our donation row and its Stripe Checkout Session; returns the donation.
 
-    The session is created with an idempotency key stored on the row, so a retried
-    request cannot create a second session (and a second charge) for the same donation.
-    Stripe metadata carries only our opaque donation id.
+    ``form_token`` comes with the page the donor filled in: the same page sent twice (a
+    double click, a reload) returns the first donation and its session instead of a
+    second one. The session is created with the idempotency key stored on the row, so a
+    retried request cannot create a second session (and a second charge) either. Stripe
+    metadata carries only our opaque donation id.
     """
     paused, _, _ = donations_pause_state()
     if paused:
@@ -106,26 +110,38 @@ def donation_start_checkout(
         raise InvalidDonation("Choose one time or monthly.")
     if not settings.DONATION_MIN_AMOUNT <= gift_amount <= settings.DONATION_MAX_AMOUNT:
         raise InvalidDonation("The amount is outside the fund's limits.")
+    if not form_token or len(form_token) > 64:
+        raise InvalidDonation("The form expired; reload the page and try again.")
+    key = f"checkout:{form_token}"
+    earlier = Donation.objects.filter(checkout_idempotency_key=key).first()
+    if earlier is not None:
+        return _sent_again(earlier, gift_amount=gift_amount, frequency=frequency,
+                           cover_fees=cover_fees)  # fmt: skip
     _rate_limit(client_key=client_key, session_key=session_key)
 
     amount = fee_covering_amount(gift_amount) if cover_fees else gift_amount
-    public_id = uuid.uuid4()
-    donation = Donation.objects.create(
-        public_id=public_id,
-        frequency=frequency,
-        currency=settings.FUND_CURRENCY,
-        gift_amount=gift_amount,
-        cover_fees=cover_fees,
-        amount=amount,
-        anonymous=anonymous,
-        display_name="" if anonymous else display_name,
-        message=message,
-        show_amount=show_amount and not anonymous,
-        # The wall shows a name or a message, and never an anonymous donor.
-        show_on_wall=show_on_wall and not anonymous and bool(display_name or message),
-        email=email,
-        checkout_idempotency_key=f"checkout:{public_id}",
+    donation, created = Donation.objects.get_or_create(
+        checkout_idempotency_key=key,
+        defaults={
+            "public_id": uuid.uuid4(),
+            "frequency": frequency,
+            "currency": settings.FUND_CURRENCY,
+            "gift_amount": gift_amount,
+            "cover_fees": cover_fees,
+            "amount": amount,
+            "anonymous": anonymous,
+            "display_name": "" if anonymous else display_name,
+            "message": message,
+            "show_amount": show_amount and not anonymous,
+            # The wall shows a name or a message, and never an anonymous donor.
+            "show_on_wall": show_on_wall and not anonymous and bool(display_name or message),
+            "email": email,
+        },
     )
+    if not created:  # the same page, sent twice at the same moment
+        return _sent_again(donation, gift_amount=gift_amount, frequency=frequency,
+                           cover_fees=cover_fees)  # fmt: skip
+    public_id = donation.public_id
     thanks = base_url + reverse("donations:thanks", args=[public_id])
     price_data: dict = {
         "currency": settings.FUND_CURRENCY,
@@ -162,6 +178,25 @@ def donation_start_checkout(
         status=DonationStatus.PENDING,
     )
     donation.refresh_from_db()
+    return donation
+
+
+def _sent_again(donation: Donation, *, gift_amount: int, frequency: str, cover_fees: bool):
+    """The page was sent before: the same gift gets its checkout again, another is refused."""
+    if (donation.gift_amount, donation.frequency, donation.cover_fees) != (
+        gift_amount,
+        frequency,
+        cover_fees,
+    ):
+        raise InvalidDonation("This form was already sent for another gift; reload the page.")
+    deadline = time.monotonic() + settings.STRIPE_TIMEOUT
+    while not donation.checkout_url and donation.status != DonationStatus.FAILED:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)  # the first request is still asking Stripe for the session
+        donation.refresh_from_db()
+    if not donation.checkout_url:
+        raise InvalidDonation("This form was already sent; reload the page and try again.")
     return donation
 
 

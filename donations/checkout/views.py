@@ -3,6 +3,8 @@ stop link of a monthly gift. Thin doors into ``donations.checkout.services``."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -20,6 +22,23 @@ from donations.exceptions import (
 )
 from donations.models import Donation, DonationStatus
 from ledger.books.money import format_money
+
+
+def _give_labels() -> dict:
+    """What the button says for each preset: the exact charge, with and without the fee
+    cover, once and monthly."""
+    currency = settings.FUND_CURRENCY
+    labels = {}
+    for gift in settings.DONATION_PRESET_AMOUNTS:
+        plain = format_money(gift, currency)
+        covered = format_money(services.fee_covering_amount(gift), currency)
+        labels[str(gift)] = {
+            "once": _("Give %(amount)s") % {"amount": plain},
+            "once_cover": _("Give %(amount)s") % {"amount": covered},
+            "monthly": _("Give %(amount)s monthly") % {"amount": plain},
+            "monthly_cover": _("Give %(amount)s monthly") % {"amount": covered},
+        }
+    return labels
 
 
 def _fee_example(gift: int) -> dict:
@@ -64,6 +83,7 @@ def donate(request):
                 client_key=services.client_fingerprint(request.META.get("REMOTE_ADDR", "")),
                 session_key=request.session.session_key or "",
                 base_url=request.build_absolute_uri("/").rstrip("/"),
+                form_token=data["form_token"],
             )
         except RateLimited as error:
             form.add_error(None, str(error))
@@ -78,26 +98,40 @@ def donate(request):
             status = 502
         else:
             return HttpResponseRedirect(donation.checkout_url, status=303)
+        # Sent again, the page is a new attempt: a new token, so it is not refused as a
+        # repeat of the one that failed.
+        form.data = form.data.copy()
+        form.data["form_token"] = uuid.uuid4().hex
     elif request.method == "POST":
         status = 400
     presets = settings.DONATION_PRESET_AMOUNTS
     return render(
         request,
         "donations/donate.html",
-        {"form": form, "fee_example": _fee_example(presets[min(1, len(presets) - 1)])},
+        {
+            "form": form,
+            "fee_example": _fee_example(presets[min(1, len(presets) - 1)]),
+            "give_labels": _give_labels(),
+        },
         status=status,
     )
 
 
+# The pending thank-you page reloads itself every 3 s for about a minute, then says what
+# will happen instead of polling for ever.
+THANKS_CHECKS = 20
+
+
 def thanks(request, public_id):
     donation = get_object_or_404(Donation, public_id=public_id)
+    pending = donation.status in (DonationStatus.CREATED, DonationStatus.PENDING)
+    checks = request.GET.get("checks", "0")
+    checks = int(checks) if checks.isdigit() and len(checks) < 4 else 0
+    refresh_url = f"?checks={checks + 1}" if pending and checks < THANKS_CHECKS else ""
     return render(
         request,
         "donations/thanks.html",
-        {
-            "donation": donation,
-            "pending": donation.status in (DonationStatus.CREATED, DonationStatus.PENDING),
-        },
+        {"donation": donation, "pending": pending, "refresh_url": refresh_url},
     )
 
 

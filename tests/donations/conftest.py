@@ -46,22 +46,7 @@ class Donor:
 
     def give(self, *, card="4242424242424242", email="donor@example.org", **fields) -> str:
         """Fill in the donation form and pay; returns the URL Stripe sends the donor to."""
-        page = self.http.get(f"{self.site}/donate/", timeout=10)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        form = {
-            "csrfmiddlewaretoken": token,
-            "amount_choice": "5000",
-            "frequency": "once",
-            "email": email,
-            **fields,
-        }
-        started = self.http.post(
-            f"{self.site}/donate/",
-            data=form,
-            headers={"Referer": f"{self.site}/donate/"},
-            allow_redirects=False,
-            timeout=10,
-        )
+        started = self.start(email=email, **fields)
         assert started.status_code == 303, started.text[:2000]
         checkout_url = started.headers["Location"]
         self.http.get(checkout_url, timeout=10).raise_for_status()
@@ -72,6 +57,22 @@ class Donor:
             timeout=10,
         )
         return paid.headers.get("Location", "")
+
+    def start(self, **fields) -> requests.Response:
+        """Fill in and send the donation form (with the tokens the page carries)."""
+        page = self.http.get(f"{self.site}/donate/", timeout=10)
+        form = {
+            name: re.search(rf'name="{name}" value="([^"]+)"', page.text).group(1)
+            for name in ("csrfmiddlewaretoken", "form_token")
+        }
+        form.update({"amount_choice": "5000", "frequency": "once", **fields})
+        return self.http.post(
+            f"{self.site}/donate/",
+            data=form,
+            headers={"Referer": f"{self.site}/donate/"},
+            allow_redirects=False,
+            timeout=10,
+        )
 
     def status_on_thanks_page(self, url: str) -> str:
         page = self.http.get(url, timeout=10)
@@ -195,3 +196,13 @@ def event_body(event_id: str, type_: str, data_object: dict, **extra) -> bytes:
         **extra,
     }
     return json.dumps(event).encode()
+
+
+def donation_form(**fields) -> dict:
+    """What the donation page posts: a $50 one-time gift, on a page of its own."""
+    return {
+        "form_token": uuid.uuid4().hex,
+        "amount_choice": "5000",
+        "frequency": "once",
+        **fields,
+    }

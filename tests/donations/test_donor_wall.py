@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from donations.models import Donation, DonationStatus
 from donations.wall import wall_entries, wall_entries_approve, wall_entries_remove
 from ledger.models import AuditEvent
+from tests.donations.conftest import donation_form
 
 pytestmark = pytest.mark.django_db
 
@@ -124,10 +125,10 @@ def test_the_admin_action_approves_and_needs_the_right_to_change_donations():
 
 
 def test_the_donation_form_records_the_opt_in(client, sandbox):
-    data = {"amount_choice": "5000", "frequency": "once", "show_on_wall": "on"}
-    client.post("/donate/", {**data, "display_name": "Ana", "message": "For everyone"})
-    client.post("/donate/", {**data, "display_name": "Ana", "anonymous": "on"})
-    client.post("/donate/", {"amount_choice": "5000", "frequency": "once", "display_name": "B"})
+    wall = {"show_on_wall": "on", "display_name": "Ana"}
+    client.post("/donate/", donation_form(**wall, message="For everyone"))
+    client.post("/donate/", donation_form(**wall, anonymous="on"))
+    client.post("/donate/", donation_form(display_name="B"))
 
     walls = list(Donation.objects.order_by("created_at").values_list("show_on_wall", flat=True))
     assert walls == [True, False, False]

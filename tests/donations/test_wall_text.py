@@ -7,7 +7,7 @@ import pytest
 from donations.checkout.forms import DonationForm
 from donations.models import Donation
 from donations.wall import wall_entries, wall_text
-from tests.donations.conftest import succeeded_gift
+from tests.donations.conftest import donation_form, succeeded_gift
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +21,7 @@ HIDDEN = (
 
 
 def _form(**fields) -> DonationForm:
-    form = DonationForm(
-        data={"amount_choice": "5000", "frequency": "once", "show_on_wall": "on", **fields}
-    )
+    form = DonationForm(data=donation_form(show_on_wall="on", **fields))
     assert form.is_valid(), form.errors
     return form
 
@@ -45,13 +43,11 @@ def test_the_form_removes_them_from_the_display_name_and_the_message():
 def test_a_donation_from_the_page_stores_neither_of_them(client, sandbox):
     client.post(
         "/donate/",
-        {
-            "amount_choice": "5000",
-            "frequency": "once",
-            "show_on_wall": "on",
-            "display_name": "\u2067Ana\u2069",
-            "message": "Free\u200b Sam\ufeff",
-        },
+        donation_form(
+            show_on_wall="on",
+            display_name="\u2067Ana\u2069",
+            message="Free\u200b Sam\ufeff",
+        ),
     )
 
     donation = Donation.objects.get()

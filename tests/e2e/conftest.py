@@ -135,14 +135,14 @@ class Problems:
 
 @pytest.fixture
 def people(browser, site, live_server, screenshots, request):
-    """people() → a new person at a browser of their own (a Playwright page whose relative
-    URLs go to the live site). Open pages are saved when the test fails."""
+    """people(locale="en-US") → a new person at a browser of their own (a Playwright page
+    whose relative URLs go to the live site). Open pages are saved when the test fails."""
     problems = Problems(live_server.url)
     contexts = []
 
-    def new_person():
+    def new_person(locale: str = "en-US"):
         context = browser.new_context(
-            base_url=live_server.url, locale="en-US", viewport={"width": 1100, "height": 800}
+            base_url=live_server.url, locale=locale, viewport={"width": 1100, "height": 800}
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

@@ -1,8 +1,12 @@
+import json
+import re
+
 import pytest
 from django.core.cache import cache
 
 from donations.checkout.services import fee_covering_amount
 from donations.models import Donation, DonationSwitch
+from tests.donations.conftest import donation_form, succeeded_gift
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +19,7 @@ def _fresh_rate_limits():
 
 
 def _give(client, **fields):
-    data = {"amount_choice": "5000", "frequency": "once", **fields}
-    return client.post("/donate/", data)
+    return client.post("/donate/", donation_form(**fields))
 
 
 def test_the_page_offers_presets_and_explains_the_fee_arithmetic(client):
@@ -45,7 +48,6 @@ def test_a_gift_starts_a_checkout_with_no_personal_data_in_metadata(client, sand
     session = sandbox.state.store.require(donation.checkout_session_id, "checkout.session")
     assert session["metadata"] == {"donation_id": str(donation.public_id)}
     assert session["client_reference_id"] == str(donation.public_id)
-    assert donation.checkout_idempotency_key == f"checkout:{donation.public_id}"
     assert session["amount_total"] == 5000
 
 
@@ -64,6 +66,17 @@ def test_a_custom_amount_is_taken_in_dollars_and_cents(client, sandbox):
         ({"amount_choice": "custom", "custom_amount": "50000.01"}, "Gifts are from"),
         ({"amount_choice": "custom", "custom_amount": "12.345"}, "at most two decimals"),
         ({"amount_choice": "custom", "custom_amount": "lots"}, "Enter an amount"),
+        ({"amount_choice": "custom", "custom_amount": "sNaN"}, "Enter an amount"),
+        ({"amount_choice": "custom", "custom_amount": "Infinity"}, "Enter an amount"),
+        ({"amount_choice": "custom", "custom_amount": "-Infinity"}, "more than zero"),
+        ({"amount_choice": "custom", "custom_amount": "0"}, "more than zero"),
+        ({"amount_choice": "custom", "custom_amount": "-5"}, "more than zero"),
+        ({"amount_choice": "custom", "custom_amount": "\u0663\u0665"}, "Enter an amount"),
+        ({"amount_choice": "custom", "custom_amount": "35,50"}, "could not tell what 35,50"),
+        ({"amount_choice": "custom"}, "Enter an amount"),
+        ({"amount_choice": ""}, "Choose an amount or type one."),
+        ({"form_token": ""}, "This field is required"),
+        ({"form_token": "not-a-token"}, "The form expired"),
         ({"amount_choice": "999"}, "Select a valid choice"),
         ({"frequency": "weekly"}, "Select a valid choice"),
         ({"email": "not-an-email"}, "Enter a valid email address"),
@@ -157,9 +170,109 @@ def test_the_thank_you_page_says_pending_until_stripe_confirms(client, sandbox):
     body = client.get(f"/donate/thanks/{donation.public_id}/").content.decode()
 
     assert 'data-status="pending"' in body
-    assert 'http-equiv="refresh"' in body
+    assert "Your gift of $50.00 is being confirmed." in body
+    assert '<meta http-equiv="refresh" content="3;url=?checks=1">' in body
     status = client.get(f"/donate/thanks/{donation.public_id}/status.json").json()
     assert status == {"status": "pending"}
+
+
+def test_the_pending_page_stops_reloading_after_a_minute_and_says_what_happens(client, sandbox):
+    _give(client)
+    url = f"/donate/thanks/{Donation.objects.get().public_id}/"
+
+    assert 'content="3;url=?checks=20"' in client.get(url + "?checks=19").content.decode()
+    last = client.get(url + "?checks=20").content.decode()
+
+    assert 'http-equiv="refresh"' not in last
+    assert "the receipt comes by email once it does" in last
+    assert 'http-equiv="refresh"' in client.get(url + "?checks=x").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "frequency", "sentence"),
+    [
+        ("succeeded", "once", "Your gift of $50.00 went through."),
+        ("succeeded", "monthly", "Your monthly gift of $50.00 has started."),
+        ("failed", "once", "Your gift of $50.00 did not go through."),
+        ("expired", "once", "The checkout for your gift of $50.00 expired before payment."),
+        ("cancelled", "monthly", "Your monthly gift of $50.00 is stopped."),
+    ],
+)
+def test_the_thank_you_page_says_each_state_in_a_sentence(client, status, frequency, sentence):
+    donation = succeeded_gift(status=status, frequency=frequency, amount=5000, gift_amount=5000)
+
+    body = client.get(f"/donate/thanks/{donation.public_id}/").content.decode()
+
+    assert sentence in body
+    assert 'http-equiv="refresh"' not in body
+    assert 'href="/transparency/"' in body
+
+
+def test_a_spanish_page_reads_35_comma_50_as_35_dollars_50(client, sandbox):
+    form = donation_form(amount_choice="custom", custom_amount="35,50")
+    response = client.post("/donate/", form, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 303
+    assert Donation.objects.get().gift_amount == 3550
+    assert "35,50" in client.get("/donate/", HTTP_ACCEPT_LANGUAGE="es").content.decode()  # hint
+
+
+def test_a_typed_amount_wins_over_a_preset_still_selected(client, sandbox):
+    _give(client, amount_choice="5000", custom_amount="35")
+
+    assert Donation.objects.get().gift_amount == 3500
+
+
+def test_the_same_page_sent_twice_gives_one_donation_and_one_checkout(client, sandbox):
+    form = donation_form()
+    first = client.post("/donate/", form)
+    second = client.post("/donate/", form)
+
+    assert first.status_code == second.status_code == 303
+    assert first["Location"] == second["Location"]
+    assert Donation.objects.count() == 1
+    assert len(sandbox.state.store.all("checkout.session")) == 1
+
+
+def test_the_same_page_sent_again_for_another_amount_is_refused(client, sandbox):
+    form = donation_form()
+    client.post("/donate/", form)
+    again = client.post("/donate/", {**form, "amount_choice": "10000"})
+
+    assert again.status_code == 400
+    assert "already sent for another gift" in again.content.decode()
+    assert Donation.objects.count() == 1
+    assert form["form_token"] not in again.content.decode()  # a new page, a new token
+
+
+def test_after_stripe_was_down_the_page_can_be_sent_again(client, sandbox, settings):
+    api = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens here
+    form = donation_form()
+    failed = client.post("/donate/", form)
+    token = re.search(r'name="form_token" value="([0-9a-f]+)"', failed.content.decode()).group(1)
+    settings.STRIPE_API_BASE = api
+
+    retried = client.post("/donate/", {**form, "form_token": token})
+
+    assert failed.status_code == 502 and token != form["form_token"]
+    assert retried.status_code == 303
+    assert Donation.objects.filter(status="pending").count() == 1
+
+
+def test_the_button_labels_state_each_presets_exact_charge(client):
+    page = client.get("/donate/").content.decode()
+    labels = json.loads(
+        re.search(r'id="give-labels" type="application/json">(.*?)</script>', page).group(1)
+    )
+
+    assert labels["5000"] == {
+        "once": "Give $50.00",
+        "once_cover": "Give $51.81",
+        "monthly": "Give $50.00 monthly",
+        "monthly_cover": "Give $51.81 monthly",
+    }
+    assert '<script src="/static/js/donate.js" defer></script>' in page
 
 
 def test_a_forged_stop_link_is_refused(client):

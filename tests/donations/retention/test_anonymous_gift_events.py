@@ -22,6 +22,7 @@ from donations.reconciliation.runs import reconcile_stripe
 from tests.donations.conftest import (
     WEBHOOK_SECRET,
     assert_books_match_sandbox,
+    donation_form,
     event_body,
     stripe_signature,
 )
@@ -83,10 +84,7 @@ def test_a_named_monthly_gift_keeps_its_name_and_its_receipt_while_unlinked_even
 def test_events_reconciliation_fetches_are_stored_without_the_anonymous_donors_name(
     sandbox, client
 ):
-    client.post(
-        "/donate/",
-        {"amount_choice": "5000", "frequency": "once", "anonymous": "on", "email": EMAIL},
-    )
+    client.post("/donate/", donation_form(anonymous="on", email=EMAIL))
     donation = Donation.objects.get()
     sandbox.state.pay_checkout_session(
         donation.checkout_session_id, "4242424242424242", name=NAME, email=EMAIL

@@ -1,0 +1,40 @@
+// The donation form, made plain: typing an amount selects "Other", choosing a preset clears
+// the typed amount, and the button says what will be charged for a preset (the labels come
+// from the server, which owns the fee arithmetic). The form works the same without it.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.donate");
+  var labels = document.getElementById("give-labels");
+  if (!form || !labels) return;
+  labels = JSON.parse(labels.textContent);
+  var typed = form.querySelector("[name=custom_amount]");
+  var button = form.querySelector("#give");
+  var generic = button.textContent;
+
+  function checked(name) {
+    var input = form.querySelector("[name=" + name + "]:checked");
+    return input ? input.value : "";
+  }
+
+  function update() {
+    var preset = labels[checked("amount_choice")];
+    var cover = form.querySelector("[name=cover_fees]").checked ? "_cover" : "";
+    var frequency = checked("frequency") || "once";
+    button.textContent = preset ? preset[frequency + cover] : generic;
+  }
+
+  typed.addEventListener("input", function () {
+    if (typed.value.trim()) {
+      var other = form.querySelector("[name=amount_choice][value=custom]");
+      if (other) other.checked = true;
+    }
+    update();
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "amount_choice" && event.target.value !== "custom") {
+      typed.value = "";
+    }
+    update();
+  });
+  update();
+})();
