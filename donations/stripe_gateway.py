@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from typing import Any
 
 import requests
@@ -95,29 +96,74 @@ def object_id(value) -> str:
 # Webhooks ---------------------------------------------------------------------------------
 
 
+def webhook_secrets() -> list[str]:
+    """``STRIPE_WEBHOOK_SECRET``: one signing secret, or several separated by commas while
+    one is rolled (https://docs.stripe.com/webhooks#roll-endpoint-secrets)."""
+    return [s.strip() for s in settings.STRIPE_WEBHOOK_SECRET.split(",") if s.strip()]
+
+
+def live_mode() -> bool:
+    """Whether the secret key is a live one: events of the other mode are not ours."""
+    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+
+
+def _signed_at(signature: str) -> int | None:
+    for part in signature.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit() and len(value) < 12:
+            return int(value)
+    return None
+
+
 def verify_webhook(payload: bytes, signature: str | None) -> dict:
-    """Check the Stripe-Signature header (and its timestamp) and parse the event."""
+    """Check the Stripe-Signature header against each signing secret, its timestamp in
+    both directions (https://docs.stripe.com/webhooks#verify-manually: a signed timestamp
+    guards against replays, so one far in the future is refused as one far in the past
+    is), and the event's shape; returns the parsed event."""
     if not signature:
         raise WebhookRejected("missing signature")
     try:
-        stripe.WebhookSignature.verify_header(
-            payload.decode("utf-8"),
-            signature,
-            settings.STRIPE_WEBHOOK_SECRET,
-            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
-        )
-    except stripe.SignatureVerificationError as error:
-        reason = "stale timestamp" if "tolerance" in str(error) else "bad signature"
-        raise WebhookRejected(reason) from error
+        text = payload.decode("utf-8")
     except UnicodeDecodeError as error:
         raise WebhookRejected("malformed body") from error
+    tolerance = settings.STRIPE_WEBHOOK_TOLERANCE
+    for secret in webhook_secrets():
+        try:
+            stripe.WebhookSignature.verify_header(text, signature, secret, tolerance=tolerance)
+            break
+        except stripe.SignatureVerificationError as error:
+            if "tolerance" in str(error):
+                raise WebhookRejected("stale timestamp") from error
+    else:
+        raise WebhookRejected("bad signature")
+    signed_at = _signed_at(signature)
+    if signed_at is None or signed_at > time.time() + tolerance:
+        raise WebhookRejected("future timestamp")
     try:
         event = json.loads(payload)
     except ValueError as error:
         raise WebhookRejected("malformed JSON") from error
     if not isinstance(event, dict) or event.get("object") != "event" or not event.get("id"):
         raise WebhookRejected("not an event")
+    if not _well_formed(event):
+        raise WebhookRejected("malformed event")
     return event
+
+
+def _well_formed(event: dict) -> bool:
+    """The fields the project reads, of the types Stripe documents for an Event
+    (https://docs.stripe.com/api/events/object)."""
+    data = event.get("data")
+    return (
+        isinstance(event["id"], str)
+        and len(event["id"]) <= 255
+        and isinstance(event.get("type"), str)
+        and type(event.get("created")) is int
+        and isinstance(event.get("livemode", False), bool)
+        and isinstance(event.get("api_version") or "", str)
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    )
 
 
 # Checkout ---------------------------------------------------------------------------------

@@ -31,12 +31,18 @@ logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
-def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[StripeEvent, bool]:
+def stripe_event_record(
+    *, payload: bytes, signature: str | None
+) -> tuple[StripeEvent | None, bool]:
     """Verify and store an event once. Returns (event, created); a new event makes sure a
-    drain is scheduled after commit."""
+    drain is scheduled after commit. An event of the other mode (a test event reaching a
+    live site, or the reverse) is acknowledged and not stored: (None, False)."""
     if len(payload) > MAX_WEBHOOK_BYTES:
         raise WebhookRejected("body too large")
     data = stripe_gateway.verify_webhook(payload, signature)
+    if bool(data.get("livemode")) != stripe_gateway.live_mode():
+        logger.info("ignored a %s-mode event", "live" if data.get("livemode") else "test")
+        return None, False
     event, created = stripe_event_store(data, raw=payload)
     if created:
         # Outside a transaction this runs at once, the row being committed already.

@@ -27,4 +27,6 @@ def stripe_webhook(request):
     except WebhookRejected as error:
         status = 413 if str(error) == "body too large" else 400
         return HttpResponse(str(error), status=status, content_type="text/plain")
+    if event is None:
+        return JsonResponse({"received": True, "ignored": "other mode"})
     return JsonResponse({"received": True, "duplicate": not created})

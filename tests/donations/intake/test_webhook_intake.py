@@ -70,6 +70,10 @@ def test_a_duplicate_delivery_answers_2xx_and_is_not_processed_again(
             "stale timestamp",
         ),
         (lambda payload: "garbage", "bad signature"),
+        (
+            lambda payload: stripe_signature(payload, timestamp=int(time.time()) + 3600),
+            "future timestamp",
+        ),
     ],
 )
 def test_a_badly_signed_request_gets_a_400_and_stores_nothing(client, make_signature, reason):
@@ -163,3 +167,58 @@ def test_the_webhook_answers_as_the_whole_stack_would(client, settings, case):
     assert shortcut == plain
     stored = set(StripeEvent.objects.values_list("event_id", flat=True))
     assert stored == ({"evt_shortcut", "evt_plain"} if case in ("signed", "duplicate") else set())
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"created": "yesterday"},
+        {"created": None},
+        {"created": True},
+        {"type": 7},
+        {"id": 42},
+        {"id": "evt_" + "x" * 300},
+        {"livemode": "no"},
+        {"data": []},
+        {"data": {"object": "ch_1"}},
+        {"api_version": 2026},
+    ],
+)
+def test_a_signed_event_with_a_malformed_field_gets_a_400_and_stores_nothing(client, field):
+    """The types of https://docs.stripe.com/api/events/object; a 500 before."""
+    payload = json.dumps({**json.loads(_event()), **field}).encode()
+
+    response = _post(client, payload, stripe_signature(payload))
+
+    assert (response.status_code, response.content.decode()) in {
+        (400, "malformed event"),
+        (400, "not an event"),
+    }
+    assert not StripeEvent.objects.exists()
+
+
+def test_an_event_of_the_other_mode_is_acknowledged_and_not_stored(client, settings):
+    """A test-mode event reaching a live site (or the reverse) is not the fund's money."""
+    payload = _event("evt_live", livemode=True)  # this site runs with a test key
+
+    response = _post(client, payload, stripe_signature(payload))
+
+    assert response.status_code == 200
+    assert response.json() == {"received": True, "ignored": "other mode"}
+    assert not StripeEvent.objects.exists()
+    settings.STRIPE_SECRET_KEY = "sk_live_example"
+    assert _post(client, payload, stripe_signature(payload)).json()["duplicate"] is False
+    assert StripeEvent.objects.get().event_id == "evt_live"
+
+
+def test_while_a_secret_is_rolled_events_signed_with_either_are_taken(client, settings):
+    """https://docs.stripe.com/webhooks#roll-endpoint-secrets: both secrets sign for a while."""
+    settings.STRIPE_WEBHOOK_SECRET = f"whsec_new, {WEBHOOK_SECRET}"
+    old, new, other = _event("evt_old"), _event("evt_new"), _event("evt_other")
+
+    assert _post(client, old, stripe_signature(old)).status_code == 200
+    assert _post(client, new, stripe_signature(new, secret="whsec_new")).status_code == 200
+    refused = _post(client, other, stripe_signature(other, secret="whsec_gone"))
+
+    assert (refused.status_code, refused.content.decode()) == (400, "bad signature")
+    assert set(StripeEvent.objects.values_list("event_id", flat=True)) == {"evt_old", "evt_new"}
