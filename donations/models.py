@@ -218,7 +218,12 @@ class Discrepancy(models.Model):
         max_length=10, choices=DiscrepancyStatus.choices, default=DiscrepancyStatus.OPEN
     )
     first_seen_run = models.ForeignKey(
-        ReconciliationRun, on_delete=models.PROTECT, related_name="discrepancies"
+        ReconciliationRun,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="discrepancies",
+        help_text="Empty when the posting of a balance transaction found it.",
     )
     last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -221,6 +221,18 @@ RETRIEVABLE = {
 }
 
 
+def _refuse_a_manual_payout_filter(state: SandboxState, payout_id: Any) -> None:
+    """Stripe lists a payout's balance transactions only for automatic payouts
+    (https://docs.stripe.com/api/balance_transactions/list#balance_transaction_list-payout)
+    and answers 400 for a manual one."""
+    payout = state.store.get(str(payout_id), "payout")
+    if payout is not None and not payout.get("automatic", True):
+        raise invalid(
+            "Balance transaction history can only be filtered on automatic transfers, not manual.",
+            param="payout",
+        )
+
+
 def list_page(state: SandboxState, spec: ListSpec, params: dict[str, Any]) -> dict[str, Any]:
     reject_unknown(
         params,
@@ -235,6 +247,8 @@ def list_page(state: SandboxState, spec: ListSpec, params: dict[str, Any]) -> di
                 param="limit",
                 code="parameter_invalid_integer",
             )
+    if spec.kind == "balance_transaction" and params.get("payout"):
+        _refuse_a_manual_payout_filter(state, params["payout"])
     predicates = [make(params[name]) for name, make in spec.filters.items() if name in params]
     if spec.default is not None and "status" not in params:
         predicates.append(spec.default)

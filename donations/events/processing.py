@@ -25,7 +25,7 @@ from donations.events.charges import (
     record_charges,
     record_invoice,
 )
-from donations.events.posting import post_balance_transaction
+from donations.events.posting import payout_settlement_entries, post_balance_transaction
 from donations.exceptions import (
     StripeObjectMissing,
     UnprocessableEvent,
@@ -39,7 +39,7 @@ from donations.models import (
     StripeEvent,
 )
 from donations.retention.privacy import error_text
-from ledger.books.posting import audit_record
+from ledger.books.posting import audit_record, entry_post
 from ledger.staff.roles import Capability, require
 
 logger = logging.getLogger(__name__)
@@ -195,11 +195,12 @@ def _handle_dispute(obj: dict) -> None:
 
 
 def _handle_payout(obj: dict) -> None:
-    """A payout leaves Stripe's balance when it is created (so does its balance
-    transaction): it is booked to the bank then, and reversed if it fails."""
+    """A payout leaves Stripe's balance when it is created (its balance transaction) for
+    payouts in transit, reaches the bank when it is paid, and comes back if it fails or
+    is cancelled (``donations.events.posting.payout_settlement_entries``)."""
     payout = stripe_gateway.retrieve_payout(obj["id"])
     fields = ["balance_transaction"]
-    if payout.get("status") == "failed":
+    if payout.get("status") in ("failed", "canceled"):
         fields.append("failure_balance_transaction")
     for field in fields:
         bt = payout.get(field)
@@ -207,6 +208,8 @@ def _handle_payout(obj: dict) -> None:
             post_balance_transaction(
                 bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
             )
+    for entry in payout_settlement_entries(payout):
+        entry_post(entry)
 
 
 def _handle_payment_failed(obj: dict) -> None:
@@ -239,4 +242,5 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
     "payout.updated": _handle_payout,
     "payout.paid": _handle_payout,
     "payout.failed": _handle_payout,
+    "payout.canceled": _handle_payout,
 }

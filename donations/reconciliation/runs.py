@@ -31,30 +31,32 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from donations import stripe_gateway
-from donations.events.posting import balance_transaction_key, entry_for, post_entries
+from donations.events.posting import (
+    balance_transaction_key,
+    entry_for,
+    payout_settlement_entries,
+    post_balance_transactions,
+    post_entries,
+)
 from donations.events.processing import stripe_event_process
 from donations.exceptions import DonationError, StripeUnavailable
 from donations.intake.services import stripe_event_store
 from donations.models import (
-    Discrepancy,
-    DiscrepancyStatus,
     EventStatus,
     ReconciliationRun,
     ReconciliationState,
     RunStatus,
     StripeEvent,
 )
+from donations.reconciliation.discrepancies import discrepancies_agreed, discrepancy_open
 from donations.retention.privacy import error_text
 from ledger.books.chart import PROCESSING_FEES, STRIPE
-from ledger.books.posting import audit_record
 from ledger.books.selectors import account_balances
 from ledger.models import JournalTransaction
-from ledger.staff.roles import Capability, require
 
 logger = logging.getLogger(__name__)
 
@@ -116,62 +118,6 @@ def _release(holder: str) -> None:
     )
 
 
-# Discrepancies ----------------------------------------------------------------------------
-
-
-def _discrepancy(
-    run: ReconciliationRun,
-    *,
-    kind: str,
-    stripe_object: str,
-    expected: int | None,
-    found: int | None,
-    description: str,
-) -> None:
-    """Record a disagreement; an open one of the same kind and object is updated instead."""
-    now = timezone.now()
-    updated = Discrepancy.objects.filter(
-        kind=kind, stripe_object=stripe_object, status=DiscrepancyStatus.OPEN
-    ).update(expected=expected, found=found, description=description[:300], last_seen_at=now)
-    if not updated:
-        Discrepancy.objects.create(
-            kind=kind,
-            stripe_object=stripe_object,
-            expected=expected,
-            found=found,
-            description=description[:300],
-            first_seen_run=run,
-            last_seen_at=now,
-        )
-    run.mismatched += 1
-    ReconciliationRun.objects.filter(pk=run.pk).update(mismatched=run.mismatched)
-
-
-def discrepancy_resolve(*, discrepancy: Discrepancy, actor, note: str) -> Discrepancy:
-    """Staff closes a discrepancy with a note saying what was done (audited)."""
-    require(actor, Capability.RECONCILE)
-    note = note.strip()
-    if not note:
-        raise DonationError("A note saying how it was resolved is required.")
-    with transaction.atomic():
-        locked = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
-        if locked.status == DiscrepancyStatus.RESOLVED:
-            return locked
-        locked.status = DiscrepancyStatus.RESOLVED
-        locked.resolved_at = timezone.now()
-        locked.resolved_by = actor
-        locked.resolution_note = note[:2000]
-        locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
-        audit_record(
-            actor=actor,
-            action="discrepancy.resolved",
-            object_type="discrepancy",
-            object_id=str(locked.pk),
-            details={"kind": locked.kind, "stripe_object": locked.stripe_object},
-        )
-    return locked
-
-
 # Steps ------------------------------------------------------------------------------------
 
 
@@ -227,7 +173,13 @@ def _sync(
             for code, amount in entry.legs:
                 if code in sums:
                     sums[code] += amount
-        run.posted += post_entries(entries)
+        run.posted += post_balance_transactions(pending, run=run)
+        # A payout's balance transaction says it left; whether it arrived is the payout's.
+        for bt in pending:
+            if bt["type"] == "payout":
+                payout_id = stripe_gateway.object_id(bt.get("source"))
+                payout = _retrying(stripe_gateway.retrieve_payout, payout_id)
+                run.posted += post_entries(payout_settlement_entries(payout))
         run.checked += len(pending)
         run.cursor = cursor
         pending.clear()
@@ -345,27 +297,33 @@ def _payouts(run: ReconciliationRun, holder: str, *, since: int | None) -> None:
 
 
 def _check_payout(run: ReconciliationRun, payout: dict) -> None:
+    """The books show the payout leaving Stripe and, once paid, arriving in the bank; an
+    automatic payout equals the sum of what it swept. Stripe filters balance transactions
+    by payout only for automatic payouts and refuses the filter for manual and instant
+    ones (https://docs.stripe.com/api/balance_transactions/list#balance_transaction_list-payout),
+    so those are checked by their own balance transactions alone."""
     own_ids = {
         stripe_gateway.object_id(payout.get("balance_transaction")),
         stripe_gateway.object_id(payout.get("failure_balance_transaction")),
     } - {""}
-    swept = 0
-    count = 0
-    params: dict = {"limit": settings.RECONCILIATION_PAGE_SIZE, "payout": payout["id"]}
-    while True:
-        page = _retrying(stripe_gateway.list_balance_transactions, params)
-        data = page.get("data") or []
-        for bt in data:
-            if bt["id"] in own_ids or bt["type"] in ("payout", "payout_failure"):
-                continue
-            swept += bt["net"]
-            count += 1
-        if not page.get("has_more") or not data:
-            break
-        params["starting_after"] = data[-1]["id"]
-    if count and swept != payout["amount"]:
-        _discrepancy(
+    run.posted += post_entries(payout_settlement_entries(payout))
+    if payout.get("automatic", True):
+        swept = count = 0
+        params: dict = {"limit": settings.RECONCILIATION_PAGE_SIZE, "payout": payout["id"]}
+        while True:
+            page = _retrying(stripe_gateway.list_balance_transactions, params)
+            data = page.get("data") or []
+            for bt in data:
+                if bt["id"] in own_ids or bt["type"] in ("payout", "payout_failure"):
+                    continue
+                swept += bt["net"]
+                count += 1
+            if not page.get("has_more") or not data:
+                break
+            params["starting_after"] = data[-1]["id"]
+        _agree_or_open(
             run,
+            agree=not count or swept == payout["amount"],
             kind="payout_sum",
             stripe_object=payout["id"],
             expected=payout["amount"],
@@ -379,15 +337,23 @@ def _check_payout(run: ReconciliationRun, payout: dict) -> None:
             idempotency_key=balance_transaction_key(bt_id)
         ).exists()
     ]
-    if missing:
-        _discrepancy(
-            run,
-            kind="payout_not_in_books",
-            stripe_object=payout["id"],
-            expected=payout["amount"],
-            found=None,
-            description="The books do not show this payout's transfer to the bank.",
-        )
+    _agree_or_open(
+        run,
+        agree=not missing,
+        kind="payout_not_in_books",
+        stripe_object=payout["id"],
+        expected=payout["amount"],
+        found=None,
+        description="The books do not show this payout leaving Stripe's balance.",
+    )
+
+
+def _agree_or_open(run: ReconciliationRun, *, agree: bool, kind: str, stripe_object: str,
+                   **details) -> None:  # fmt: skip
+    if agree:
+        discrepancies_agreed(run=run, kind=kind, stripe_object=stripe_object)
+    else:
+        discrepancy_open(run=run, kind=kind, stripe_object=stripe_object, **details)
 
 
 def _balance(run: ReconciliationRun, *, totals: dict[str, int] | None, verify: bool) -> None:
@@ -417,27 +383,27 @@ def _balance(run: ReconciliationRun, *, totals: dict[str, int] | None, verify: b
         )  # fmt: skip
     for kind, stripe_object, code, expected, description in checks:
         run.checked += 1
-        if books.get(code, 0) != expected:
-            _discrepancy(
-                run,
-                kind=kind,
-                stripe_object=stripe_object,
-                expected=expected,
-                found=books.get(code, 0),
-                description=description,
-            )
+        _agree_or_open(
+            run,
+            agree=books.get(code, 0) == expected,
+            kind=kind,
+            stripe_object=stripe_object,
+            expected=expected,
+            found=books.get(code, 0),
+            description=description,
+        )
     if verify:
         run.checked += 1
         report = verify_ledger()
-        if not report.ok:
-            _discrepancy(
-                run,
-                kind="ledger_verification",
-                stripe_object="",
-                expected=None,
-                found=report.first_bad_sequence,
-                description=report.summary(),
-            )
+        _agree_or_open(
+            run,
+            agree=report.ok,
+            kind="ledger_verification",
+            stripe_object="",
+            expected=None,
+            found=report.first_bad_sequence,
+            description=report.summary(),
+        )
     ReconciliationRun.objects.filter(pk=run.pk).update(
         checked=run.checked, mismatched=run.mismatched
     )

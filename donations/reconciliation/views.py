@@ -17,7 +17,7 @@ from donations.models import (
     RunStatus,
     StripeEvent,
 )
-from donations.reconciliation.runs import discrepancy_resolve
+from donations.reconciliation.discrepancies import discrepancy_resolve
 from donations.tables import DiscrepancyTable, ReconciliationRunTable
 from ledger.staff.access import staff_view
 from ledger.staff.lists import StaffTableView

@@ -10,6 +10,9 @@ from django.conf import settings
 
 # The accounts, by the code they are kept under. Code names an account through these.
 STRIPE = "assets:stripe"
+PAYOUTS_IN_TRANSIT = "assets:payouts_in_transit"
+STRIPE_HELD = "assets:stripe_held"
+STRIPE_SUSPENSE = "assets:stripe_suspense"
 BANK = "assets:bank"
 CASH = "assets:cash"
 BAIL_OUTSTANDING = "assets:bail_outstanding"
@@ -22,9 +25,30 @@ BAIL_FORFEITED = "expenses:bail_forfeited"
 DIRECT_SUPPORT = "expenses:direct_support"
 OPENING_BALANCE = "net_assets:opening_balance"
 
+# The fund's card money not yet in its bank: at Stripe, held back, or on its way.
+AT_STRIPE = (STRIPE, STRIPE_HELD, STRIPE_SUSPENSE, PAYOUTS_IN_TRANSIT)
+
 # (code, name, type, description)
 CHART: tuple[tuple[str, str, str, str], ...] = (
     (STRIPE, "Balance held at Stripe", "asset", "Card donations not yet paid out."),
+    (
+        PAYOUTS_IN_TRANSIT,
+        "Payouts in transit",
+        "asset",
+        "Paid out by Stripe, not yet arrived in the bank; back to Stripe if a payout fails.",
+    ),
+    (
+        STRIPE_HELD,
+        "Held by Stripe",
+        "asset",
+        "The fund's money Stripe holds back: reserves and minimum-balance holds.",
+    ),
+    (
+        STRIPE_SUSPENSE,
+        "Stripe movements to classify",
+        "asset",
+        "Balance transactions of a type the books have no recipe for; each is a discrepancy.",
+    ),
     (BANK, "Bank account", "asset", "The fund's bank account."),
     (CASH, "Cash", "asset", "Cash on hand."),
     (

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ledger.books.chart import (
+    AT_STRIPE,
     BANK,
     CASH,
     DISPUTE_LOSSES,
@@ -24,7 +25,6 @@ from ledger.books.chart import (
     DONATIONS_REFUNDED,
     OPENING_BALANCE,
     PROCESSING_FEES,
-    STRIPE,
 )
 from ledger.models import BailType, MonthlyTotal
 from ledger.public import privacy
@@ -98,7 +98,13 @@ DICTIONARY = (
         "money paid out for people, so it follows their rule",
         PEOPLE_RULE,
     ),
-    ("stripe_balance", MONEY, "card gifts at Stripe not yet paid out to the bank", NEVER),
+    (
+        "stripe_balance",
+        MONEY,
+        "card gifts at Stripe, held back by Stripe or on their way to the bank: "
+        "not yet in the bank",
+        NEVER,
+    ),
     ("opening_balance", MONEY, "money the fund had when these books started", NEVER),
 )
 
@@ -195,7 +201,7 @@ def build(period: str, cells: list[dict], previous) -> dict:
         },
         "cash": {
             "bank_and_cash": bank_and_cash if net_paid_out["published"] else SUPPRESSED,
-            "stripe_balance": total.get(STRIPE, (0, 0))[0],
+            "stripe_balance": sum(total.get(code, (0, 0))[0] for code in AT_STRIPE),
             "opening_balance": -total.get(OPENING_BALANCE, (0, 0))[0],
         },
         "breakdowns": breakdowns,

@@ -99,8 +99,10 @@ def assert_books_match_sandbox(sandbox) -> None:
     assert books["expenses:dispute_losses"] == totals.get("dispute_lost", 0) + totals.get(
         "dispute_fees", 0
     )
-    # A payout is booked to the bank when Stripe takes it from the balance (in transit).
-    assert books["assets:bank"] == totals.get("payouts_paid", 0) + totals.get("payouts_pending", 0)
+    # A payout leaves Stripe's balance when Stripe creates it, and reaches the bank when
+    # Stripe marks it paid.
+    assert books["assets:bank"] == totals.get("payouts_paid", 0)
+    assert books["assets:payouts_in_transit"] == totals.get("payouts_pending", 0)
     stripe_balance = totals.get("balance_available", 0) + totals.get("balance_pending", 0)
     assert books["assets:stripe"] == stripe_balance
     assert sum(books.values()) == 0

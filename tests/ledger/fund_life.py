@@ -62,8 +62,13 @@ def dispute(amount: int, on: dt.date) -> None:
     _post("dispute", on, legs, "stripe:txn_dispute")
 
 
-def payout(amount: int, on: dt.date) -> None:
-    _post("payout", on, [("assets:bank", amount), ("assets:stripe", -amount)], "stripe:po_")
+def payout(amount: int, on: dt.date, *, days_in_transit: int = 2) -> None:
+    """A Stripe payout: it leaves Stripe's balance on ``on`` and arrives in the bank later."""
+    _post("payout", on, [("assets:payouts_in_transit", amount), ("assets:stripe", -amount)],
+          "stripe:txn_po_")  # fmt: skip
+    arrives = on + dt.timedelta(days=days_in_transit)
+    _post("payout", arrives, [("assets:bank", amount), ("assets:payouts_in_transit", -amount)],
+          "stripe:po_arrived_")  # fmt: skip
 
 
 def offline_gift(amount: int, on: dt.date, account: str = "assets:bank") -> None:

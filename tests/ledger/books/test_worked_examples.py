@@ -49,8 +49,14 @@ def test_a_fund_life_leaves_every_account_at_its_expected_balance():
     _post(
         "dispute", "stripe:txn_d", [("expenses:dispute_losses", 3500), ("assets:stripe", -3500)], 2
     )  # noqa: E501
-    # Stripe pays out $60.00 to the bank.
-    _post("payout", "stripe:txn_p", [("assets:bank", 6000), ("assets:stripe", -6000)], 3)
+    # Stripe pays out $60.00: it leaves Stripe's balance, and arrives in the bank two days on.
+    _post("payout", "stripe:txn_p", [("assets:payouts_in_transit", 6000), ("assets:stripe", -6000)])
+    _post(
+        "payout",
+        "stripe:po_1:arrived",
+        [("assets:bank", 6000), ("assets:payouts_in_transit", -6000)],
+        3,
+    )
     # A $500.00 check arrives and $40.00 in cash at an event.
     _post("offline_gift", "offline:1", [("assets:bank", 50000), ("income:donations", -50000)], 3)
     _post("offline_gift", "offline:2", [("assets:cash", 4000), ("income:donations", -4000)], 3)
@@ -95,6 +101,10 @@ def test_a_fund_life_leaves_every_account_at_its_expected_balance():
         # 6000 + 50000 - 30000 - 20000 + 27000 - 2500
         "assets:bank": 30500,
         "assets:cash": 4000,
+        # 6000 - 6000: arrived
+        "assets:payouts_in_transit": 0,
+        "assets:stripe_held": 0,
+        "assets:stripe_suspense": 0,
         # 30000 + 20000 - 30000 - 20000
         "assets:bail_outstanding": 0,
         # -(10000 + 5000 + 2000 + 50000 + 4000)
@@ -113,7 +123,7 @@ def test_a_fund_life_leaves_every_account_at_its_expected_balance():
     assert flows["income:donations"] == (0, 71000)
     report = verify_ledger()
     assert report.ok, report.problems
-    assert report.transactions == 13
+    assert report.transactions == 14
 
 
 def test_an_opening_balance_brings_existing_money_into_the_books():

@@ -52,7 +52,7 @@ def fund_year(case_keys):
         life.donation(gross, fee, dt.date(2025, 2, 3))
     life.refund(5000, dt.date(2025, 2, 9))
     life.dispute(3000, dt.date(2025, 2, 11))
-    life.payout(25000, dt.date(2025, 2, 20))
+    life.payout(25000, dt.date(2025, 2, 27))  # in transit at the end of February
     life.offline_gift(300_000, dt.date(2025, 1, 20))
     life.offline_gift(4000, dt.date(2025, 1, 21), account="assets:cash")
     cases = [
