@@ -370,6 +370,15 @@ STRIPE_FEE_FIXED = env.int("STRIPE_FEE_FIXED", default=30)
 DONATIONS_PAUSED = env.bool("DONATIONS_PAUSED", default=False)
 DONATIONS_PAUSED_MESSAGE = env.str("DONATIONS_PAUSED_MESSAGE", default="")
 DONATIONS_REDIRECT_URL = env.str("DONATIONS_REDIRECT_URL", default="")
+# How many proxies (load balancer, TLS terminator) stand in front of the web processes,
+# each adding the address it received from to X-Forwarded-For. 0: the client connects
+# directly and X-Forwarded-For, which anyone can send, is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Django-axes (staff login lockout) reads the client's address the same way.
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 # Card-testing protection: Checkout sessions a client may create per window.
 CHECKOUT_RATE_LIMIT_PER_IP = env.int("CHECKOUT_RATE_LIMIT_PER_IP", default=10)
 CHECKOUT_RATE_LIMIT_PER_SESSION = env.int("CHECKOUT_RATE_LIMIT_PER_SESSION", default=5)

@@ -23,6 +23,7 @@ from donations.exceptions import (
     InvalidDonation,
     RateLimited,
     StripeGatewayError,
+    StripeUnavailable,
 )
 from donations.models import (
     Donation,
@@ -49,27 +50,49 @@ def donations_pause_state() -> tuple[bool, str, str]:
     return False, "", ""
 
 
-def _rate_limit(*, client_key: str, session_key: str) -> None:
-    """Fixed-window counters per client address and per browser session."""
+def _rate_buckets(*, client_key: str, session_key: str) -> list[tuple[str, int]]:
+    """(cache key, limit) of the fixed windows per client address and per browser session."""
     window = settings.CHECKOUT_RATE_LIMIT_WINDOW
     bucket = int(timezone.now().timestamp()) // window
-    for scope, key, limit in (
-        ("ip", client_key, settings.CHECKOUT_RATE_LIMIT_PER_IP),
-        ("session", session_key, settings.CHECKOUT_RATE_LIMIT_PER_SESSION),
-    ):
-        if not key:
-            continue
-        cache_key = f"checkout-rate:{scope}:{key}:{bucket}"
-        cache.add(cache_key, 0, timeout=window)
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=window)
-            count = 1
-        if count > limit:
+    return [
+        (f"checkout-rate:{scope}:{key}:{bucket}", limit)
+        for scope, key, limit in (
+            ("ip", client_key, settings.CHECKOUT_RATE_LIMIT_PER_IP),
+            ("session", session_key, settings.CHECKOUT_RATE_LIMIT_PER_SESSION),
+        )
+        if key
+    ]
+
+
+def _rate_limit_check(buckets: list[tuple[str, int]]) -> None:
+    for cache_key, limit in buckets:
+        if (cache.get(cache_key) or 0) >= limit:
             raise RateLimited(
                 "Too many donation attempts from here. Please wait a few minutes and try again."
             )
+
+
+def _rate_limit_count(buckets: list[tuple[str, int]]) -> None:
+    """Count an attempt that reached Stripe (a Checkout Session, or Stripe's refusal)."""
+    window = settings.CHECKOUT_RATE_LIMIT_WINDOW
+    for cache_key, _limit in buckets:
+        cache.add(cache_key, 0, timeout=window)
+        try:
+            cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=window)
+
+
+def client_address(meta: dict) -> str:
+    """The donor's address as the nearest trusted proxy saw it. With TRUSTED_PROXY_COUNT
+    proxies in front, each appending the address it received from, the client is that
+    many entries from the right of X-Forwarded-For; anything further left is what the
+    client itself claimed. With no proxy, the connection's own address."""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return meta.get("REMOTE_ADDR", "")
+    chain = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    return chain[-count] if len(chain) >= count else meta.get("REMOTE_ADDR", "")
 
 
 def client_fingerprint(remote_addr: str) -> str:
@@ -117,7 +140,8 @@ def donation_start_checkout(
     if earlier is not None:
         return _sent_again(earlier, gift_amount=gift_amount, frequency=frequency,
                            cover_fees=cover_fees)  # fmt: skip
-    _rate_limit(client_key=client_key, session_key=session_key)
+    buckets = _rate_buckets(client_key=client_key, session_key=session_key)
+    _rate_limit_check(buckets)
 
     amount = fee_covering_amount(gift_amount) if cover_fees else gift_amount
     donation, created = Donation.objects.get_or_create(
@@ -169,9 +193,14 @@ def donation_start_checkout(
         session = stripe_gateway.create_checkout_session(
             params=params, idempotency_key=donation.checkout_idempotency_key
         )
-    except StripeGatewayError:
+    except StripeUnavailable:  # never reached Stripe: not an attempt
         Donation.objects.filter(pk=donation.pk).update(status=DonationStatus.FAILED)
         raise
+    except StripeGatewayError:
+        _rate_limit_count(buckets)
+        Donation.objects.filter(pk=donation.pk).update(status=DonationStatus.FAILED)
+        raise
+    _rate_limit_count(buckets)
     Donation.objects.filter(pk=donation.pk).update(
         checkout_session_id=session["id"],
         checkout_url=session["url"],

@@ -80,7 +80,7 @@ def donate(request):
                 show_amount=data["show_amount"],
                 show_on_wall=data["show_on_wall"],
                 email=data["email"],
-                client_key=services.client_fingerprint(request.META.get("REMOTE_ADDR", "")),
+                client_key=services.client_fingerprint(services.client_address(request.META)),
                 session_key=request.session.session_key or "",
                 base_url=request.build_absolute_uri("/").rstrip("/"),
                 form_token=data["form_token"],

@@ -4,7 +4,7 @@ import re
 import pytest
 from django.core.cache import cache
 
-from donations.checkout.services import fee_covering_amount
+from donations.checkout.services import client_address, fee_covering_amount
 from donations.models import Donation, DonationSwitch
 from tests.donations.conftest import donation_form, succeeded_gift
 
@@ -279,3 +279,48 @@ def test_a_forged_stop_link_is_refused(client):
     response = client.get("/donate/monthly/stop/not-a-real-token/")
     assert response.status_code == 404
     assert "not valid" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "address"),
+    [
+        (0, "203.0.113.7", "10.0.0.2"),  # no proxy: what anyone sends is ignored
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # a claimed address further left
+        (2, "6.6.6.6, 203.0.113.7, 10.0.0.9", "203.0.113.7"),
+        (2, "203.0.113.7", "10.0.0.2"),  # fewer hops than proxies: the connection's
+    ],
+)
+def test_the_client_address_is_the_one_the_nearest_trusted_proxy_saw(
+    settings, proxies, forwarded, address
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    meta = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": forwarded}
+
+    assert client_address(meta) == address
+
+
+def test_behind_a_proxy_each_donor_has_a_limit_of_their_own(client, sandbox, settings):
+    """Keyed on REMOTE_ADDR, every donor behind the TLS proxy shared one bucket."""
+    from django.test import Client
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.CHECKOUT_RATE_LIMIT_PER_IP = 2
+
+    def give_from(address, claimed=""):
+        forwarded = f"{claimed}, {address}" if claimed else address
+        return _give(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)).status_code
+
+    assert [give_from("203.0.113.7") for _ in range(3)] == [303, 303, 429]
+    assert give_from("203.0.113.7", claimed="198.51.100.1") == 429  # a claim changes nothing
+    assert give_from("203.0.113.8") == 303  # another donor behind the same proxy
+
+
+def test_only_attempts_that_reach_stripe_use_up_the_limit(client, sandbox, settings):
+    settings.CHECKOUT_RATE_LIMIT_PER_SESSION = 2
+    api = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens here
+    assert [_give(client).status_code for _ in range(3)] == [502, 502, 502]
+    settings.STRIPE_API_BASE = api
+
+    assert [_give(client).status_code for _ in range(3)] == [303, 303, 429]
