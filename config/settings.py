@@ -6,6 +6,7 @@ tasks run in-process after commit. Production differs only by environment variab
 """
 
 import datetime as dt
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -196,7 +197,17 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# The fund's time zone (an IANA name such as America/Chicago): the day and month of every
+# posting, release and receipt (ledger/books/fund_time.py). The books remember it; set it
+# before the first posting. TIME_ZONE, its older name, is read when it is not set.
+FUND_TIME_ZONE = env.str("FUND_TIME_ZONE", default=env.str("TIME_ZONE", default="UTC"))
+try:
+    zoneinfo.ZoneInfo(FUND_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as _error:
+    raise ImproperlyConfigured(
+        f"FUND_TIME_ZONE={FUND_TIME_ZONE!r} is not a time zone; use a name such as America/Chicago."
+    ) from _error
+TIME_ZONE = FUND_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 

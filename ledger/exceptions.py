@@ -47,6 +47,10 @@ class IdempotencyConflict(LedgerError):
     """One idempotency key records one fact: reusing it with other content is refused."""
 
 
+class TimeZoneChanged(LedgerError):
+    """FUND_TIME_ZONE is not the zone the books were started in."""
+
+
 class AlreadyReversed(LedgerError):
     """A transaction is reversed at most once; a second correction must target the reversal."""
 

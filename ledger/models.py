@@ -195,6 +195,8 @@ class ChainHead(models.Model):
     hash = models.CharField(max_length=64)
     # The hash before the last posting: lets one UPDATE … RETURNING hand both to the insert.
     prev_hash = models.CharField(max_length=64, blank=True)
+    # FUND_TIME_ZONE when the books were started (``ledger.books.fund_time``).
+    time_zone = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations.models import Frequency, StripeCharge
+from ledger.books.fund_time import fund_date
 from ledger.books.money import format_money
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def receipt_send(*, charge_pk: int) -> bool:
             "fund_name": settings.FUND_NAME,
             "tax_statement": settings.FUND_TAX_STATEMENT,
             "amount": format_money(charge.amount, charge.currency),
-            "date": timezone.localtime(charge.charged_at).date(),
+            "date": fund_date(charge.charged_at),
             "donor_name": "" if donation.anonymous else donation.donor_name,
             "monthly": donation.frequency == Frequency.MONTHLY,
             "reference": charge.charge_id,

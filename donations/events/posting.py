@@ -10,11 +10,8 @@ why. The idempotency key is ``stripe:<balance transaction id>``, the same whiche
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from typing import NamedTuple
-
-from django.utils import timezone
 
 from donations.reconciliation.discrepancies import discrepancy_open
 from ledger.books.chart import (
@@ -28,6 +25,7 @@ from ledger.books.chart import (
     STRIPE_HELD,
     STRIPE_SUSPENSE,
 )
+from ledger.books.fund_time import fund_date
 from ledger.books.posting import Entry, entry_post, transactions_post_batch
 from ledger.exceptions import InvalidEntry
 from ledger.models import TransactionKind
@@ -112,10 +110,9 @@ def entry_for(balance_transaction: dict) -> Entry | None:
     nonzero = tuple((code, value) for code, value in sorted(legs.items()) if value)
     if len(nonzero) < 2:
         return None
-    created = dt.datetime.fromtimestamp(bt["created"], tz=dt.UTC)
     return Entry(
         kind=recipe.kind,
-        date=timezone.localtime(created).date(),
+        date=fund_date(bt["created"]),
         legs=nonzero,
         idempotency_key=balance_transaction_key(bt["id"]),
         memo=recipe.memo,
@@ -200,7 +197,7 @@ def payout_settlement_entries(payout: dict) -> list[Entry]:
         return []
     arrived_key = payout_key(payout["id"], "arrived")
     arrival_date = payout.get("arrival_date") or payout["created"]
-    day = timezone.localtime(dt.datetime.fromtimestamp(arrival_date, tz=dt.UTC)).date()
+    day = fund_date(arrival_date)
     common = {"kind": TransactionKind.PAYOUT, "currency": payout["currency"].lower(), "date": day}
     arrived = Entry(
         legs=((BANK, amount), (PAYOUTS_IN_TRANSIT, -amount)),

@@ -19,6 +19,7 @@ from donations.exceptions import InvalidOfflineGift
 from donations.models import OfflineGift, OfflineGiftMethod
 from ledger.books.chart import BANK, CASH, DONATIONS
 from ledger.books.entries import MAX_ABS_AMOUNT
+from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record, transaction_post, transaction_reverse
 from ledger.models import JournalTransaction, TransactionKind
 from ledger.staff.roles import Capability, require
@@ -41,7 +42,7 @@ def offline_gift_record(
         raise InvalidOfflineGift("Choose check or cash.")
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_ABS_AMOUNT:
         raise InvalidOfflineGift("The amount must be more than zero.")
-    if not isinstance(received_on, dt.date) or received_on > timezone.localdate():
+    if not isinstance(received_on, dt.date) or received_on > fund_today():
         raise InvalidOfflineGift("The date received cannot be in the future.")
     reference = reference.strip()
     if len(reference) > 60:

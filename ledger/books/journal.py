@@ -92,10 +92,10 @@ def _transactions_sql() -> str:
 
 
 def _normalise_recorded_at(value) -> str:
-    """SQLite keeps datetimes as text in its own shape; give them the hashed shape."""
-    if isinstance(value, dt.datetime):
-        return format_recorded_at(value)
-    parsed = parse_datetime(value)
+    """SQLite keeps datetimes in UTC without a zone, as text or (converted by the driver)
+    as a naive datetime; give them the hashed shape. A naive one is UTC, never the
+    process's local time (which Django sets to TIME_ZONE)."""
+    parsed = value if isinstance(value, dt.datetime) else parse_datetime(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return format_recorded_at(parsed)

@@ -10,16 +10,19 @@ posts in batches.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger import exceptions
 from ledger.books import postgres
 from ledger.books.entries import Entry, hashed_fields, validate
+from ledger.books.fund_time import fund_today
 from ledger.books.hashing import GENESIS_HASH, canonical_content, chain_hash
 from ledger.books.postgres import CHUNK, TXN_FIELDS
 from ledger.books.totals import Totals
@@ -47,6 +50,27 @@ def _lock_head() -> ChainHead:
             )
         head = ChainHead.objects.select_for_update().get(id=1)
     return head
+
+
+def books_time_zone_check() -> None:
+    """Refuse to post when FUND_TIME_ZONE is not the zone the books were started in (the
+    first posting records it): a change would move posted entries to other days and
+    months (``ledger.books.fund_time``). Checked once per process and zone."""
+    _time_zone_checked(settings.FUND_TIME_ZONE)
+
+
+@functools.lru_cache(maxsize=8)
+def _time_zone_checked(zone: str) -> None:
+    with transaction.atomic():
+        head = _lock_head()
+        if not head.time_zone:
+            ChainHead.objects.filter(id=1).update(time_zone=zone)
+        elif head.time_zone != zone:
+            raise exceptions.TimeZoneChanged(
+                f"The books were started in the time zone {head.time_zone}, and "
+                f"FUND_TIME_ZONE is now {zone}. Changing it would move posted entries to "
+                f"other days and months: set FUND_TIME_ZONE back to {head.time_zone}."
+            )
 
 
 def books_lock() -> None:
@@ -309,6 +333,7 @@ def entry_post(entry: Entry, *, actor=None) -> JournalTransaction:
     """:func:`transaction_post` for an entry already built (reversals go through
     :func:`transaction_reverse`)."""
     entry = validate(entry)
+    books_time_zone_check()
     if connection.vendor == "postgresql":
         posted = postgres.post_one(entry, actor)
         if posted is not None:
@@ -325,6 +350,7 @@ def transactions_post_batch(*, entries: Sequence[Entry], actor=None) -> list[Pos
     ``created=False``.
     """
     validated = [validate(entry) for entry in entries]
+    books_time_zone_check()
     if not validated:
         return []
     with transaction.atomic():
@@ -349,7 +375,7 @@ def transaction_reverse(
     entry = validate(
         Entry(
             kind=TransactionKind.REVERSAL,
-            date=date or timezone.localdate(),
+            date=date or fund_today(),
             legs=tuple((code, -amount) for code, amount in legs),
             idempotency_key=key,
             memo=memo or f"Reversal of #{original.sequence}",
@@ -358,6 +384,7 @@ def transaction_reverse(
             reverses=original,
         )
     )
+    books_time_zone_check()
     with transaction.atomic():
         _lock_head()
         earlier = JournalTransaction.objects.filter(reverses=original).first()

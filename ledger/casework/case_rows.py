@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record
 from ledger.models import BailCase, Disbursement, DisbursementOutcome
 from ledger.staff.roles import Capability, user_can, user_roles
@@ -87,7 +88,7 @@ def month_text(value: dt.date | dt.datetime | None) -> str:
 
 def days_since(value: dt.date, *, exact: bool) -> int:
     """Days from ``value`` (or from the start of its month) to today."""
-    return (timezone.localdate() - (value if exact else month_start(value))).days
+    return (fund_today() - (value if exact else month_start(value))).days
 
 
 def export_filters(filterset, personal: tuple[str, ...] = ("docket",)) -> dict[str, str]:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record
 from ledger.casework import crypto
 from ledger.casework.case_rows import month_start, month_start_at
@@ -65,7 +66,7 @@ def _docket_lookup(identity: Identity | None) -> str:
 def _check_date(value, what: str) -> dt.date:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise InvalidCase(f"The {what} must be a date.")
-    if value > timezone.localdate():
+    if value > fund_today():
         raise InvalidCase(f"The {what} cannot be in the future.")
     return value
 

@@ -42,6 +42,7 @@ from ledger.books.chart import (
     DIRECT_SUPPORT,
 )
 from ledger.books.entries import MAX_ABS_AMOUNT
+from ledger.books.fund_time import fund_today
 from ledger.books.money import format_money
 from ledger.books.posting import audit_record, books_lock, transaction_post
 from ledger.models import (
@@ -87,7 +88,7 @@ def _check_amount(value, what: str, *, allow_zero: bool = False) -> int:
 def _check_date(value, what: str) -> dt.date:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise exceptions.InvalidDisbursement(f"The {what} must be a date.")
-    if value > timezone.localdate():
+    if value > fund_today():
         raise exceptions.InvalidDisbursement(f"The {what} cannot be in the future.")
     return value
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django.utils import timezone
 
+from ledger.books.fund_time import fund_today
 from ledger.casework import crypto
 from ledger.casework.case_rows import RowView, month_start
 from ledger.models import (
@@ -87,7 +87,7 @@ class OutstandingFilter(StaffFilterSet):
         fields = ["older_than", "county"]
 
     def by_age(self, queryset, name, value):
-        cutoff = timezone.localdate() - dt.timedelta(days=int(value))
+        cutoff = fund_today() - dt.timedelta(days=int(value))
         if RowView.of(self.user).details:
             return queryset.filter(paid_on__lte=cutoff)
         # Counted from the start of the month paid, as the age column shows it.

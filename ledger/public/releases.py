@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record, checkpoint_create
 from ledger.exceptions import LedgerError
 from ledger.models import (
@@ -322,7 +323,7 @@ def release_build(period: str, *, complementary: bool = True) -> Candidate:
     expected = next_period()
     if period != expected:
         raise ReleaseNotDue(f"the next release is {expected}, not {period}")
-    if month_bounds(period)[1] >= timezone.localdate():
+    if month_bounds(period)[1] >= fund_today():
         raise ReleaseNotDue(f"{period} has not ended yet")
     published = _published()
     truth = snapshot(period)
@@ -372,7 +373,7 @@ def release_publish(candidate: Candidate, *, actor=None) -> TransparencyRelease:
 
 def releases_publish_due(*, today: dt.date | None = None, actor=None) -> list[TransparencyRelease]:
     """Release every month that is due, in order; stop at the first one held."""
-    today = today or timezone.localdate()
+    today = today or fund_today()
     made = []
     period = next_period()
     while period is not None and due_on(period) <= today:

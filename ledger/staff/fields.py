@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
+from ledger.books.fund_time import fund_today
 from ledger.books.money import minor_unit_exponent
 
 _AMOUNT_RE = re.compile(r"^\d{1,13}(\.\d+)?$")
@@ -61,10 +61,10 @@ class PastDateField(forms.DateField):
     widget = forms.DateInput(attrs={"type": "date"})
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("initial", timezone.localdate)
+        kwargs.setdefault("initial", fund_today)
         super().__init__(**kwargs)
 
     def validate(self, value):
         super().validate(value)
-        if value and value > timezone.localdate():
+        if value and value > fund_today():
             raise forms.ValidationError("The date cannot be in the future.")

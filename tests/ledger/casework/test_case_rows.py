@@ -131,7 +131,8 @@ def test_the_age_filter_counts_from_the_start_of_the_month_for_a_viewer(
     staff_client, fund, settings, monkeypatch
 ):
     # On 1 April the bail paid on 3 March is 29 days old, but 31 counted from 1 March.
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 4, 1))
+    noon = dt.datetime(2026, 4, 1, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: noon)
 
     assert _export(staff_client("bookkeeper"), "casework:outstanding", older_than="30") == []
     assert len(_export(staff_client("viewer"), "casework:outstanding", older_than="30")) == 1
