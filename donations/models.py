@@ -37,6 +37,8 @@ class DonationStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     EXPIRED = "expired", "Expired"
     CANCELLED = "cancelled", "Cancelled"  # a monthly gift the donor stopped
+    REFUNDED = "refunded", "Refunded"  # a one-time gift given back in full
+    DISPUTED = "disputed", "Disputed"  # a one-time gift whose card payment is disputed
 
 
 class Donation(models.Model):
@@ -62,6 +64,9 @@ class Donation(models.Model):
     # For receipts only; an anonymous donor's name is never stored. Both are erased
     # DONOR_DATA_RETENTION_DAYS after the gift's last charge (``donations.retention.erasure``).
     email = models.EmailField(blank=True)
+    language = models.CharField(
+        max_length=8, default="en", help_text="The page's language: receipts are sent in it."
+    )
     donor_name = models.CharField(max_length=120, blank=True)
     donor_data_erased_at = models.DateTimeField(null=True, blank=True)
     checkout_idempotency_key = models.CharField(max_length=80, unique=True)
@@ -102,6 +107,9 @@ class StripeCharge(models.Model):
     amount_refunded = models.BigIntegerField(default=0)
     disputed = models.BooleanField(default=False)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    refund_notified = models.BigIntegerField(
+        default=0, help_text="How much of the refunds the donor has been told about."
+    )
 
     class Meta:
         ordering = ["-charged_at"]

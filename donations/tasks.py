@@ -43,6 +43,13 @@ def send_receipt(charge_pk: int) -> bool:
     return receipt_send(charge_pk=charge_pk)
 
 
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
+def send_refund_notice(charge_pk: int) -> bool:
+    from donations.checkout.receipts import refund_notice_send
+
+    return refund_notice_send(charge_pk=charge_pk)
+
+
 @shared_task(acks_late=True)
 def reconcile_stripe(kind: str = "all", full: bool = False) -> str:
     """Beat: run reconciliation steps (single-flight; a run already working makes this one

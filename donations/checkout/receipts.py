@@ -13,7 +13,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from donations.models import Frequency, StripeCharge
 from ledger.books.fund_time import fund_date
@@ -35,16 +36,32 @@ def donation_id_from_token(token: str) -> str | None:
         return None
 
 
+def _locked_charge(charge_pk: int) -> StripeCharge | None:
+    # The row lock makes two workers handling duplicate tasks send one email.
+    return (
+        StripeCharge.objects.select_for_update(of=("self",))
+        .select_related("donation")
+        .filter(pk=charge_pk)
+        .first()
+    )
+
+
+def _send(donation, subject: str, template: str, context: dict) -> None:
+    """One email to the donor, in the language of the page they gave on."""
+    with translation.override(donation.language or settings.LANGUAGE_CODE):
+        body = render_to_string(template, {"fund_name": settings.FUND_NAME, **context})
+        send_mail(
+            subject=subject % {"fund": settings.FUND_NAME},
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[donation.email],
+        )
+
+
 def receipt_send(*, charge_pk: int) -> bool:
     """Send the receipt for one charge unless it was sent; returns True if sent now."""
     with transaction.atomic():
-        # The row lock makes two workers handling duplicate tasks send one email.
-        charge = (
-            StripeCharge.objects.select_for_update(of=("self",))
-            .select_related("donation")
-            .filter(pk=charge_pk)
-            .first()
-        )
+        charge = _locked_charge(charge_pk)
         if charge is None or charge.receipt_sent_at or not charge.donation:
             return False
         donation = charge.donation
@@ -52,7 +69,6 @@ def receipt_send(*, charge_pk: int) -> bool:
             return False
         context = {
             "fund_legal_name": settings.FUND_LEGAL_NAME,
-            "fund_name": settings.FUND_NAME,
             "tax_statement": settings.FUND_TAX_STATEMENT,
             "amount": format_money(charge.amount, charge.currency),
             "date": fund_date(charge.charged_at),
@@ -64,14 +80,37 @@ def receipt_send(*, charge_pk: int) -> bool:
             if donation.frequency == Frequency.MONTHLY
             else "",
         }
-        body = render_to_string("donations/receipt.txt", context)
-        send_mail(
-            subject=f"Your gift to {settings.FUND_NAME}: receipt",
-            message=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[donation.email],
-        )
+        with translation.override(donation.language or settings.LANGUAGE_CODE):
+            subject = gettext("Your gift to %(fund)s: receipt")
+        _send(donation, subject, "donations/receipt.txt", context)
         charge.receipt_sent_at = timezone.now()
         charge.save(update_fields=["receipt_sent_at"])
     logger.info("receipt sent for charge %s", charge.pk)
+    return True
+
+
+def refund_notice_send(*, charge_pk: int) -> bool:
+    """Tell a donor whose receipt went out that (part of) the gift was refunded: the
+    receipt's amount is corrected. Once per change; returns True if sent now."""
+    with transaction.atomic():
+        charge = _locked_charge(charge_pk)
+        if charge is None or not charge.receipt_sent_at or not charge.donation:
+            return False
+        if charge.amount_refunded <= charge.refund_notified or not charge.donation.email:
+            return False
+        donation = charge.donation
+        context = {
+            "fund_legal_name": settings.FUND_LEGAL_NAME,
+            "amount": format_money(charge.amount, charge.currency),
+            "refunded": format_money(charge.amount_refunded, charge.currency),
+            "kept": format_money(charge.amount - charge.amount_refunded, charge.currency),
+            "date": fund_date(charge.charged_at),
+            "reference": charge.charge_id,
+        }
+        with translation.override(donation.language or settings.LANGUAGE_CODE):
+            subject = gettext("Your gift to %(fund)s: corrected receipt")
+        _send(donation, subject, "donations/refund_notice.txt", context)
+        charge.refund_notified = charge.amount_refunded
+        charge.save(update_fields=["refund_notified"])
+    logger.info("refund notice sent for charge %s", charge.pk)
     return True

@@ -117,6 +117,7 @@ def donation_start_checkout(
     base_url: str,
     form_token: str,
     show_on_wall: bool = False,
+    language: str = "en",
 ) -> Donation:
     """Create our donation row and its Stripe Checkout Session; returns the donation.
 
@@ -160,6 +161,7 @@ def donation_start_checkout(
             # The wall shows a name or a message, and never an anonymous donor.
             "show_on_wall": show_on_wall and not anonymous and bool(display_name or message),
             "email": email,
+            "language": language if language in dict(settings.LANGUAGES) else "en",
         },
     )
     if not created:  # the same page, sent twice at the same moment

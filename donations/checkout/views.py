@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -84,6 +85,7 @@ def donate(request):
                 session_key=request.session.session_key or "",
                 base_url=request.build_absolute_uri("/").rstrip("/"),
                 form_token=data["form_token"],
+                language=translation.get_language(),
             )
         except RateLimited as error:
             form.add_error(None, str(error))

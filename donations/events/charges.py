@@ -17,6 +17,7 @@ from donations.events.posting import entry_for, post_entries
 from donations.models import (
     Donation,
     DonationStatus,
+    Frequency,
     StripeCharge,
 )
 
@@ -65,12 +66,38 @@ def _apply_charge(
     if changed:
         record.save(update_fields=changed)
     if record.donation_id and record.receipt_sent_at is None:
-        Donation.objects.filter(pk=record.donation_id).exclude(
-            status=DonationStatus.CANCELLED
-        ).update(status=DonationStatus.SUCCEEDED)
         from donations.tasks import send_receipt
 
         transaction.on_commit(lambda pk=record.pk: send_receipt.delay(pk))
+    charge_settled(record)
+
+
+def charge_settled(record: StripeCharge) -> None:
+    """After Stripe's view of a charge was recorded: the donation says what became of the
+    gift, and a donor whose receipt went out hears of any refund since."""
+    if record.donation_id:
+        donation_status_sync(record.donation_id)
+    if record.receipt_sent_at and record.amount_refunded > record.refund_notified:
+        from donations.tasks import send_refund_notice
+
+        transaction.on_commit(lambda pk=record.pk: send_refund_notice.delay(pk))
+
+
+def donation_status_sync(donation_id: int) -> None:
+    """A one-time gift is disputed if its payment is, refunded once given back in full,
+    and succeeded otherwise; a monthly gift keeps its own state (running or stopped)."""
+    donation = Donation.objects.get(pk=donation_id)
+    charges = list(donation.charges.all())
+    if not charges or donation.status == DonationStatus.CANCELLED:
+        return
+    status = DonationStatus.SUCCEEDED
+    if donation.frequency == Frequency.ONCE:
+        if any(c.disputed for c in charges):
+            status = DonationStatus.DISPUTED
+        elif all(c.amount_refunded >= c.amount for c in charges):
+            status = DonationStatus.REFUNDED
+    if donation.status != status:
+        Donation.objects.filter(pk=donation_id).update(status=status)
 
 
 def _balance_transaction_of(charge: dict) -> dict | None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from donations import stripe_gateway
 from donations.events.charges import (
     charge_of_payment_intent,
+    charge_settled,
     donation_for,
     record_charges,
     record_invoice,
@@ -181,6 +182,13 @@ def _handle_refund(obj: dict) -> None:
         StripeCharge.objects.filter(charge_id=charge["id"]).update(
             amount_refunded=charge.get("amount_refunded", 0)
         )
+        _settled(charge["id"])
+
+
+def _settled(charge_id: str) -> None:
+    record = StripeCharge.objects.filter(charge_id=charge_id).first()
+    if record is not None:
+        charge_settled(record)
 
 
 def _handle_dispute(obj: dict) -> None:
@@ -189,9 +197,9 @@ def _handle_dispute(obj: dict) -> None:
         post_balance_transaction(
             bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
         )
-    StripeCharge.objects.filter(charge_id=stripe_gateway.object_id(dispute.get("charge"))).update(
-        disputed=True
-    )
+    charge_id = stripe_gateway.object_id(dispute.get("charge"))
+    StripeCharge.objects.filter(charge_id=charge_id).update(disputed=True)
+    _settled(charge_id)
 
 
 def _handle_payout(obj: dict) -> None:
