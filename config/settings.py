@@ -390,6 +390,11 @@ AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
 )
+# What to do when a card network warns that a gift was fraud (donations/events/risk.py):
+# refund it at once, avoiding a dispute and its fee, or list it for staff to review.
+EARLY_FRAUD_WARNING_ACTION = env.str("EARLY_FRAUD_WARNING_ACTION", default="refund")
+if EARLY_FRAUD_WARNING_ACTION not in ("refund", "review"):
+    raise ImproperlyConfigured("EARLY_FRAUD_WARNING_ACTION is refund or review.")
 # Card-testing protection: Checkout sessions a client may create per window.
 CHECKOUT_RATE_LIMIT_PER_IP = env.int("CHECKOUT_RATE_LIMIT_PER_IP", default=10)
 CHECKOUT_RATE_LIMIT_PER_SESSION = env.int("CHECKOUT_RATE_LIMIT_PER_SESSION", default=5)

@@ -212,6 +212,18 @@ def retrieve_dispute(dispute_id: str) -> dict:
     return _call(client().v1.disputes.retrieve, dispute_id)
 
 
+def retrieve_early_fraud_warning(warning_id: str) -> dict:
+    return _call(client().v1.radar.early_fraud_warnings.retrieve, warning_id)
+
+
+def create_refund(*, charge_id: str, reason: str, idempotency_key: str) -> dict:
+    return _call(
+        client().v1.refunds.create,
+        params={"charge": charge_id, "reason": reason},
+        options={"idempotency_key": idempotency_key},
+    )
+
+
 def retrieve_payout(payout_id: str) -> dict:
     return _call(
         client().v1.payouts.retrieve,

@@ -216,6 +216,7 @@ RETRIEVABLE = {
     "payouts": "payout",
     "prices": "price",
     "products": "product",
+    "radar/early_fraud_warnings": "radar.early_fraud_warning",
     "refunds": "refund",
     "subscriptions": "subscription",
 }

@@ -155,6 +155,25 @@ class RefundsMixin(StateCore):
 class DisputesMixin(StateCore):
     """Part of ``SandboxState``; uses ``_debit`` and ``_credit_back`` (payouts)."""
 
+    def create_early_fraud_warning(
+        self, charge_id: str, fraud_type: str = "made_with_stolen_card"
+    ) -> dict:
+        """A card network's early warning that a charge was fraudulent, before any dispute
+        (https://docs.stripe.com/disputes/prevention/early-fraud-warnings)."""
+        with self.operation():
+            charge = self.store.require(charge_id, "charge", "charge")
+            warning = self._add(
+                "radar.early_fraud_warning",
+                "issfr",
+                actionable=not charge.get("disputed")
+                and charge.get("amount_refunded", 0) < charge["amount"],
+                charge=charge["id"],
+                payment_intent=charge.get("payment_intent"),
+                fraud_type=fraud_type,
+            )
+            self._emit("radar.early_fraud_warning.created", warning)
+            return self.context().render(warning)
+
     def create_dispute(
         self, charge_id: str, amount: int | None = None, reason: str = "fraudulent"
     ) -> dict:

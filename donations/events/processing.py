@@ -27,6 +27,7 @@ from donations.events.charges import (
     record_invoice,
 )
 from donations.events.posting import payout_settlement_entries, post_balance_transaction
+from donations.events.risk import handle_early_fraud_warning, handle_review
 from donations.exceptions import (
     StripeObjectMissing,
     UnprocessableEvent,
@@ -246,6 +247,11 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
     "charge.dispute.funds_withdrawn": _handle_dispute,
     "charge.dispute.funds_reinstated": _handle_dispute,
     "charge.dispute.closed": _handle_dispute,
+    "charge.dispute.updated": _handle_dispute,
+    "radar.early_fraud_warning.created": handle_early_fraud_warning,
+    "radar.early_fraud_warning.updated": handle_early_fraud_warning,
+    "review.opened": handle_review,
+    "review.closed": handle_review,
     "payout.created": _handle_payout,
     "payout.updated": _handle_payout,
     "payout.paid": _handle_payout,

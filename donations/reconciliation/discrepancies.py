@@ -50,9 +50,12 @@ def discrepancy_open(
     return discrepancy
 
 
-def discrepancies_agreed(*, run: ReconciliationRun, kind: str, stripe_object: str) -> int:
-    """The books and Stripe agree now on what an open discrepancy was about: it closes,
-    recorded with the run that saw it and in the audit log. Returns how many closed."""
+def discrepancies_agreed(
+    *, run: ReconciliationRun | None, kind: str, stripe_object: str, note: str = ""
+) -> int:
+    """The books and Stripe agree now on what an open discrepancy was about (or Stripe
+    settled it): it closes, recorded with the run that saw it, or ``note``, and in the
+    audit log. Returns how many closed."""
     with transaction.atomic():
         closing = list(
             Discrepancy.objects.select_for_update().filter(
@@ -62,7 +65,7 @@ def discrepancies_agreed(*, run: ReconciliationRun, kind: str, stripe_object: st
         for discrepancy in closing:
             discrepancy.status = DiscrepancyStatus.RESOLVED
             discrepancy.resolved_at = timezone.now()
-            discrepancy.resolution_note = (
+            discrepancy.resolution_note = note or (
                 f"Closed by reconciliation run {run.pk}: the books and Stripe agree."
             )
             discrepancy.save(update_fields=["status", "resolved_at", "resolution_note"])
@@ -71,7 +74,7 @@ def discrepancies_agreed(*, run: ReconciliationRun, kind: str, stripe_object: st
                 action="discrepancy.closed_by_run",
                 object_type="discrepancy",
                 object_id=str(discrepancy.pk),
-                details={"kind": kind, "stripe_object": stripe_object, "run": run.pk},
+                details={"kind": kind, "stripe_object": stripe_object, "run": run and run.pk},
             )
     return len(closing)
 

@@ -34,7 +34,12 @@ from .base import list_object
 from .checkout import render_checkout_session, render_line_items, render_price, render_product
 from .payments import render_charge, render_customer, render_payment_intent
 from .payouts import render_balance_transaction, render_payout
-from .refunds import render_charge_refunds, render_dispute, render_refund
+from .refunds import (
+    render_charge_refunds,
+    render_dispute,
+    render_early_fraud_warning,
+    render_refund,
+)
 from .subscriptions import (
     render_invoice,
     render_invoice_payment,
@@ -101,6 +106,7 @@ RENDERERS: dict[str, Renderer] = {
     "payout": render_payout,
     "price": render_price,
     "product": render_product,
+    "radar.early_fraud_warning": render_early_fraud_warning,
     "refund": render_refund,
     "subscription": render_subscription,
 }

@@ -124,3 +124,17 @@ def render_dispute(r: Record, ctx: RenderContext) -> dict[str, Any]:
         reason=r["reason"],
         status=r["status"],
     )
+
+
+def render_early_fraud_warning(r: Record, ctx: RenderContext) -> dict[str, Any]:
+    """https://docs.stripe.com/api/radar/early_fraud_warnings/object"""
+    return stripe_object(
+        "radar.early_fraud_warning",
+        r,
+        actionable=r["actionable"],
+        charge=r["charge"],
+        created=r["created"],
+        fraud_type=r["fraud_type"],
+        livemode=False,
+        payment_intent=r.get("payment_intent"),
+    )

@@ -265,3 +265,22 @@ def test_the_global_sdk_style_works_against_the_sandbox(
     assert charge.balance_transaction.fee == 66
     assert session.status == "open"
     assert [c.id for c in stripe.Charge.list(limit=1).data] == [charge_id]
+
+
+def test_an_early_fraud_warning_has_stripes_shape(client: stripe.StripeClient, sandbox):
+    """Stripe's example object (https://docs.stripe.com/api/radar/early_fraud_warnings/object)
+    has exactly these fields."""
+    charge = sandbox.state.create_charge(5000).charge
+    made = sandbox.state.create_early_fraud_warning(charge)
+
+    warning = client.v1.radar.early_fraud_warnings.retrieve(made["id"])
+
+    assert_declared(warning, stripe.radar.EarlyFraudWarning)
+    assert set(warning.to_dict()) >= {
+        "actionable", "charge", "created", "fraud_type", "id", "livemode", "object",
+    }  # fmt: skip
+    assert (warning.object, warning.charge, warning.actionable) == (
+        "radar.early_fraud_warning",
+        charge,
+        True,
+    )

@@ -73,3 +73,37 @@ def test_a_donor_who_gave_in_spanish_gets_receipts_in_spanish(live_sandbox, dono
     live_sandbox.state.create_refund(charge=_charge_id(donation))
     assert live_sandbox.flush_webhooks(timeout=20)
     assert "se te reembolsaron $50.00" in mail.outbox[1].body
+
+
+def test_an_early_fraud_warning_refunds_the_gift_before_a_dispute_can_cost_a_fee(
+    live_sandbox, donor
+):
+    """https://docs.stripe.com/disputes/prevention/early-fraud-warnings"""
+    donation = _given(live_sandbox, donor)
+
+    live_sandbox.state.create_early_fraud_warning(_charge_id(donation))
+    assert live_sandbox.flush_webhooks(timeout=20)
+    assert live_sandbox.flush_webhooks(timeout=20)  # the refund's own events
+
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.REFUNDED
+    refund = live_sandbox.state.store.all("refund")[0]
+    assert refund["reason"] == "fraudulent"
+    assert_books_match_sandbox(live_sandbox)
+
+
+def test_with_review_set_an_early_fraud_warning_is_listed_for_staff(live_sandbox, donor, settings):
+    from donations.models import Discrepancy
+
+    settings.EARLY_FRAUD_WARNING_ACTION = "review"
+    donation = _given(live_sandbox, donor)
+
+    live_sandbox.state.create_early_fraud_warning(_charge_id(donation))
+    assert live_sandbox.flush_webhooks(timeout=20)
+
+    warning = Discrepancy.objects.get(kind="early_fraud_warning")
+    assert warning.stripe_object == _charge_id(donation)
+    assert "may be fraud" in warning.description
+    assert not live_sandbox.state.store.all("refund")
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.SUCCEEDED
