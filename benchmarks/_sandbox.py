@@ -12,12 +12,18 @@
 from __future__ import annotations
 
 import gc
+import sys
+from pathlib import Path
 from typing import Any
 
-from stripe_sandbox import SandboxServer, SandboxState
-from stripe_sandbox.__main__ import main as serve
-from stripe_sandbox.control import route
-from stripe_sandbox.errors import invalid
+# Imported by scripts run from benchmarks/ as well as run as ``-m benchmarks._sandbox``:
+# the project must be on the path before the imitation is imported.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from stripe_sandbox import SandboxServer, SandboxState  # noqa: E402
+from stripe_sandbox.__main__ import main as serve  # noqa: E402
+from stripe_sandbox.control import route  # noqa: E402
+from stripe_sandbox.errors import invalid  # noqa: E402
 from stripe_sandbox.money import card_fee
 from stripe_sandbox.validation import (
     boolean,
