@@ -37,6 +37,15 @@ BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 
 
+def add_traffic_arguments(parser, *, clients: int) -> None:
+    """The donations a benchmark sends: amounts, duplicates and concurrent clients."""
+    parser.add_argument(
+        "--amounts", default="1000,2500,5000,10000,25000", help="cents, comma separated"
+    )
+    parser.add_argument("--duplicates", type=float, default=0.05, help="fraction sent twice")
+    parser.add_argument("--clients", type=int, default=clients, help="concurrent webhook clients")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -423,24 +432,22 @@ class HttpConnection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, data: bytes) -> tuple[int, bytes]:
-        reused = self.writer is not None
-        if not reused:
-            await self._open()
-        try:
-            self.writer.write(data)
-            return await self._response()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            self.close()
-            if not reused:
-                raise
-        # The server closed an idle keep-alive connection as we reused it: once more, fresh.
+        if self.writer is not None:
+            try:
+                return await self._send(data)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # The server closed the idle keep-alive connection: once more, fresh.
+                self.close()
         await self._open()
         try:
-            self.writer.write(data)
-            return await self._response()
+            return await self._send(data)
         except (ConnectionError, asyncio.IncompleteReadError):
             self.close()
             raise
+
+    async def _send(self, data: bytes) -> tuple[int, bytes]:
+        self.writer.write(data)
+        return await self._response()
 
     async def _open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)

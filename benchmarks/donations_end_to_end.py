@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from _setup import ROOT, fresh_database, machine
 from _stack import (
     Stack,
+    add_traffic_arguments,
     app_env,
     closed_loop,
     cpu_report,
@@ -344,11 +345,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--charges", type=int, default=5000)
-    parser.add_argument(
-        "--amounts", default="1000,2500,5000,10000,25000", help="cents, comma separated"
-    )
-    parser.add_argument("--duplicates", type=float, default=0.05, help="fraction sent twice")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent webhook clients")
+    add_traffic_arguments(parser, clients=8)
     parser.add_argument("--web-workers", default="3", help="gunicorn workers; a comma list sweeps")
     parser.add_argument("--web-threads", type=int, default=1, help=">1: gthread workers")
     parser.add_argument(

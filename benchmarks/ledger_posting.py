@@ -85,6 +85,21 @@ def service_single(n: int) -> float:
     return time.perf_counter() - start
 
 
+def _timed(client, clients: int, barrier) -> float:
+    """Seconds from the moment ``clients`` threads running ``client(number)`` are all
+    ready (they wait at ``barrier``) until the last one ends."""
+    import threading
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
+
+
 def service_single_concurrent(n: int, clients: int) -> float:
     """n postings, one transaction at a time, from `clients` threads (own connections)."""
     import threading
@@ -109,14 +124,7 @@ def service_single_concurrent(n: int, clients: int) -> float:
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - start
+    return _timed(client, clients, barrier)
 
 
 def raw_single_concurrent(url: str, n: int, clients: int, offset: int) -> float:
@@ -132,14 +140,7 @@ def raw_single_concurrent(url: str, n: int, clients: int, offset: int) -> float:
             barrier.wait()
             raw_single(conn, per_client, offset + number * per_client)
 
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - start
+    return _timed(client, clients, barrier)
 
 
 def service_batches(batches: int, size: int) -> float:

@@ -73,6 +73,7 @@ from _stack import (
     CpuTracker,
     HttpConnection,
     Stack,
+    add_traffic_arguments,
     app_env,
     cpu_report,
     flush_redis,
@@ -754,11 +755,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--donations", type=int, default=100_000)
-    parser.add_argument(
-        "--amounts", default="1000,2500,5000,10000,25000", help="cents, comma separated"
-    )
-    parser.add_argument("--duplicates", type=float, default=0.05, help="fraction sent twice")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent webhook clients")
+    add_traffic_arguments(parser, clients=16)
     parser.add_argument("--readers", type=int, default=32, help="/transparency.json clients")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=16)
