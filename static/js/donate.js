@@ -20,7 +20,10 @@
     var preset = labels[checked("amount_choice")];
     var cover = form.querySelector("[name=cover_fees]").checked ? "_cover" : "";
     var frequency = checked("frequency") || "once";
-    button.textContent = preset ? preset[frequency + cover] : generic;
+    var label = preset ? preset[frequency + cover] : generic;
+    // Only a real change touches the button: replacing its text while it is being
+    // pressed (a field's change event fires as it loses focus) would swallow the click.
+    if (button.textContent !== label) button.textContent = label;
   }
 
   typed.addEventListener("input", function () {
@@ -31,10 +34,9 @@
     update();
   });
   form.addEventListener("change", function (event) {
-    if (event.target.name === "amount_choice" && event.target.value !== "custom") {
-      typed.value = "";
-    }
-    update();
+    var name = event.target.name;
+    if (name === "amount_choice" && event.target.value !== "custom") typed.value = "";
+    if (name === "amount_choice" || name === "frequency" || name === "cover_fees") update();
   });
   update();
 })();
