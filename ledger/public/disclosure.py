@@ -34,6 +34,11 @@ TOLERANCE = 0.5
 COUNT_TOLERANCE = 1e-6
 
 
+# HiGHS's default feasibility tolerance, and how far from zero a ray's step may be.
+PRIMAL_TOLERANCE = 1e-7
+RAY_TOLERANCE = 1e-9
+
+
 class AuditError(Exception):
     """The published figures contradict what the audit knows to be true, or the solver
     failed: nothing can be concluded, so nothing may be published."""
@@ -169,7 +174,41 @@ class LinearModel:
                 return -math.inf
             if attempt == 0:
                 solver.clearSolver()  # a warm start gone wrong: once more from scratch
+        if self._proven_unbounded(solver, cost):
+            return -math.inf
         raise AuditError(f"the linear program failed: {status}")
+
+    def _proven_unbounded(self, solver: highspy.Highs, cost: np.ndarray) -> bool:
+        """Whether ``cost`` falls without limit over the model, proven by a ray checked
+        here against every bound and constraint rather than taken on the solver's word.
+        On thousands of rows in cents, the simplex can call this feasible (checked when
+        the model was built) and unbounded program infeasible; a looser tolerance lets it
+        find the ray, and the exact check below keeps the conclusion sound."""
+        solver.setOptionValue("primal_feasibility_tolerance", 1e-6)
+        try:
+            solver.clearSolver()
+            solver.run()
+            if solver.getModelStatus() != highspy.HighsModelStatus.kUnbounded:
+                return False
+            _status, has_ray, ray = solver.getPrimalRay()
+        finally:
+            solver.setOptionValue("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+            solver.clearSolver()
+        ray = np.asarray(ray, dtype=float)
+        if not has_ray or len(ray) != len(cost) or float(cost @ ray) >= -RAY_TOLERANCE:
+            return False
+        for (low, high), step in zip(self.bounds, ray, strict=True):
+            if (low is not None and step < -RAY_TOLERANCE) or (
+                high is not None and step > RAY_TOLERANCE
+            ):
+                return False
+        for terms, low, high in self.rows():
+            moved = sum(coefficient * ray[index] for index, coefficient in terms.items())
+            if (low is not None and moved < -RAY_TOLERANCE) or (
+                high is not None and moved > RAY_TOLERANCE
+            ):
+                return False
+        return True
 
     def interval(self, terms: Terms) -> tuple[float, float]:
         """The smallest and largest value of ``terms`` the model allows."""

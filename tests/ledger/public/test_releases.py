@@ -4,6 +4,7 @@ published, how a release is tied to the books, and that one failing the audit is
 import datetime as dt
 import hashlib
 import json
+import math
 
 import pytest
 from django.db import DatabaseError, transaction
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from ledger.models import Checkpoint, ReleaseStatus, TransparencyRelease
 from ledger.public import releases
-from ledger.public.disclosure import LinearModel
+from ledger.public.disclosure import AuditError, LinearModel
 from tests.ledger import fund_life as life
 
 JAN, FEB = dt.date(2026, 1, 10), dt.date(2026, 2, 10)
@@ -213,3 +214,36 @@ def test_skipping_solves_for_figures_known_solutions_already_spread_changes_no_f
         if not is_protected(requirement, *program.model.interval(requirement.terms), **options)
     ]
     assert fast == plain and plain  # and the scenario does fail somewhere
+
+
+@pytest.mark.parametrize(("objective", "unbounded"), [({0: 1.0}, True), ({1: 1.0}, False)])
+def test_a_program_the_simplex_wrongly_calls_infeasible_is_settled_by_a_checked_ray(
+    monkeypatch, objective, unbounded
+):
+    """On a large model of cents, HiGHS can call a feasible program whose objective has no
+    limit "infeasible" (a release audit stopped there at its thirtieth month). The audit
+    then asks for a ray and checks it against every constraint itself: an unbounded
+    figure is proven so, and a bounded one is never taken for unbounded."""
+    import highspy
+
+    model = LinearModel()
+    model.variable(0.0, None)  # x: no upper limit
+    model.variable(0.0, 5.0)  # y
+    model.equal({1: 1.0}, 3.0)
+    real_status = highspy.Highs.getModelStatus
+    told = []
+
+    def simplex_gone_wrong(solver):
+        status = real_status(solver)
+        told.append(status)
+        # The two solves of the maximisation report infeasible, as seen.
+        return highspy.HighsModelStatus.kInfeasible if len(told) in (2, 3) else status
+
+    model.interval(objective)  # builds the model: feasible
+    monkeypatch.setattr(highspy.Highs, "getModelStatus", simplex_gone_wrong)
+
+    if unbounded:
+        assert model.interval(objective) == (0.0, math.inf)
+    else:  # no ray to prove it: nothing is concluded, and nothing is published
+        with pytest.raises(AuditError, match="the linear program failed"):
+            model.interval(objective)
