@@ -208,3 +208,13 @@ def donation_form(**fields) -> dict:
         "frequency": "once",
         **fields,
     }
+
+
+def given(live_sandbox, donor, **fields):
+    """A donor gives through the page and pays; Stripe's events are processed. Returns the
+    one donation."""
+    from donations.models import Donation
+
+    donor.give(**fields)
+    assert live_sandbox.flush_webhooks(timeout=20)
+    return Donation.objects.get()

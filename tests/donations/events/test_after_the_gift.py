@@ -5,15 +5,13 @@ import pytest
 from django.core import mail
 
 from donations.models import Donation, DonationStatus, StripeCharge
-from tests.donations.conftest import assert_books_match_sandbox
+from tests.donations.conftest import assert_books_match_sandbox, given
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _given(live_sandbox, donor, **fields) -> Donation:
-    donor.give(amount_choice="5000", email="ana@example.org", **fields)
-    assert live_sandbox.flush_webhooks(timeout=20)
-    donation = Donation.objects.get()
+    donation = given(live_sandbox, donor, amount_choice="5000", email="ana@example.org", **fields)
     assert donation.status == DonationStatus.SUCCEEDED and len(mail.outbox) == 1
     return donation
 

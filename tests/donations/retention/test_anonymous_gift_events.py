@@ -24,6 +24,7 @@ from tests.donations.conftest import (
     assert_books_match_sandbox,
     donation_form,
     event_body,
+    given,
     stripe_signature,
 )
 
@@ -46,10 +47,8 @@ def _payloads(type_: str) -> list[str]:
 def test_an_anonymous_gift_leaves_no_name_in_any_stored_event_and_gets_its_receipt(
     live_sandbox, donor
 ):
-    donor.give(amount_choice="5000", anonymous="on", email=EMAIL)
-    assert live_sandbox.flush_webhooks(timeout=20)
+    donation = given(live_sandbox, donor, amount_choice="5000", anonymous="on", email=EMAIL)
 
-    donation = Donation.objects.get()
     assert donation.anonymous and donation.status == DonationStatus.SUCCEEDED
     assert donation.donor_name == "" and donation.email == EMAIL
     types = set(StripeEvent.objects.values_list("type", flat=True))
@@ -67,10 +66,8 @@ def test_an_anonymous_gift_leaves_no_name_in_any_stored_event_and_gets_its_recei
 def test_a_named_monthly_gift_keeps_its_name_and_its_receipt_while_unlinked_events_drop_it(
     live_sandbox, donor
 ):
-    donor.give(amount_choice="2500", frequency="monthly", email=EMAIL)
-    assert live_sandbox.flush_webhooks(timeout=20)
+    donation = given(live_sandbox, donor, amount_choice="2500", frequency="monthly", email=EMAIL)
 
-    donation = Donation.objects.get()
     assert donation.donor_name == NAME and donation.status == DonationStatus.SUCCEEDED
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [EMAIL]
     # The checkout session names our donation: a named donor's copy is kept as it came.
