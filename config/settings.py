@@ -395,6 +395,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 EARLY_FRAUD_WARNING_ACTION = env.str("EARLY_FRAUD_WARNING_ACTION", default="refund")
 if EARLY_FRAUD_WARNING_ACTION not in ("refund", "review"):
     raise ImproperlyConfigured("EARLY_FRAUD_WARNING_ACTION is refund or review.")
+# How long the stop link in a monthly gift's receipt works (each month's receipt brings a
+# new one); an expired link offers to email a fresh one to the gift's address.
+STOP_LINK_MAX_AGE_DAYS = env.int("STOP_LINK_MAX_AGE_DAYS", default=400)
 # Card-testing protection: Checkout sessions a client may create per window.
 CHECKOUT_RATE_LIMIT_PER_IP = env.int("CHECKOUT_RATE_LIMIT_PER_IP", default=10)
 CHECKOUT_RATE_LIMIT_PER_SESSION = env.int("CHECKOUT_RATE_LIMIT_PER_SESSION", default=5)

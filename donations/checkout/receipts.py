@@ -5,10 +5,12 @@ A monthly gift's receipt carries a signed link that stops the gift without an ac
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -29,11 +31,32 @@ def stop_monthly_token(donation) -> str:
     return signing.dumps(str(donation.public_id), salt=CANCEL_SALT)
 
 
-def donation_id_from_token(token: str) -> str | None:
+def donation_id_from_token(token: str) -> tuple[str | None, bool]:
+    """(the donation a stop link names, whether the link has expired); (None, False) for
+    a link we did not sign. A link older than STOP_LINK_MAX_AGE_DAYS stops nothing: a
+    forwarded or leaked receipt should not end someone's gift years later."""
     try:
-        return signing.loads(token, salt=CANCEL_SALT)
+        return signing.loads(
+            token, salt=CANCEL_SALT, max_age=dt.timedelta(days=settings.STOP_LINK_MAX_AGE_DAYS)
+        ), False
+    except signing.SignatureExpired:
+        return signing.loads(token, salt=CANCEL_SALT), True
     except signing.BadSignature:
-        return None
+        return None, False
+
+
+def stop_link_send(*, donation) -> bool:
+    """Email a fresh stop link to the address the gift was given with (never shown on the
+    page). Returns True if sent."""
+    if donation.frequency != Frequency.MONTHLY or not donation.email:
+        return False
+    if not cache.add(f"stop-link-sent:{donation.pk}", 1, timeout=3600):
+        return True  # one an hour: an old link must not become a way to flood an inbox
+    url = settings.SITE_URL + reverse("donations:stop_monthly", args=[stop_monthly_token(donation)])
+    with translation.override(donation.language or settings.LANGUAGE_CODE):
+        subject = gettext("Your gift to %(fund)s: a new link to stop it")
+    _send(donation, subject, "donations/stop_link.txt", {"stop_url": url})
+    return True
 
 
 def _locked_charge(charge_pk: int) -> StripeCharge | None:

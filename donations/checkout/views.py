@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from donations.checkout import services
 from donations.checkout.forms import DonationForm
-from donations.checkout.receipts import donation_id_from_token
+from donations.checkout.receipts import donation_id_from_token, stop_link_send
 from donations.exceptions import (
     DonationsPaused,
     InvalidDonation,
@@ -145,10 +145,18 @@ def donation_status(request, public_id):
 
 @require_http_methods(["GET", "POST"])
 def stop_monthly(request, token):
-    donation_id = donation_id_from_token(token)
+    donation_id, expired = donation_id_from_token(token)
     donation = get_object_or_404(Donation, public_id=donation_id) if donation_id else None
     if donation is None:
         return render(request, "donations/stop_monthly.html", {"invalid": True}, status=404)
+    if expired:
+        sent = request.method == "POST" and stop_link_send(donation=donation)
+        return render(
+            request,
+            "donations/stop_monthly.html",
+            {"expired": True, "sent": sent},
+            status=410 if request.method == "GET" else 200,
+        )
     error = ""
     if request.method == "POST":
         try:

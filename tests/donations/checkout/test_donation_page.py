@@ -1,5 +1,6 @@
 import json
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -324,3 +325,34 @@ def test_only_attempts_that_reach_stripe_use_up_the_limit(client, sandbox, setti
     settings.STRIPE_API_BASE = api
 
     assert [_give(client).status_code for _ in range(3)] == [303, 303, 429]
+
+
+def test_an_expired_stop_link_stops_nothing_and_emails_a_fresh_one(client, settings):
+    """A forwarded or leaked receipt must not end someone's gift years later."""
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from donations.checkout.receipts import stop_monthly_token
+    from donations.models import DonationStatus
+
+    gift = succeeded_gift(frequency="monthly", email="ana@example.org", subscription_id="sub_1")
+    old = stop_monthly_token(gift)
+    settings.STOP_LINK_MAX_AGE_DAYS = 400
+    later = timezone.now() + dt.timedelta(days=401)
+    with mock.patch("django.core.signing.time.time", return_value=later.timestamp()):
+        page = client.get(f"/donate/monthly/stop/{old}/")
+        stopping = client.post(f"/donate/monthly/stop/{old}/")
+        again = client.post(f"/donate/monthly/stop/{old}/")
+
+    assert page.status_code == 410 and "This link has expired" in page.content.decode()
+    assert "ana@example.org" not in page.content.decode()
+    assert "A new link is on its way" in stopping.content.decode()
+    gift.refresh_from_db()
+    assert gift.status == DonationStatus.SUCCEEDED  # nothing stopped
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.org"]  # once an hour
+    assert "A new link is on its way" in again.content.decode()
+    fresh = re.search(r"/donate/monthly/stop/(\S+)/", mail.outbox[0].body).group(1)
+    assert fresh != old
+    assert "Stop your monthly gift" in client.get(f"/donate/monthly/stop/{fresh}/").content.decode()
