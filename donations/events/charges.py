@@ -75,8 +75,14 @@ def _apply_charge(
 def charge_settled(record: StripeCharge) -> None:
     """After Stripe's view of a charge was recorded: the donation says what became of the
     gift, and a donor whose receipt went out hears of any refund since."""
-    if record.donation_id:
+    if record.donation_id and (record.amount_refunded or record.disputed):
         donation_status_sync(record.donation_id)
+    elif record.donation_id:
+        # A charge neither refunded nor disputed (a refund that failed, too): its gift
+        # succeeded. The common case, once per charge in a surge: one statement, no reads.
+        Donation.objects.filter(pk=record.donation_id).exclude(
+            status__in=(DonationStatus.CANCELLED, DonationStatus.SUCCEEDED)
+        ).update(status=DonationStatus.SUCCEEDED)
     if record.receipt_sent_at and record.amount_refunded > record.refund_notified:
         from donations.tasks import send_refund_notice
 

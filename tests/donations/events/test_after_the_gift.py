@@ -105,3 +105,18 @@ def test_with_review_set_an_early_fraud_warning_is_listed_for_staff(live_sandbox
     assert not live_sandbox.state.store.all("refund")
     donation.refresh_from_db()
     assert donation.status == DonationStatus.SUCCEEDED
+
+
+def test_a_refund_that_fails_later_gives_the_gift_back_its_success(live_sandbox, donor):
+    donation = _given(live_sandbox, donor)
+    refund = live_sandbox.state.create_refund(charge=_charge_id(donation))
+    assert live_sandbox.flush_webhooks(timeout=20)
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.REFUNDED
+
+    live_sandbox.state.fail_refund(refund["id"])
+    assert live_sandbox.flush_webhooks(timeout=20)
+
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.SUCCEEDED
+    assert_books_match_sandbox(live_sandbox)
