@@ -187,7 +187,25 @@ class Stack:
         self._wait_http(service, service.url + "/")
         return service
 
+    def with_sandbox(
+        self, *, database_url: str, broker_url: str, webhook_secret: str
+    ) -> tuple[dict[str, str], Service]:
+        """Start the Stripe sandbox; returns the app's environment pointed at it, and it."""
+        env = app_env(database_url=database_url, broker_url=broker_url,
+                      webhook_secret=webhook_secret)  # fmt: skip
+        sandbox = self.sandbox(env)
+        env = app_env(database_url=database_url, broker_url=broker_url,
+                      webhook_secret=webhook_secret, sandbox_url=sandbox.url)  # fmt: skip
+        return env, sandbox
+
     def gunicorn(self, env: dict[str, str], *, workers: int, threads: int = 1) -> Service:
+        # With DEBUG off, pages name static files by their collected, hashed names.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         port = free_port()
         argv = [str(BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"]
         argv += ["-b", f"{HOST}:{port}", "-w", str(workers)]

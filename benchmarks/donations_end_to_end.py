@@ -43,7 +43,6 @@ from _setup import ROOT, fresh_database, machine
 from _stack import (
     Stack,
     add_traffic_arguments,
-    app_env,
     closed_loop,
     cpu_report,
     cpu_snapshot,
@@ -257,13 +256,8 @@ def run_one(args, web_workers: int, celery: str, rng_seed: int) -> Outcome:
     flush_redis(broker_url)
     try:
         with Stack() as stack:
-            env = app_env(database_url=database_url, broker_url=broker_url, webhook_secret=SECRET)
-            sandbox = stack.sandbox(env)
-            env = app_env(
-                database_url=database_url,
-                broker_url=broker_url,
-                webhook_secret=SECRET,
-                sandbox_url=sandbox.url,
+            env, sandbox = stack.with_sandbox(
+                database_url=database_url, broker_url=broker_url, webhook_secret=SECRET
             )
             web = stack.gunicorn(env, workers=web_workers, threads=args.web_threads)
             stack.celery(env, concurrency=int(concurrency or 1), pool=pool)

@@ -74,7 +74,6 @@ from _stack import (
     HttpConnection,
     Stack,
     add_traffic_arguments,
-    app_env,
     cpu_report,
     flush_redis,
     http_json,
@@ -576,13 +575,8 @@ def execute(args) -> tuple[Run, list[tuple[str, bool]], dict]:
     extra: dict = {}
     try:
         with Stack() as stack:
-            env = app_env(database_url=database_url, broker_url=broker_url, webhook_secret=SECRET)
-            sandbox = stack.sandbox(env)
-            env = app_env(
-                database_url=database_url,
-                broker_url=broker_url,
-                webhook_secret=SECRET,
-                sandbox_url=sandbox.url,
+            env, sandbox = stack.with_sandbox(
+                database_url=database_url, broker_url=broker_url, webhook_secret=SECRET
             )
             env["STRIPE_EVENT_CLAIM_TIMEOUT"] = str(args.claim_timeout)
             web = stack.gunicorn(env, workers=args.web_workers, threads=args.web_threads)

@@ -47,12 +47,11 @@ import datetime as dt
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 import urllib.request
 
-from _setup import ROOT, fresh_database, machine
+from _setup import fresh_database, machine
 from _stack import LoadResult, Stack, app_env, closed_loop, cpu_snapshot, request_bytes
 
 WARM_UP = 2.0
@@ -182,15 +181,6 @@ def rebuild_cost() -> tuple[float, int]:
     return sorted(timings)[2] * 1000, len(queries)
 
 
-def collect_static(env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-
-
 def first_request(url: str) -> float:
     """Seconds for one request that nothing has cached yet (in the worker that gets it)."""
     start = time.perf_counter()
@@ -244,7 +234,6 @@ def run_size(transactions: int, args) -> list[dict]:
     env = app_env(database_url=database_url, broker_url="", webhook_secret="whsec_unused")
     if args.cache_url:
         env["CACHE_URL"] = args.cache_url
-    collect_static(env)
     runs = []
     for refresh in args.refresh.split(","):
         if args.cache_url.startswith("redis"):
