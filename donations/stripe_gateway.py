@@ -232,6 +232,13 @@ def retrieve_payout(payout_id: str) -> dict:
     )
 
 
+def balance_transaction(value: dict | str | None) -> dict | None:
+    """A balance transaction field as Stripe sent it: expanded already, or read by its id."""
+    if value and not isinstance(value, dict):
+        return retrieve_balance_transaction(value)
+    return value or None
+
+
 def retrieve_balance_transaction(balance_transaction_id: str) -> dict:
     return _get(f"/v1/balance_transactions/{_path_id(balance_transaction_id)}")
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from donations.models import Frequency, StripeCharge
 from ledger.books.fund_time import fund_date
@@ -27,8 +27,21 @@ logger = logging.getLogger(__name__)
 CANCEL_SALT = "donations.stop-monthly"
 
 
+# Subjects, translated into the donor's language when sent.
+RECEIPT_SUBJECT = gettext_noop("Your gift to %(fund)s: receipt")
+REFUND_NOTICE_SUBJECT = gettext_noop("Your gift to %(fund)s: corrected receipt")
+STOP_LINK_SUBJECT = gettext_noop("Your gift to %(fund)s: a new link to stop it")
+
+
 def stop_monthly_token(donation) -> str:
     return signing.dumps(str(donation.public_id), salt=CANCEL_SALT)
+
+
+def stop_url(donation) -> str:
+    """The link that stops a monthly gift, signed now."""
+    return settings.SITE_URL + reverse(
+        "donations:stop_monthly", args=[stop_monthly_token(donation)]
+    )
 
 
 def donation_id_from_token(token: str) -> tuple[str | None, bool]:
@@ -52,10 +65,7 @@ def stop_link_send(*, donation) -> bool:
         return False
     if not cache.add(f"stop-link-sent:{donation.pk}", 1, timeout=3600):
         return True  # one an hour: an old link must not become a way to flood an inbox
-    url = settings.SITE_URL + reverse("donations:stop_monthly", args=[stop_monthly_token(donation)])
-    with translation.override(donation.language or settings.LANGUAGE_CODE):
-        subject = gettext("Your gift to %(fund)s: a new link to stop it")
-    _send(donation, subject, "donations/stop_link.txt", {"stop_url": url})
+    _send(donation, STOP_LINK_SUBJECT, "donations/stop_link.txt", {"stop_url": stop_url(donation)})
     return True
 
 
@@ -74,7 +84,7 @@ def _send(donation, subject: str, template: str, context: dict) -> None:
     with translation.override(donation.language or settings.LANGUAGE_CODE):
         body = render_to_string(template, {"fund_name": settings.FUND_NAME, **context})
         send_mail(
-            subject=subject % {"fund": settings.FUND_NAME},
+            subject=gettext(subject) % {"fund": settings.FUND_NAME},
             message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[donation.email],
@@ -98,14 +108,9 @@ def receipt_send(*, charge_pk: int) -> bool:
             "donor_name": "" if donation.anonymous else donation.donor_name,
             "monthly": donation.frequency == Frequency.MONTHLY,
             "reference": charge.charge_id,
-            "stop_url": settings.SITE_URL
-            + reverse("donations:stop_monthly", args=[stop_monthly_token(donation)])
-            if donation.frequency == Frequency.MONTHLY
-            else "",
+            "stop_url": stop_url(donation) if donation.frequency == Frequency.MONTHLY else "",
         }
-        with translation.override(donation.language or settings.LANGUAGE_CODE):
-            subject = gettext("Your gift to %(fund)s: receipt")
-        _send(donation, subject, "donations/receipt.txt", context)
+        _send(donation, RECEIPT_SUBJECT, "donations/receipt.txt", context)
         charge.receipt_sent_at = timezone.now()
         charge.save(update_fields=["receipt_sent_at"])
     logger.info("receipt sent for charge %s", charge.pk)
@@ -130,9 +135,7 @@ def refund_notice_send(*, charge_pk: int) -> bool:
             "date": fund_date(charge.charged_at),
             "reference": charge.charge_id,
         }
-        with translation.override(donation.language or settings.LANGUAGE_CODE):
-            subject = gettext("Your gift to %(fund)s: corrected receipt")
-        _send(donation, subject, "donations/refund_notice.txt", context)
+        _send(donation, REFUND_NOTICE_SUBJECT, "donations/refund_notice.txt", context)
         charge.refund_notified = charge.amount_refunded
         charge.save(update_fields=["refund_notified"])
     logger.info("refund notice sent for charge %s", charge.pk)

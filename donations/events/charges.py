@@ -106,13 +106,6 @@ def donation_status_sync(donation_id: int) -> None:
         Donation.objects.filter(pk=donation_id).update(status=status)
 
 
-def _balance_transaction_of(charge: dict) -> dict | None:
-    bt = charge.get("balance_transaction")
-    if bt and not isinstance(bt, dict):
-        bt = stripe_gateway.retrieve_balance_transaction(bt)
-    return bt or None
-
-
 def _donations_by_metadata(charges: list[dict]) -> dict[str, Donation]:
     """{charge id: the donation its metadata names}, in one query."""
     wanted: dict[str, uuid.UUID] = {}
@@ -135,7 +128,9 @@ def record_charges(
     charges = [c for c in {c["id"]: c for c in charges}.values() if c.get("status") == "succeeded"]
     if not charges:
         return
-    bts = {c["id"]: _balance_transaction_of(c) for c in charges}
+    bts = {
+        c["id"]: stripe_gateway.balance_transaction(c.get("balance_transaction")) for c in charges
+    }
     by_metadata = {} if donation is not None else _donations_by_metadata(charges)
     with transaction.atomic():
         StripeCharge.objects.bulk_create(

@@ -28,7 +28,7 @@ from ledger.books.chart import (
 from ledger.books.fund_time import fund_date
 from ledger.books.posting import Entry, entry_post, transactions_post_batch
 from ledger.exceptions import InvalidEntry
-from ledger.models import TransactionKind
+from ledger.models import JournalTransaction, TransactionKind
 
 K = TransactionKind
 
@@ -190,8 +190,6 @@ def payout_settlement_entries(payout: dict) -> list[Entry]:
     paid, on its arrival date. One that fails after it was marked paid comes back out of
     the bank; Stripe then returns it to the balance (``payout_failure``)
     (https://docs.stripe.com/payouts#payout-statuses)."""
-    from ledger.models import JournalTransaction
-
     status, amount = payout.get("status"), payout["amount"]
     if status not in ("paid", "failed") or amount <= 0:
         return []

@@ -173,34 +173,34 @@ def _handle_subscription(obj: dict) -> None:
 def _handle_refund(obj: dict) -> None:
     refund = stripe_gateway.retrieve_refund(obj["id"])
     for field in ("balance_transaction", "failure_balance_transaction"):
-        bt = refund.get(field)
-        if bt:
-            post_balance_transaction(
-                bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
-            )
+        _post(refund.get(field))
     if refund.get("charge"):
         charge = stripe_gateway.retrieve_charge(stripe_gateway.object_id(refund["charge"]))
-        StripeCharge.objects.filter(charge_id=charge["id"]).update(
-            amount_refunded=charge.get("amount_refunded", 0)
-        )
-        _settled(charge["id"])
+        _charge_changed(charge["id"], amount_refunded=charge.get("amount_refunded", 0))
 
 
-def _settled(charge_id: str) -> None:
+def _post(balance_transaction: dict | str | None) -> None:
+    bt = stripe_gateway.balance_transaction(balance_transaction)
+    if bt:
+        post_balance_transaction(bt)
+
+
+def _charge_changed(charge_id: str, **fields) -> None:
+    """Record what Stripe now says of a charge we hold, then what follows from it."""
     record = StripeCharge.objects.filter(charge_id=charge_id).first()
-    if record is not None:
-        charge_settled(record)
+    if record is None:
+        return
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.save(update_fields=list(fields))
+    charge_settled(record)
 
 
 def _handle_dispute(obj: dict) -> None:
     dispute = stripe_gateway.retrieve_dispute(obj["id"])
     for bt in dispute.get("balance_transactions") or []:
-        post_balance_transaction(
-            bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
-        )
-    charge_id = stripe_gateway.object_id(dispute.get("charge"))
-    StripeCharge.objects.filter(charge_id=charge_id).update(disputed=True)
-    _settled(charge_id)
+        _post(bt)
+    _charge_changed(stripe_gateway.object_id(dispute.get("charge")), disputed=True)
 
 
 def _handle_payout(obj: dict) -> None:
@@ -212,11 +212,7 @@ def _handle_payout(obj: dict) -> None:
     if payout.get("status") in ("failed", "canceled"):
         fields.append("failure_balance_transaction")
     for field in fields:
-        bt = payout.get(field)
-        if bt:
-            post_balance_transaction(
-                bt if isinstance(bt, dict) else stripe_gateway.retrieve_balance_transaction(bt)
-            )
+        _post(payout.get(field))
     for entry in payout_settlement_entries(payout):
         entry_post(entry)
 
