@@ -85,12 +85,13 @@ def service_single(n: int) -> float:
     return time.perf_counter() - start
 
 
-def _timed(client, clients: int, barrier) -> float:
-    """Seconds from the moment ``clients`` threads running ``client(number)`` are all
-    ready (they wait at ``barrier``) until the last one ends."""
+def _timed(work, clients: int) -> float:
+    """Seconds from the moment ``clients`` threads running ``work(number, ready)`` have all
+    called ``ready()`` until the last one ends."""
     import threading
 
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    barrier = threading.Barrier(clients + 1)
+    threads = [threading.Thread(target=work, args=(c, barrier.wait)) for c in range(clients)]
     for thread in threads:
         thread.start()
     barrier.wait()
@@ -102,19 +103,14 @@ def _timed(client, clients: int, barrier) -> float:
 
 def service_single_concurrent(n: int, clients: int) -> float:
     """n postings, one transaction at a time, from `clients` threads (own connections)."""
-    import threading
-
     from django.db import connections
 
     from ledger.books.posting import transaction_post
 
-    per_client = n // clients
-    barrier = threading.Barrier(clients + 1)
-
-    def client(number: int) -> None:
+    def work(number: int, ready) -> None:
         try:
-            barrier.wait()
-            for i in range(per_client):
+            ready()
+            for i in range(n // clients):
                 transaction_post(
                     kind="donation",
                     date=dt.date(2026, 2, 1 + i % 28),
@@ -124,23 +120,18 @@ def service_single_concurrent(n: int, clients: int) -> float:
         finally:
             connections.close_all()
 
-    return _timed(client, clients, barrier)
+    return _timed(work, clients)
 
 
 def raw_single_concurrent(url: str, n: int, clients: int, offset: int) -> float:
-    import threading
-
     import psycopg
 
-    per_client = n // clients
-    barrier = threading.Barrier(clients + 1)
-
-    def client(number: int) -> None:
+    def work(number: int, ready) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
-            barrier.wait()
-            raw_single(conn, per_client, offset + number * per_client)
+            ready()
+            raw_single(conn, n // clients, offset + number * (n // clients))
 
-    return _timed(client, clients, barrier)
+    return _timed(work, clients)
 
 
 def service_batches(batches: int, size: int) -> float:
