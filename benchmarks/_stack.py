@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import signal
@@ -44,6 +45,38 @@ def add_traffic_arguments(parser, *, clients: int) -> None:
     )
     parser.add_argument("--duplicates", type=float, default=0.05, help="fraction sent twice")
     parser.add_argument("--clients", type=int, default=clients, help="concurrent webhook clients")
+    parser.add_argument(
+        "--stripe-limits",
+        default="100,25",
+        help="the sandbox's requests/s per account and per endpoint while webhooks arrive "
+        "(Stripe's live defaults, https://docs.stripe.com/rate-limits; 0,0: none)",
+    )
+
+
+def stripe_limits_on(sandbox_url: str, limits: str) -> dict[str, dict[str, int]]:
+    """Set the sandbox's rate limits (``"account,endpoint"``); returns the requests it has
+    served so far, to subtract from ``stripe_requests`` afterwards."""
+    account, endpoint = (int(n) for n in limits.split(","))
+    config = {"account_rate_limit": account, "endpoint_rate_limit": endpoint}
+    http_json(f"{sandbox_url}/_sandbox/config", json.dumps(config).encode())
+    return http_json(f"{sandbox_url}/_sandbox/summary")["api_requests"]
+
+
+def stripe_requests(sandbox_url: str, before: dict, donations: int) -> list[str]:
+    """The project's requests to Stripe since ``before``, per endpoint and per donation."""
+    now = http_json(f"{sandbox_url}/_sandbox/summary")["api_requests"]
+    lines, served, limited = [], 0, 0
+    for endpoint, counts in now.items():
+        was = before.get(endpoint, {"served": 0, "rate_limited": 0})
+        n, m = counts["served"] - was["served"], counts["rate_limited"] - was["rate_limited"]
+        if n or m:
+            lines.append(f"    {endpoint}: {n} served, {m} answered 429")
+            served, limited = served + n, limited + m
+    head = (
+        f"  Stripe requests while webhooks arrived: {served} "
+        f"({served / max(donations, 1):.4f} per donation), {limited} answered 429"
+    )
+    return [head, *lines]
 
 
 def free_port() -> int:
@@ -91,8 +124,6 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
 
 
 def http_json(url: str, data: bytes | None = None, headers: dict | None = None, timeout=60):
-    import json
-
     request = urllib.request.Request(url, data=data, headers=headers or {})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())

@@ -9,9 +9,12 @@ database), all as separate processes on this machine. The sandbox creates ``--ch
 succeeded charges (amounts cycling through ``--amounts``), and their ``charge.succeeded``
 events are read back from ``GET /v1/events``. This process then POSTs them, signed, to
 ``/stripe/webhook/`` with ``--clients`` concurrent clients, with a fraction ``--duplicates``
-of them sent twice and everything shuffled (``--seed``). The worker processes each event as in
-production: it re-reads the charge from the sandbox, records it and posts its balance
-transaction to the books.
+of them sent twice and everything shuffled (``--seed``), with the sandbox enforcing
+``--stripe-limits`` (Stripe's live defaults: 100 requests a second per account, 25 per
+endpoint). The worker processes each event as in production: it records the charge the
+event carries and reads its balance transaction from Stripe's list, a page of 100 at a
+time, posting it to the books. The requests the project made to Stripe meanwhile are
+counted per endpoint.
 
 Measured: donations per second from the first webhook sent until every charge is posted in
 the books (the database is polled for journal transactions keyed ``stripe:…``), and the CPU
@@ -50,6 +53,8 @@ from _stack import (
     http_json,
     request_bytes,
     sign,
+    stripe_limits_on,
+    stripe_requests,
 )
 
 DATABASE = "bench_donations_e2e"
@@ -72,6 +77,7 @@ class Outcome:
     timed_out: bool = False
     connections: int = 0
     cpu: list[str] = field(default_factory=list)
+    stripe_requests: list[str] = field(default_factory=list)
     checks: list[tuple[str, bool]] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
 
@@ -278,9 +284,11 @@ def run_one(args, web_workers: int, celery: str, rng_seed: int) -> Outcome:
                 file=sys.stderr,
                 flush=True,
             )
+            requests_before = stripe_limits_on(sandbox.url, args.stripe_limits)
             asyncio.run(
                 deliver_and_wait(web.url, database_url, deliveries, args.charges, args, stack, out)
             )
+            out.stripe_requests = stripe_requests(sandbox.url, requests_before, out.posted)
             out.checks = money_checks(sandbox.url, args.charges, env)
             out.checks.append(
                 (
@@ -302,7 +310,8 @@ def report(args, outcomes: list[Outcome]) -> None:
         f"# PostgreSQL, Redis, gunicorn, Celery and the Stripe sandbox on this machine; "
         f"{args.charges} charges of {'/'.join(str(a) for a in args.amounts)} cents, "
         f"{args.duplicates:.0%} sent twice, shuffled (seed {args.seed}), "
-        f"{args.clients} webhook clients"
+        f"{args.clients} webhook clients; Stripe's limits (per account, per endpoint): "
+        f"{args.stripe_limits} requests/s"
     )
     for out in outcomes:
         minutes = GIFTS / out.rate / 60 if out.rate else float("inf")
@@ -323,6 +332,8 @@ def report(args, outcomes: list[Outcome]) -> None:
         )
         for sample in out.error_samples[:3]:
             print(f"    e.g. {sample}")
+        for line in out.stripe_requests:
+            print(line)
         for label, ok in out.checks:
             print(f"  {'ok ' if ok else 'BAD'} {label}")
         print(

@@ -79,6 +79,8 @@ from _stack import (
     http_json,
     request_bytes,
     sign,
+    stripe_limits_on,
+    stripe_requests,
 )
 from donations_end_to_end import charge_events, create_charges, money_checks, posted_count
 
@@ -597,6 +599,7 @@ def execute(args) -> tuple[Run, list[tuple[str, bool]], dict]:
             run = Run(args, bodies, event_of, args.donations, gross, parse_faults(args.faults))
             faults = Faults(run, stack, env, worker, args)
             extra["load_before"] = os.getloadavg()
+            requests_before = stripe_limits_on(sandbox.url, args.stripe_limits)
             faults.cpu = CpuTracker(stack.groups)
             asyncio.run(surge(run, web.url, database_url, stack, faults))
             extra["wall"] = time.time() - run.start
@@ -609,6 +612,7 @@ def execute(args) -> tuple[Run, list[tuple[str, bool]], dict]:
             extra["recorded"], extra["recorded_raised"] = recorded_times(database_url)
             extra["reconciliation"] = reconciliation_runs()
             extra["retried"] = retried_events()
+            extra["stripe_requests"] = stripe_requests(sandbox.url, requests_before, args.donations)
             checks = money_checks(sandbox.url, args.donations, env)
             checks += delivery_checks(run)
             if run.public_seen is not None:
@@ -675,7 +679,8 @@ def report(args, run: Run, checks: list[tuple[str, bool]], extra: dict) -> None:
     print(
         f"# {args.donations} donations of {'/'.join(map(str, args.amounts))} cents, "
         f"{args.duplicates:.0%} delivered twice, shuffled (seed {args.seed}); "
-        f"{args.clients} webhook clients, {args.readers} /transparency.json readers"
+        f"{args.clients} webhook clients, {args.readers} /transparency.json readers; "
+        f"Stripe's limits (per account, per endpoint): {args.stripe_limits} requests/s"
     )
     load = extra["load_before"]
     print(f"# load average before the surge: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
@@ -736,6 +741,8 @@ def report(args, run: Run, checks: list[tuple[str, bool]], extra: dict) -> None:
     )
     for line in extra["reconciliation"]:
         print(f"  reconciliation run meanwhile: {line}")
+    for line in extra["stripe_requests"]:
+        print(line.strip() if not line.startswith("    ") else line)
     print(f"CPU from the first webhook to the public final figure ({extra['wall']:.0f} s):")
     for line in extra["cpu"]:
         print("  " + line)

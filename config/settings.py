@@ -323,9 +323,13 @@ DONOR_DATA_RETENTION_DAYS = env.int("DONOR_DATA_RETENTION_DAYS", default=400)
 # days after the gift, by the same nightly task, unless it is shown on the donor wall.
 DONOR_MESSAGE_RETENTION_DAYS = env.int("DONOR_MESSAGE_RETENTION_DAYS", default=90)
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)  # seconds per request
-# The first wait, in seconds, before reconciliation asks Stripe again after a rate limit, a
-# server error or a timeout; it doubles with each attempt (at most 8 s), with jitter.
+# The first wait, in seconds, before Stripe is asked again after a rate limit (every call),
+# or a server error or a timeout (reconciliation); it doubles with each attempt (at most
+# 8 s), with jitter.
 STRIPE_RETRY_BACKOFF = env.float("STRIPE_RETRY_BACKOFF", default=0.25)
+# How many times one call is retried after Stripe's 429 before it gives up (the event or
+# the run is retried later; a donor's checkout shows a "try again" message).
+STRIPE_RATE_LIMIT_RETRIES = env.int("STRIPE_RATE_LIMIT_RETRIES", default=6)
 STRIPE_PROXY = env.str("STRIPE_PROXY", default="")  # e.g. http://proxy:3128, if egress needs one
 # Objects per page when reconciliation walks Stripe's lists (100 is Stripe's maximum).
 RECONCILIATION_PAGE_SIZE = env.int("RECONCILIATION_PAGE_SIZE", default=100)

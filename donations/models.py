@@ -269,6 +269,12 @@ class ReconciliationState(models.Model):
         null=True, blank=True, help_text="Newest balance transaction time fully synced."
     )
     events_watermark = models.BigIntegerField(null=True, blank=True)
+    feed_cursor = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Newest balance transaction the event drain has read from Stripe's list.",
+    )
+    feed_cursor_created = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

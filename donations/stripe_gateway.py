@@ -6,12 +6,18 @@ depends on SDK classes. Stripe's errors become the typed errors of
 ``donations.exceptions``: ``StripeUnavailable`` for what a retry may fix (rate limits,
 server errors, network), ``StripeObjectMissing`` for a 404, ``StripeGatewayError`` for the
 rest.
+
+Stripe limits requests per second per account and per endpoint and answers 429 above
+either (https://docs.stripe.com/rate-limits), which the SDK does not retry. Every call here
+waits and asks again, with exponential backoff and full jitter, up to
+``STRIPE_RATE_LIMIT_RETRIES`` times, before it gives up with ``StripeUnavailable``.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import random
 import time
 from typing import Any
 
@@ -71,19 +77,35 @@ def _get(path: str, params: dict | None = None) -> dict:
     return json.loads(response.body)
 
 
+def rate_limit_wait(attempt: int) -> float:
+    """Seconds to wait before retry ``attempt`` (0-based) after a 429: "full jitter", a
+    random share of a ceiling that doubles from ``STRIPE_RETRY_BACKOFF`` up to 8 s, so
+    clients limited together do not come back together."""
+    ceiling = min(8.0, settings.STRIPE_RETRY_BACKOFF * 2**attempt)
+    return random.uniform(0, ceiling)  # noqa: S311 - timing, not secrecy
+
+
 def _call_raw(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except (stripe.RateLimitError, stripe.APIConnectionError) as error:
-        raise StripeUnavailable(f"Stripe unavailable: {type(error).__name__}") from error
-    except stripe.APIError as error:
-        raise StripeUnavailable(f"Stripe error {error.http_status}") from error
-    except stripe.InvalidRequestError as error:
-        if error.http_status == 404:
-            raise StripeObjectMissing(str(error.user_message or "not found")) from error
-        raise StripeGatewayError(str(error.user_message or "invalid request")) from error
-    except stripe.StripeError as error:
-        raise StripeGatewayError(f"Stripe refused the request: {type(error).__name__}") from error
+    attempt = 0
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except stripe.RateLimitError as error:
+            if attempt >= settings.STRIPE_RATE_LIMIT_RETRIES:
+                raise StripeUnavailable("Stripe unavailable: rate limited") from error
+            time.sleep(rate_limit_wait(attempt))
+            attempt += 1
+        except stripe.APIConnectionError as error:
+            raise StripeUnavailable(f"Stripe unavailable: {type(error).__name__}") from error
+        except stripe.APIError as error:
+            raise StripeUnavailable(f"Stripe error {error.http_status}") from error
+        except stripe.InvalidRequestError as error:
+            if error.http_status == 404:
+                raise StripeObjectMissing(str(error.user_message or "not found")) from error
+            raise StripeGatewayError(str(error.user_message or "invalid request")) from error
+        except stripe.StripeError as error:
+            name = type(error).__name__
+            raise StripeGatewayError(f"Stripe refused the request: {name}") from error
 
 
 def object_id(value) -> str:

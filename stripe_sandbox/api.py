@@ -377,6 +377,15 @@ def _build_routes() -> list[tuple[str, re.Pattern[str], Handler]]:
 ROUTES = _build_routes()
 
 
+def endpoint(method: str, path: str) -> str:
+    """The named API operation a request is for, as Stripe counts endpoints for its rate
+    limits: ``GET /v1/charges/{id}`` for any charge id (https://docs.stripe.com/rate-limits)."""
+    for route_method, pattern, _ in ROUTES:
+        if route_method == method and pattern.match(path):
+            return f"{method} {pattern.pattern[1:-1].replace(_ID, '{id}')}"
+    return f"{method} {path}"
+
+
 def handle(state: SandboxState, req: ApiRequest) -> tuple[int, dict[str, Any]]:
     """Route one authenticated API request."""
     path_matched = False

@@ -194,6 +194,7 @@ def _fail_payout(server: SandboxServer, body: Body, match: dict[str, str]):
 def _summary(server: SandboxServer, body: Body, match: dict[str, str]):
     summary = server.state.summary()
     summary["webhooks"] = server.dispatcher.stats()
+    summary["api_requests"] = server.limits.stats()
     return 200, summary
 
 

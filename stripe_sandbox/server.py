@@ -3,8 +3,9 @@
 Requests are routed by prefix: ``/v1/`` is the emulated Stripe API, ``/_sandbox/`` the test
 control API, ``/checkout/<session>`` the hosted payment page and ``/receipts/<charge>`` a
 receipt. For ``/v1/`` the order of checks mirrors what a client sees from Stripe: authenticate
-(any ``sk_test_`` key), apply the injected faults (``slow_ms``, 429, 500), then replay or
-record the response under the ``Idempotency-Key``, then run the route.
+(any ``sk_test_`` key), apply the rate limits (``limits.py``) and the injected faults
+(``slow_ms``, 429, 500), then replay or record the response under the ``Idempotency-Key``,
+then run the route.
 
 Idempotency follows Stripe's rules: a key is bound to the first request's method, path and
 parameters; repeating it with the same ones replays the stored status and body (with
@@ -42,6 +43,7 @@ from .clock import SandboxClock
 from .errors import SandboxError, invalid
 from .forms import decode, decode_pairs
 from .ids import random_token
+from .limits import RATE_LIMIT_MESSAGE, RateLimits
 from .objects import API_VERSION
 from .state import SandboxState
 from .switches import Switches
@@ -219,14 +221,14 @@ class _Handler(BaseHTTPRequestHandler):
             if slow and sandbox.switches.is_slow():
                 time.sleep(slow / 1000)
             self._authenticate()
+            sandbox.limits.admit(
+                api.endpoint(method, path),
+                account_limit=sandbox.switches.account_rate_limit,
+                endpoint_limit=sandbox.switches.endpoint_rate_limit,
+            )
             fault = sandbox.switches.api_fault()
             if fault == "rate_limit":
-                raise SandboxError(
-                    429,
-                    "Request rate limit exceeded. You can learn more about rate limits here "
-                    "https://stripe.com/docs/rate-limits.",
-                    code="rate_limit",
-                )
+                raise SandboxError(429, RATE_LIMIT_MESSAGE, code="rate_limit")
             if fault == "server_error":
                 raise SandboxError(
                     500,
@@ -390,6 +392,7 @@ class SandboxServer:
         self.url = f"http://{host}:{self.port}"
         self.public_url = (public_url or self.url).rstrip("/")
         self.idempotency = IdempotencyCache()
+        self.limits = RateLimits()
         self.dispatcher = WebhookDispatcher(
             self.switches,
             self._render_event,
@@ -475,9 +478,10 @@ class SandboxServer:
         }
 
     def reset(self, reset_switches: bool = False) -> None:
-        """Forget all objects, events, idempotency keys and queued webhooks."""
+        """Forget all objects, events, idempotency keys, queued webhooks and request counts."""
         self.dispatcher.clear()
         self.idempotency.clear()
+        self.limits.reset()
         self.state.reset()
         if reset_switches:
             self.switches.update(Switches().as_dict())

@@ -31,7 +31,9 @@ class Switches:
     retry_base_ms: int = 50  # first retry backoff; doubles each attempt
     retry_max_ms: int = 5_000
     delivery_timeout_s: float = 10.0
-    # API faults (only /v1/ routes).
+    # API limits and faults (only /v1/ routes).
+    account_rate_limit: int = 0  # requests/s for the account (Stripe live: 100); 0 = none
+    endpoint_rate_limit: int = 0  # requests/s per endpoint (Stripe live: 25); 0 = none
     rate_limit_rate: float = 0.0  # answer 429
     server_error_rate: float = 0.0  # answer 500
     slow_ms: int = 0  # sleep before answering

@@ -13,6 +13,7 @@ import uuid
 from django.db import transaction
 
 from donations import stripe_gateway
+from donations.events.balance_feed import balance_transactions_for
 from donations.events.posting import entry_for, post_entries
 from donations.models import (
     Donation,
@@ -43,10 +44,18 @@ def _charge_defaults(charge: dict) -> dict:
 
 
 def _apply_charge(
-    record: StripeCharge, charge: dict, bt: dict | None, donation: Donation | None, invoice_id: str
+    record: StripeCharge,
+    charge: dict,
+    bt: dict | None,
+    donation: Donation | None,
+    invoice_id: str,
+    *,
+    snapshot: bool,
 ) -> None:
-    """Bring a locked charge row up to what Stripe says now; queue the receipt after commit.
-    The caller holds the row lock and posts the balance transaction."""
+    """Bring a locked charge row up to what Stripe says of the charge; queue the receipt
+    after commit. The caller holds the row lock and posts the balance transaction. From an
+    event's snapshot, refunds and disputes are left to their own events, which read the
+    charge as it is now: an old snapshot must not undo them."""
     changed = []
     if donation is not None and record.donation_id is None:
         record.donation = donation
@@ -54,13 +63,19 @@ def _apply_charge(
     if invoice_id and not record.invoice_id:
         record.invoice_id = invoice_id
         changed.append("invoice_id")
+    # A row first noted from its balance transaction holds the settled amount; the charge
+    # says what the donor paid, in their currency.
+    for name, value in _charge_defaults(charge).items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+            changed.append(name)
     if bt and record.balance_transaction_id != bt["id"]:
         record.balance_transaction_id, record.fee = bt["id"], bt["fee"]
         changed += ["balance_transaction_id", "fee"]
-    if record.amount_refunded != charge.get("amount_refunded", 0):
+    if not snapshot and record.amount_refunded != charge.get("amount_refunded", 0):
         record.amount_refunded = charge.get("amount_refunded", 0)
         changed.append("amount_refunded")
-    if charge.get("disputed") and not record.disputed:
+    if not snapshot and charge.get("disputed") and not record.disputed:
         record.disputed = True
         changed.append("disputed")
     if changed:
@@ -119,18 +134,39 @@ def _donations_by_metadata(charges: list[dict]) -> dict[str, Donation]:
 
 
 def record_charges(
-    charges: list[dict], *, donation: Donation | None = None, invoice_id: str = ""
+    charges: list[dict],
+    *,
+    donation: Donation | None = None,
+    invoice_id: str = "",
+    snapshot: bool = False,
 ) -> None:
-    """Record succeeded charges (as Stripe says they are now) in one database transaction:
-    each row linked to ``donation`` or else to the donation its metadata names, its balance
-    transaction posted through the books' batch path, its receipt sent after commit.
-    Charges that have not succeeded are left out. Idempotent."""
+    """Record succeeded charges in one database transaction: each row linked to
+    ``donation`` or else to the donation its metadata names, its balance transaction
+    posted, its receipt sent after commit. Charges that have not succeeded are left out.
+    ``snapshot``: the charges are as events carried them, not as read just now. Idempotent.
+
+    A balance transaction Stripe sent expanded is posted here; one sent as an id is read
+    with others from Stripe's list (``donations.events.balance_feed``), which posts it."""
     charges = [c for c in {c["id"]: c for c in charges}.values() if c.get("status") == "succeeded"]
     if not charges:
         return
-    bts = {
-        c["id"]: stripe_gateway.balance_transaction(c.get("balance_transaction")) for c in charges
+    noted = set(
+        StripeCharge.objects.filter(charge_id__in=[c["id"] for c in charges])
+        .exclude(balance_transaction_id="")
+        .values_list("charge_id", flat=True)
+    )
+    expanded = {
+        c["id"]: c["balance_transaction"]
+        for c in charges
+        if isinstance(c.get("balance_transaction"), dict)
     }
+    wanted = {
+        c["balance_transaction"]: c["id"]
+        for c in charges
+        if isinstance(c.get("balance_transaction"), str) and c["id"] not in noted
+    }
+    fed = balance_transactions_for(set(wanted))
+    bts = {**{wanted[bt_id]: bt for bt_id, bt in fed.items()}, **expanded}
     by_metadata = {} if donation is not None else _donations_by_metadata(charges)
     with transaction.atomic():
         StripeCharge.objects.bulk_create(
@@ -145,9 +181,10 @@ def record_charges(
         }
         for charge in charges:
             linked = donation or by_metadata.get(charge["id"])
-            _apply_charge(records[charge["id"]], charge, bts[charge["id"]], linked, invoice_id)
+            bt = bts.get(charge["id"])
+            _apply_charge(records[charge["id"]], charge, bt, linked, invoice_id, snapshot=snapshot)
         # Last, so the books' chain lock is held only from here to the commit.
-        post_entries([e for e in (entry_for(bt) for bt in bts.values() if bt) if e is not None])
+        post_entries([e for e in (entry_for(bt) for bt in expanded.values()) if e is not None])
 
 
 def charge_of_payment_intent(payment_intent_id: str) -> dict | None:

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from donations import stripe_gateway
 from donations.events.charges import record_charges
 from donations.events.processing import CHARGE_EVENTS, stripe_event_process
 from donations.intake.services import drain_flag_clear
@@ -89,14 +88,12 @@ def _process_claimed(pks: list[int]) -> None:
 
 
 def _process_charge_events(events: list[StripeEvent]) -> None:
-    """Each charge re-read from Stripe, then all recorded in one transaction."""
+    """The charges as their events carry them, recorded in one transaction; their balance
+    transactions read in pages (``record_charges``)."""
     pks = [e.pk for e in events]
     StripeEvent.objects.filter(pk__in=pks).update(attempts=F("attempts") + 1)
-    charges = [
-        stripe_gateway.retrieve_charge(e.payload.get("data", {}).get("object", {})["id"])
-        for e in events
-    ]
-    record_charges(charges)
+    charges = [e.payload.get("data", {}).get("object", {}) for e in events]
+    record_charges(charges, snapshot=True)
     StripeEvent.objects.filter(pk__in=pks).update(
         status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
     )

@@ -1,10 +1,15 @@
 """Processing one stored Stripe event into donations, charges and the books.
 
 Stripe delivers events at least once, in any order, for days. So processing never trusts
-an event's snapshot where order matters: each handler re-reads the object from Stripe, then
-records what is true now. Money reaches the books only from balance transactions
-(``donations.events.posting``), under keys derived from their ids, so a duplicate, a retry
-or a reconciliation run can never post the same money twice.
+an event's snapshot where order matters: a handler re-reads the object from Stripe, then
+records what is true now. Charge events, the bulk of a surge, are the exception: a charge
+that succeeded stays succeeded, so its snapshot is recorded as it came (refunds and
+disputes, which do change a charge, have their own events that read it again), and its
+money is read in pages (``donations.events.balance_feed``) within Stripe's rate limits.
+
+Money reaches the books only from balance transactions (``donations.events.posting``),
+under keys derived from their ids, so a duplicate, a retry or a reconciliation run can
+never post the same money twice.
 
 Reads from Stripe happen outside database transactions; each write is atomic.
 """
@@ -99,7 +104,7 @@ def stripe_event_retry(*, event: StripeEvent, actor) -> None:
 
 
 def _handle_charge(obj: dict) -> None:
-    record_charges([stripe_gateway.retrieve_charge(obj["id"])])
+    record_charges([obj], snapshot=True)
 
 
 def _handle_checkout_session(obj: dict) -> None:

@@ -1,6 +1,8 @@
 // The donation form, made plain: typing an amount selects "Other", choosing a preset clears
 // the typed amount, and the button says what will be charged for a preset (the labels come
-// from the server, which owns the fee arithmetic). The form works the same without it.
+// from the server, which owns the fee arithmetic). Once sent, the button says to wait: at a
+// surge the server may wait out Stripe's rate limit before it opens the payment page, and
+// a second press would only reopen the same session. The form works the same without it.
 (function () {
   "use strict";
   var form = document.querySelector("form.donate");
@@ -17,6 +19,7 @@
   }
 
   function update() {
+    if (form.getAttribute("aria-busy") === "true") return;
     var preset = labels[checked("amount_choice")];
     var cover = form.querySelector("[name=cover_fees]").checked ? "_cover" : "";
     var frequency = checked("frequency") || "once";
@@ -37,6 +40,20 @@
     var name = event.target.name;
     if (name === "amount_choice" && event.target.value !== "custom") typed.value = "";
     if (name === "amount_choice" || name === "frequency" || name === "cover_fees") update();
+  });
+  form.addEventListener("submit", function (event) {
+    if (form.getAttribute("aria-busy") === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("aria-busy", "true");
+    button.textContent = form.dataset.wait;
+  });
+  // Coming back to the page from the payment page (the browser's back button) shows the
+  // form as it was, not waiting.
+  window.addEventListener("pageshow", function () {
+    form.removeAttribute("aria-busy");
+    update();
   });
   update();
 })();

@@ -46,12 +46,18 @@ def test_a_batch_of_charge_events_posts_each_charge_once(sandbox):
     assert stripe_events_drain() == 0
 
 
-def test_one_missing_charge_fails_alone_and_the_rest_are_posted(sandbox):
+def test_one_missing_balance_transaction_fails_alone_and_the_rest_are_posted(sandbox):
     for amount in (1000, 2000, 3000):
         sandbox.state.create_charge(amount)
     events = _store_charge_events(sandbox)
     ghost = dict(events[0], id="evt_ghost")
-    ghost["data"] = {"object": dict(events[0]["data"]["object"], id="ch_does_not_exist")}
+    ghost["data"] = {
+        "object": dict(
+            events[0]["data"]["object"],
+            id="ch_does_not_exist",
+            balance_transaction="txn_does_not_exist",
+        )
+    }
     stripe_event_store(ghost)
 
     stripe_events_drain()

@@ -2,7 +2,13 @@
 
 import pytest
 
-from donations.models import Discrepancy, ReconciliationRun, RunStatus, StripeCharge
+from donations.models import (
+    Discrepancy,
+    ReconciliationRun,
+    RunStatus,
+    StripeCharge,
+    StripeEvent,
+)
 from donations.reconciliation.runs import reconcile_stripe
 from ledger.books.posting import transaction_post
 from ledger.books.selectors import account_balances
@@ -25,13 +31,16 @@ def test_with_half_the_webhooks_lost_one_run_makes_the_books_exact(live_sandbox)
     live_sandbox.configure(drop_rate=0.5, seed=3)
     a_fund_week(live_sandbox.state)
     assert live_sandbox.flush_webhooks(timeout=30)
-    assert account_balances()["income:donations"] != -sum(1000 + 137 * n for n in range(12)) - 4200
+    # The drain posts whatever balance transactions it reads in pages, those of lost
+    # events too; the lost events themselves, and what only they tell, are missing.
+    events = len(live_sandbox.state.store.all("event"))
+    assert StripeEvent.objects.count() < events
 
     first = reconcile_stripe(kind="all", trigger="test")
     second = reconcile_stripe(kind="all", trigger="test")
 
     assert first.status == second.status == RunStatus.SUCCEEDED
-    assert first.posted > 0
+    assert StripeEvent.objects.count() == events
     assert second.posted == 0
     assert_books_match_sandbox(live_sandbox)
     assert StripeCharge.objects.count() == 13  # lost events were fetched and processed
