@@ -77,8 +77,9 @@ def _get(path: str, params: dict | None = None) -> dict:
     return json.loads(response.body)
 
 
-def rate_limit_wait(attempt: int) -> float:
-    """Seconds to wait before retry ``attempt`` (0-based) after a 429: "full jitter", a
+def retry_wait(attempt: int) -> float:
+    """Seconds to wait before retry ``attempt`` (0-based) after a 429 here, or an outage in
+    reconciliation: "full jitter", a
     random share of a ceiling that doubles from ``STRIPE_RETRY_BACKOFF`` up to 8 s, so
     clients limited together do not come back together."""
     ceiling = min(8.0, settings.STRIPE_RETRY_BACKOFF * 2**attempt)
@@ -93,7 +94,7 @@ def _call_raw(fn, *args, **kwargs):
         except stripe.RateLimitError as error:
             if attempt >= settings.STRIPE_RATE_LIMIT_RETRIES:
                 raise StripeUnavailable("Stripe unavailable: rate limited") from error
-            time.sleep(rate_limit_wait(attempt))
+            time.sleep(retry_wait(attempt))
             attempt += 1
         except stripe.APIConnectionError as error:
             raise StripeUnavailable(f"Stripe unavailable: {type(error).__name__}") from error

@@ -49,8 +49,8 @@ def balance_transactions_for(wanted: set[str]) -> dict[str, dict]:
 
 
 def _walk(wanted: set[str], found: dict[str, dict]) -> None:
-    state = ReconciliationState.objects.filter(id=1).values("feed_cursor").first() or {}
-    cursor = state.get("feed_cursor") or ""
+    state, _ = ReconciliationState.objects.get_or_create(id=1)
+    cursor = state.feed_cursor
     older_than = ""
     for _ in range(MAX_PAGES):
         params: dict = {"limit": PAGE}
@@ -76,7 +76,6 @@ def _walk(wanted: set[str], found: dict[str, dict]) -> None:
 
 def _advance(newest: dict) -> None:
     """Move the cursor to ``newest`` unless a walk has gone further already."""
-    ReconciliationState.objects.get_or_create(id=1)
     ReconciliationState.objects.filter(id=1).filter(
         Q(feed_cursor_created__isnull=True) | Q(feed_cursor_created__lte=newest["created"])
     ).update(feed_cursor=newest["id"], feed_cursor_created=newest["created"])

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -79,8 +78,7 @@ def _retrying(call: Callable[..., dict], *args) -> dict:
         except StripeUnavailable:
             if attempt == RETRY_ATTEMPTS - 1:
                 raise
-            wait = min(8.0, settings.STRIPE_RETRY_BACKOFF * 2**attempt)
-            time.sleep(wait * (0.5 + random.random()))  # noqa: S311
+            time.sleep(stripe_gateway.retry_wait(attempt))
     raise AssertionError("unreachable")
 
 

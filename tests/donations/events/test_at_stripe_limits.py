@@ -71,7 +71,7 @@ def test_a_call_still_limited_after_its_retries_is_unavailable(sandbox, settings
 def test_the_wait_before_a_retry_is_jittered_under_a_doubling_ceiling(settings):
     settings.STRIPE_RETRY_BACKOFF = 0.25
     for attempt, ceiling in [(0, 0.25), (1, 0.5), (3, 2.0), (5, 8.0), (9, 8.0)]:
-        waits = {stripe_gateway.rate_limit_wait(attempt) for _ in range(50)}
+        waits = {stripe_gateway.retry_wait(attempt) for _ in range(50)}
         assert all(0 <= w <= ceiling for w in waits)
         assert len(waits) > 1  # clients limited together do not come back together
 
