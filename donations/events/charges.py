@@ -80,11 +80,33 @@ def _apply_charge(
         changed.append("disputed")
     if changed:
         record.save(update_fields=changed)
+    _receipt_after_commit(record)
+    charge_settled(record)
+
+
+def charges_link(donation: Donation, *, payment_intent_id: str, invoice_id: str) -> None:
+    """Link to ``donation`` the charge rows already recorded for its payment (or its first
+    invoice) that no metadata linked; queue their receipts after commit."""
+    if not (payment_intent_id or invoice_id):
+        return
+    rows = StripeCharge.objects.select_for_update().filter(donation__isnull=True)
+    rows = (
+        rows.filter(payment_intent_id=payment_intent_id)
+        if payment_intent_id
+        else rows.filter(invoice_id=invoice_id)
+    )
+    for record in rows:
+        record.donation = donation
+        record.save(update_fields=["donation"])
+        _receipt_after_commit(record)
+        charge_settled(record)
+
+
+def _receipt_after_commit(record: StripeCharge) -> None:
     if record.donation_id and record.receipt_sent_at is None:
         from donations.tasks import send_receipt
 
         transaction.on_commit(lambda pk=record.pk: send_receipt.delay(pk))
-    charge_settled(record)
 
 
 def charge_settled(record: StripeCharge) -> None:

@@ -2,10 +2,11 @@
 
 Stripe delivers events at least once, in any order, for days. So processing never trusts
 an event's snapshot where order matters: a handler re-reads the object from Stripe, then
-records what is true now. Charge events, the bulk of a surge, are the exception: a charge
-that succeeded stays succeeded, so its snapshot is recorded as it came (refunds and
-disputes, which do change a charge, have their own events that read it again), and its
-money is read in pages (``donations.events.balance_feed``) within Stripe's rate limits.
+records what is true now. Two kinds of event are the exception, and together they are the
+bulk of a surge: a charge that succeeded stays succeeded, so its snapshot is recorded as it
+came (refunds and disputes, which do change a charge, have their own events that read it
+again), and its money is read in pages (``donations.events.balance_feed``) within
+Stripe's rate limits; a Checkout Session's events all come from its final states.
 
 Money reaches the books only from balance transactions (``donations.events.posting``),
 under keys derived from their ids, so a duplicate, a retry or a reconciliation run can
@@ -25,8 +26,8 @@ from django.utils import timezone
 
 from donations import stripe_gateway
 from donations.events.charges import (
-    charge_of_payment_intent,
     charge_settled,
+    charges_link,
     donation_for,
     record_charges,
     record_invoice,
@@ -35,7 +36,6 @@ from donations.events.posting import payout_settlement_entries, post_balance_tra
 from donations.events.risk import handle_early_fraud_warning, handle_review
 from donations.exceptions import (
     StripeObjectMissing,
-    UnprocessableEvent,
 )
 from donations.intake.services import schedule_drain
 from donations.models import (
@@ -107,11 +107,24 @@ def _handle_charge(obj: dict) -> None:
     record_charges([obj], snapshot=True)
 
 
-def _handle_checkout_session(obj: dict) -> None:
-    session = stripe_gateway.retrieve_checkout_session(obj["id"])
+def _handle_checkout_session(obj: dict, *, payment_failed: bool = False) -> None:
+    """A session as its event carries it: every session event comes from a final state
+    (complete or expired, https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-status),
+    so no snapshot of one can be outdated by another, and nothing is read from Stripe but
+    the receipt address of an anonymous gift.
+
+    The charge of a paid session is recorded by its own event, which names the donation in
+    its metadata; monthly charges by their invoice's event. Rows already here for the
+    session's payment (or first invoice) are linked now."""
+    session = obj
     donation = donation_for(session.get("metadata"))
     if donation is None:
         return  # a session we did not create (a payment link): its charge is still posted
+    stripped = session.get("status") == "complete" and not session.get("customer_details")
+    if stripped and not donation.email:
+        # The stored copy of an anonymous gift's event has no personal details
+        # (``donations.retention.privacy``): the receipt's address is read once.
+        session = stripe_gateway.retrieve_checkout_session(session["id"])
     details = session.get("customer_details") or {}
     with transaction.atomic():
         donation = Donation.objects.select_for_update().get(pk=donation.pk)
@@ -124,33 +137,26 @@ def _handle_checkout_session(obj: dict) -> None:
             fields["email"] = details["email"]
         if details.get("name") and not donation.anonymous:
             fields["donor_name"] = details["name"][:120]
-        status = session.get("status")
-        if status == "expired" and donation.status in (
-            DonationStatus.CREATED,
-            DonationStatus.PENDING,
-        ):
+        open_states = (DonationStatus.CREATED, DonationStatus.PENDING)
+        if session.get("status") == "expired" and donation.status in open_states:
             fields["status"] = DonationStatus.EXPIRED
-        elif session.get("payment_status") == "unpaid" and status == "complete":
-            intent = session.get("payment_intent")
-            if intent and _intent_failed(stripe_gateway.object_id(intent)):
-                fields["status"] = DonationStatus.FAILED
+        elif payment_failed and donation.status in open_states:
+            fields["status"] = DonationStatus.FAILED
         for name, value in fields.items():
             setattr(donation, name, value)
         donation.save(update_fields=[*fields, "updated_at"])
-    if session.get("payment_status") != "paid":
-        return
-    if session.get("mode") == "subscription" and session.get("invoice"):
-        record_invoice(stripe_gateway.object_id(session["invoice"]), donation)
-    elif session.get("payment_intent"):
-        charge = charge_of_payment_intent(stripe_gateway.object_id(session["payment_intent"]))
-        if charge is None:
-            raise UnprocessableEvent("paid session without a charge yet")
-        record_charges([charge], donation=donation)
+        if session.get("payment_status") == "paid":
+            charges_link(
+                donation,
+                payment_intent_id=stripe_gateway.object_id(session.get("payment_intent")),
+                invoice_id=stripe_gateway.object_id(session.get("invoice")),
+            )
 
 
-def _intent_failed(payment_intent_id: str) -> bool:
-    intent = stripe_gateway.retrieve_payment_intent(payment_intent_id)
-    return intent.get("status") in ("requires_payment_method", "canceled")
+def _handle_async_payment_failed(obj: dict) -> None:
+    """The bank debit a completed session started did not go through: the gift failed
+    (https://docs.stripe.com/checkout/fulfillment#delayed-notification)."""
+    _handle_checkout_session(obj, payment_failed=True)
 
 
 def _handle_invoice(obj: dict) -> None:
@@ -232,7 +238,7 @@ CHARGE_EVENTS = frozenset({"charge.succeeded", "charge.updated", "charge.capture
 HANDLERS: dict[str, Callable[[dict], None]] = {
     "checkout.session.completed": _handle_checkout_session,
     "checkout.session.async_payment_succeeded": _handle_checkout_session,
-    "checkout.session.async_payment_failed": _handle_checkout_session,
+    "checkout.session.async_payment_failed": _handle_async_payment_failed,
     "checkout.session.expired": _handle_checkout_session,
     **dict.fromkeys(CHARGE_EVENTS, _handle_charge),
     "invoice.paid": _handle_invoice,

@@ -20,6 +20,7 @@ from donations.events.drain import stripe_events_drain
 from donations.exceptions import StripeUnavailable
 from donations.intake.services import stripe_event_store
 from donations.models import Donation, EventStatus, StripeCharge, StripeEvent
+from donations.tasks import send_receipt
 from ledger.models import JournalTransaction
 from tests.donations.conftest import assert_books_match_sandbox, donation_form
 
@@ -146,3 +147,71 @@ def test_a_donor_at_the_checkout_limit_waits_and_gets_their_session(
     assert [a.status_code for a in answers] == [303, 303, 303]
     assert Donation.objects.exclude(checkout_session_id="").count() == 3
     assert _requests(sandbox)["POST /v1/checkout/sessions"]["rate_limited"] >= 1
+
+
+def _events_of(sandbox, created_after: int) -> list[dict]:
+    return [
+        sandbox.state.retrieve("event", e["id"])
+        for e in sandbox.state.store.all("event")
+        if e["created"] >= created_after
+    ]
+
+
+@pytest.mark.parametrize("order", ["as sent", "session first", "charge first"])
+def test_a_paid_checkout_asks_stripe_nothing_whatever_order_its_events_come_in(
+    sandbox, client, order, monkeypatch, django_capture_on_commit_callbacks
+):
+    # A Checkout Session's events come only from its final states, complete or expired
+    # (https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-status),
+    # and its charge carries the payment's metadata, so neither is read again.
+    assert client.post("/donate/", donation_form(email="donor@example.org")).status_code == 303
+    donation = Donation.objects.get()
+    sandbox.state.pay_checkout_session(donation.checkout_session_id, "4242424242424242")
+    events = _events_of(sandbox, 0)
+    kinds = [e["type"] for e in events]
+    assert {"checkout.session.completed", "charge.succeeded"} <= set(kinds)
+    if order != "as sent":
+        first = "checkout.session." if order == "session first" else "charge."
+        events.sort(key=lambda e: not e["type"].startswith(first))
+    before = _requests(sandbox)
+    receipts = []
+    monkeypatch.setattr(send_receipt, "delay", receipts.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for event in events:
+            stripe_event_store(event)
+            stripe_events_drain()
+
+    asked = {
+        endpoint
+        for endpoint, counts in _requests(sandbox).items()
+        if counts != before.get(endpoint)
+    }
+    assert asked <= {"GET /v1/balance_transactions"}  # the money, a page at a time
+    donation.refresh_from_db()
+    assert donation.status == "succeeded"
+    charge = donation.charges.get()
+    assert charge.fee > 0
+    assert set(receipts) == {charge.pk}
+    assert_books_match_sandbox(sandbox)
+
+
+def test_an_anonymous_gift_without_an_email_reads_its_session_once_for_the_receipt(sandbox, client):
+    # The stored copy of an anonymous gift's event keeps no personal details, the email
+    # Checkout collected included: it is read from Stripe for the receipt.
+    assert client.post("/donate/", donation_form(anonymous="on")).status_code == 303
+    donation = Donation.objects.get()
+    sandbox.state.pay_checkout_session(
+        donation.checkout_session_id, "4242424242424242", email="anon@example.org"
+    )
+    for event in _events_of(sandbox, 0):
+        stripe_event_store(event)
+    stripe_events_drain()
+
+    donation.refresh_from_db()
+    assert (donation.email, donation.donor_name, donation.status) == (
+        "anon@example.org",
+        "",
+        "succeeded",
+    )
+    assert _requests(sandbox)["GET /v1/checkout/sessions/{id}"]["served"] == 1
