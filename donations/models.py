@@ -37,6 +37,7 @@ class DonationStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     EXPIRED = "expired", "Expired"
     CANCELLED = "cancelled", "Cancelled"  # a monthly gift the donor stopped
+    PAST_DUE = "past_due", "Past due"  # a monthly gift whose last renewal did not go through
     REFUNDED = "refunded", "Refunded"  # a one-time gift given back in full
     DISPUTED = "disputed", "Disputed"  # a one-time gift whose card payment is disputed
 
@@ -74,6 +75,9 @@ class Donation(models.Model):
     checkout_url = models.URLField(max_length=2000, blank=True)
     subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
     customer_id = models.CharField(max_length=255, blank=True)
+    renewal_notice_invoice_id = models.CharField(
+        max_length=255, blank=True, help_text="The failed renewal the donor was last told of."
+    )
 
     class Meta:
         ordering = ["-created_at"]

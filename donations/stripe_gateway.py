@@ -303,3 +303,14 @@ def cancel_subscription(subscription_id: str, *, idempotency_key: str) -> dict:
         subscription_id,
         options={"idempotency_key": idempotency_key},
     )
+
+
+def create_portal_session(*, customer_id: str, return_url: str, locale: str) -> dict:
+    """A short-lived link into Stripe's customer portal, where a donor updates the card of
+    their monthly gift or stops it (https://docs.stripe.com/api/customer_portal/sessions/create).
+    Portal sessions cannot be read back, so there is nothing to make idempotent: a second
+    press opens a second, equally short-lived session."""
+    return _call(
+        client().v1.billing_portal.sessions.create,
+        params={"customer": customer_id, "return_url": return_url, "locale": locale},
+    )

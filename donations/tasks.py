@@ -44,6 +44,15 @@ def send_receipt(charge_pk: int) -> bool:
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
+def send_renewal_notice(donation_pk: int, invoice_id: str, action_required: bool) -> bool:
+    from donations.checkout.receipts import renewal_notice_send
+
+    return renewal_notice_send(
+        donation_pk=donation_pk, invoice_id=invoice_id, action_required=action_required
+    )
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
 def send_refund_notice(charge_pk: int) -> bool:
     from donations.checkout.receipts import refund_notice_send
 

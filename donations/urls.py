@@ -13,6 +13,7 @@ urlpatterns = [
     path("donate/thanks/<uuid:public_id>/", checkout.thanks, name="thanks"),
     path("donate/thanks/<uuid:public_id>/status.json", checkout.donation_status, name="status"),
     path("donate/monthly/stop/<str:token>/", checkout.stop_monthly, name="stop_monthly"),
+    path("donate/monthly/card/<str:token>/", checkout.update_card, name="update_card"),
     path("stripe/webhook/", intake.stripe_webhook, name="stripe_webhook"),
     path("staff/", reconciliation.staff_home, name="staff_home"),
     path("staff/stripe/events/", events.StripeEventListView.as_view(), name="staff_events"),

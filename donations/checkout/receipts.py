@@ -1,6 +1,8 @@
-"""Receipts: one email per successful charge, sent once, after the charge is recorded.
+"""Emails to donors: one receipt per successful charge, sent once, after the charge is
+recorded; a corrected receipt after a refund; a notice when a monthly renewal fails.
 
-A monthly gift's receipt carries a signed link that stops the gift without an account.
+A monthly gift's emails carry a signed link to manage the gift without an account: update
+its card at Stripe's customer portal, or stop it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from donations.models import Frequency, StripeCharge
+from donations import stripe_gateway
+from donations.models import Donation, DonationStatus, Frequency, StripeCharge
 from ledger.books.fund_time import fund_date
 from ledger.books.money import format_money
 
@@ -31,6 +34,7 @@ CANCEL_SALT = "donations.stop-monthly"
 RECEIPT_SUBJECT = gettext_noop("Your gift to %(fund)s: receipt")
 REFUND_NOTICE_SUBJECT = gettext_noop("Your gift to %(fund)s: corrected receipt")
 STOP_LINK_SUBJECT = gettext_noop("Your gift to %(fund)s: a new link to stop it")
+RENEWAL_FAILED_SUBJECT = gettext_noop("Your monthly gift to %(fund)s did not go through")
 
 
 def stop_monthly_token(donation) -> str:
@@ -139,4 +143,35 @@ def refund_notice_send(*, charge_pk: int) -> bool:
         charge.refund_notified = charge.amount_refunded
         charge.save(update_fields=["refund_notified"])
     logger.info("refund notice sent for charge %s", charge.pk)
+    return True
+
+
+def renewal_notice_send(*, donation_pk: int, invoice_id: str, action_required: bool) -> bool:
+    """Tell the donor of a monthly gift that this month's payment did not go through, with
+    the link to update the card (Stripe then tries the payment again) and, where their bank
+    asks them to confirm it, Stripe's page for that. Once per failed invoice, and not at
+    all once it was paid; returns True if sent now."""
+    invoice = stripe_gateway.retrieve_invoice(invoice_id)
+    if invoice.get("status") != "open":
+        return False  # paid, or voided, since: nothing to fix
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().filter(pk=donation_pk).first()
+        if donation is None or not donation.email or donation.status != DonationStatus.PAST_DUE:
+            return False
+        if donation.renewal_notice_invoice_id == invoice_id:
+            return False
+        retry_at = invoice.get("next_payment_attempt")
+        context = {
+            "amount": format_money(invoice.get("amount_due") or donation.amount, donation.currency),
+            "action_required": action_required,
+            "confirm_url": (invoice.get("hosted_invoice_url") or "") if action_required else "",
+            "retry_date": fund_date(dt.datetime.fromtimestamp(retry_at, tz=dt.UTC))
+            if retry_at
+            else None,
+            "manage_url": stop_url(donation),
+        }
+        _send(donation, RENEWAL_FAILED_SUBJECT, "donations/renewal_failed.txt", context)
+        donation.renewal_notice_invoice_id = invoice_id
+        donation.save(update_fields=["renewal_notice_invoice_id"])
+    logger.info("renewal notice sent for donation %s", donation_pk)
     return True

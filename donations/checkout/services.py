@@ -1,5 +1,6 @@
-"""The donation page's writes: starting a Stripe Checkout for a gift, and a donor stopping
-a monthly gift from the link in a receipt.
+"""The donation page's writes: starting a Stripe Checkout for a gift, and a donor managing
+a monthly gift (its card at Stripe's customer portal, or stopping it) from the link in a
+receipt.
 
 Stripe metadata carries only our opaque donation id, never what the donor typed.
 """
@@ -255,3 +256,17 @@ def donation_stop_monthly(*, donation: Donation) -> Donation:
             )
     donation.refresh_from_db()
     return donation
+
+
+def donation_portal_url(*, donation: Donation, return_url: str) -> str:
+    """A fresh link into Stripe's customer portal for the donor of a running monthly gift,
+    where they update its card (a renewal that failed is then tried again) or stop it."""
+    running = donation.status not in (DonationStatus.CANCELLED, DonationStatus.CREATED)
+    if donation.frequency != Frequency.MONTHLY or not donation.customer_id or not running:
+        raise InvalidDonation("This is not an active monthly gift.")
+    session = stripe_gateway.create_portal_session(
+        customer_id=donation.customer_id,
+        return_url=return_url,
+        locale=donation.language if donation.language in ("en", "es") else "auto",
+    )
+    return session["url"]

@@ -1,5 +1,6 @@
-"""The donor's pages: the donation form, the thank-you page and its status, and the
-stop link of a monthly gift. Thin doors into ``donations.checkout.services``."""
+"""The donor's pages: the donation form, the thank-you page and its status, and the page
+a monthly gift's link opens (update the card at Stripe, or stop the gift). Thin doors into
+``donations.checkout.services``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -145,8 +147,9 @@ def donation_status(request, public_id):
 
 @require_http_methods(["GET", "POST"])
 def stop_monthly(request, token):
-    donation_id, expired = donation_id_from_token(token)
-    donation = get_object_or_404(Donation, public_id=donation_id) if donation_id else None
+    """The link in every receipt of a monthly gift: the gift's page (GET), stopping it
+    (POST). An expired link offers to email a fresh one."""
+    donation, expired = _donation_of_link(token)
     if donation is None:
         return render(request, "donations/stop_monthly.html", {"invalid": True}, status=404)
     if expired:
@@ -157,8 +160,42 @@ def stop_monthly(request, token):
             {"expired": True, "sent": sent},
             status=410 if request.method == "GET" else 200,
         )
-    error = ""
-    if request.method == "POST":
+    return _manage_page(request, donation, token, stop=request.method == "POST")
+
+
+@require_http_methods(["POST"])
+def update_card(request, token):
+    """From the gift's page: open Stripe's customer portal, where the donor updates the
+    card (or stops the gift), and come back to the gift's page."""
+    donation, expired = _donation_of_link(token)
+    if donation is None or expired:
+        return HttpResponseRedirect(reverse("donations:stop_monthly", args=[token]), status=303)
+    try:
+        url = services.donation_portal_url(
+            donation=donation,
+            return_url=settings.SITE_URL + reverse("donations:stop_monthly", args=[token]),
+        )
+    except InvalidDonation as exc:
+        return _manage_page(request, donation, token, error=str(exc))
+    except StripeGatewayError:
+        return _manage_page(
+            request,
+            donation,
+            token,
+            error=_("We could not reach our payment processor. Please try again shortly."),
+        )
+    return HttpResponseRedirect(url, status=303)
+
+
+def _donation_of_link(token: str) -> tuple[Donation | None, bool]:
+    donation_id, expired = donation_id_from_token(token)
+    donation = Donation.objects.filter(public_id=donation_id).first() if donation_id else None
+    return donation, expired
+
+
+def _manage_page(request, donation, token: str, *, error: str = "", stop: bool = False):
+    """The page a monthly gift's link opens: update its card at Stripe, or stop it."""
+    if stop:
         try:
             donation = services.donation_stop_monthly(donation=donation)
         except InvalidDonation as exc:
@@ -168,6 +205,11 @@ def stop_monthly(request, token):
     return render(
         request,
         "donations/stop_monthly.html",
-        {"donation": donation, "error": error, "stopped": donation.status == "cancelled"},
+        {
+            "donation": donation,
+            "token": token,
+            "error": error,
+            "stopped": donation.status == "cancelled",
+        },
         status=400 if error else 200,
     )

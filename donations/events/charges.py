@@ -117,8 +117,10 @@ def charge_settled(record: StripeCharge) -> None:
     elif record.donation_id:
         # A charge neither refunded nor disputed (a refund that failed, too): its gift
         # succeeded. The common case, once per charge in a surge: one statement, no reads.
+        # A monthly gift past due is running again only once Stripe says its subscription
+        # is active (``customer.subscription.updated``), not when any old charge is seen.
         Donation.objects.filter(pk=record.donation_id).exclude(
-            status__in=(DonationStatus.CANCELLED, DonationStatus.SUCCEEDED)
+            status__in=(DonationStatus.CANCELLED, DonationStatus.SUCCEEDED, DonationStatus.PAST_DUE)
         ).update(status=DonationStatus.SUCCEEDED)
     if record.receipt_sent_at and record.amount_refunded > record.refund_notified:
         from donations.tasks import send_refund_notice
@@ -128,10 +130,11 @@ def charge_settled(record: StripeCharge) -> None:
 
 def donation_status_sync(donation_id: int) -> None:
     """A one-time gift is disputed if its payment is, refunded once given back in full,
-    and succeeded otherwise; a monthly gift keeps its own state (running or stopped)."""
+    and succeeded otherwise; a monthly gift keeps its own state (running, past due or
+    stopped)."""
     donation = Donation.objects.get(pk=donation_id)
     charges = list(donation.charges.all())
-    if not charges or donation.status == DonationStatus.CANCELLED:
+    if not charges or donation.status in (DonationStatus.CANCELLED, DonationStatus.PAST_DUE):
         return
     status = DonationStatus.SUCCEEDED
     if donation.frequency == Frequency.ONCE:
@@ -209,6 +212,15 @@ def record_charges(
         post_entries([e for e in (entry_for(bt) for bt in expanded.values()) if e is not None])
 
 
+def donation_of_invoice(invoice: dict) -> Donation | None:
+    """The monthly gift an invoice bills: by its subscription, or else by the donation id
+    the subscription's metadata names (an invoice whose event came before its checkout's)."""
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    subscription = stripe_gateway.object_id(details.get("subscription"))
+    found = Donation.objects.filter(subscription_id=subscription).first() if subscription else None
+    return found or donation_for(details.get("metadata"))
+
+
 def charge_of_payment_intent(payment_intent_id: str) -> dict | None:
     intent = stripe_gateway.retrieve_payment_intent(payment_intent_id)
     charge = intent.get("latest_charge")
@@ -220,16 +232,7 @@ def charge_of_payment_intent(payment_intent_id: str) -> dict | None:
 def record_invoice(invoice_id: str, donation: Donation | None) -> None:
     """Record the charges of a paid invoice (a month of a monthly gift)."""
     invoice = stripe_gateway.retrieve_invoice(invoice_id)
-    subscription = ((invoice.get("parent") or {}).get("subscription_details") or {}).get(
-        "subscription"
-    )
-    if donation is None and subscription:
-        donation = Donation.objects.filter(
-            subscription_id=stripe_gateway.object_id(subscription)
-        ).first()
-    if donation is None:
-        details = (invoice.get("parent") or {}).get("subscription_details") or {}
-        donation = donation_for(details.get("metadata"))
+    donation = donation or donation_of_invoice(invoice)
     if invoice.get("status") != "paid":
         return
     charges = []

@@ -29,6 +29,7 @@ from donations.events.charges import (
     charge_settled,
     charges_link,
     donation_for,
+    donation_of_invoice,
     record_charges,
     record_invoice,
 )
@@ -42,6 +43,7 @@ from donations.models import (
     Donation,
     DonationStatus,
     EventStatus,
+    Frequency,
     StripeCharge,
     StripeEvent,
 )
@@ -173,10 +175,15 @@ def _handle_subscription(obj: dict) -> None:
     )
     if donation is None:
         return
-    if subscription.get("status") in ("canceled", "incomplete_expired"):
-        Donation.objects.filter(pk=donation.pk).update(
-            status=DonationStatus.CANCELLED, subscription_id=subscription["id"]
-        )
+    status = subscription.get("status")
+    running = Donation.objects.filter(pk=donation.pk).exclude(status=DonationStatus.CANCELLED)
+    if status in ("canceled", "incomplete_expired"):
+        running.update(status=DonationStatus.CANCELLED, subscription_id=subscription["id"])
+    elif status in ("past_due", "unpaid"):
+        running.update(status=DonationStatus.PAST_DUE, subscription_id=subscription["id"])
+    elif status == "active" and donation.status == DonationStatus.PAST_DUE:
+        # The card was fixed and the renewal paid (the subscription, read just now, says so).
+        running.update(status=DonationStatus.SUCCEEDED, subscription_id=subscription["id"])
     elif not donation.subscription_id:
         Donation.objects.filter(pk=donation.pk).update(subscription_id=subscription["id"])
 
@@ -228,8 +235,37 @@ def _handle_payout(obj: dict) -> None:
         entry_post(entry)
 
 
-def _handle_payment_failed(obj: dict) -> None:
-    """A payment attempt failed: nothing moved; the donation stays open at Checkout."""
+def _renewal_not_taken(obj: dict, *, action_required: bool) -> None:
+    """A monthly gift's renewal did not go through: declined, or waiting for the donor's
+    bank to confirm it (https://docs.stripe.com/billing/subscriptions/overview#failed-payments).
+    Nothing moved. The gift shows as past due and its donor is told once per invoice how
+    to fix the card; the invoice is read first, as a later event may have paid it."""
+    invoice = stripe_gateway.retrieve_invoice(obj["id"])
+    if invoice.get("status") != "open" or invoice.get("billing_reason") != "subscription_cycle":
+        return  # paid or voided since; or a first payment, which the donor saw at Checkout
+    donation = donation_of_invoice(invoice)
+    if donation is None or donation.frequency != Frequency.MONTHLY:
+        return
+    with transaction.atomic():
+        marked = (
+            Donation.objects.filter(pk=donation.pk)
+            .exclude(status=DonationStatus.CANCELLED)
+            .update(status=DonationStatus.PAST_DUE)
+        )
+        if marked:
+            from donations.tasks import send_renewal_notice
+
+            transaction.on_commit(
+                lambda: send_renewal_notice.delay(donation.pk, invoice["id"], action_required)
+            )
+
+
+def _handle_renewal_failed(obj: dict) -> None:
+    _renewal_not_taken(obj, action_required=False)
+
+
+def _handle_renewal_action_required(obj: dict) -> None:
+    _renewal_not_taken(obj, action_required=True)
 
 
 # The bulk of a surge: the drain records these together (``donations.events.drain``).
@@ -243,7 +279,8 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
     **dict.fromkeys(CHARGE_EVENTS, _handle_charge),
     "invoice.paid": _handle_invoice,
     "invoice.payment_succeeded": _handle_invoice,
-    "invoice.payment_failed": _handle_payment_failed,
+    "invoice.payment_failed": _handle_renewal_failed,
+    "invoice.payment_action_required": _handle_renewal_action_required,
     "customer.subscription.created": _handle_subscription,
     "customer.subscription.updated": _handle_subscription,
     "customer.subscription.deleted": _handle_subscription,
