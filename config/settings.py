@@ -6,6 +6,7 @@ tasks run in-process after commit. Production differs only by environment variab
 """
 
 import datetime as dt
+import os
 import zoneinfo
 from pathlib import Path
 
@@ -379,9 +380,44 @@ DONATION_MAX_AMOUNT = env.int("DONATION_MAX_AMOUNT", default=5_000_000)
 DONATION_PRESET_AMOUNTS = env.list(
     "DONATION_PRESET_AMOUNTS", cast=int, default=[2500, 5000, 10000, 25000]
 )
-# Stripe's standard card pricing, used to gross up a gift when the donor covers the fees.
-STRIPE_FEE_PERCENT = env.float("STRIPE_FEE_PERCENT", default=2.9)
-STRIPE_FEE_FIXED = env.int("STRIPE_FEE_FIXED", default=30)
+# What Stripe charges per way of paying, "method:percent:fixed[:cap]" (fixed and cap in
+# minor units), comma separated. Checkout offers exactly these methods, and "cover the
+# fees" grosses a gift up by the costliest (donations/checkout/fees.py).
+if "STRIPE_FEE_PERCENT" in os.environ or "STRIPE_FEE_FIXED" in os.environ:
+    raise ImproperlyConfigured(
+        "STRIPE_FEE_PERCENT and STRIPE_FEE_FIXED are replaced by STRIPE_FEE_RATES, "
+        "for example STRIPE_FEE_RATES=card:2.9:30"
+    )
+
+
+def _fee_rates(text: str) -> list[tuple[str, str, int, int | None]]:
+    rates = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        fields = item.split(":")
+        try:
+            method, percent, fixed = fields[0], fields[1], int(fields[2])
+            cap = int(fields[3]) if len(fields) == 4 else None
+            valid = (
+                len(fields) in (3, 4)
+                and method.replace("_", "").isalnum()
+                and 0 <= float(percent) < 100
+                and fixed >= 0
+                and (cap is None or cap > 0)
+            )
+        except (IndexError, ValueError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                f"STRIPE_FEE_RATES: {item!r} is not method:percent:fixed[:cap], "
+                "for example card:2.9:30 or us_bank_account:0.8:0:500"
+            )
+        rates.append((method, percent, fixed, cap))
+    if not rates or len({r[0] for r in rates}) != len(rates):
+        raise ImproperlyConfigured("STRIPE_FEE_RATES names each payment method once.")
+    return rates
+
+
+STRIPE_FEE_RATES = _fee_rates(env.str("STRIPE_FEE_RATES", default="card:2.9:30"))
 DONATIONS_PAUSED = env.bool("DONATIONS_PAUSED", default=False)
 DONATIONS_PAUSED_MESSAGE = env.str("DONATIONS_PAUSED_MESSAGE", default="")
 DONATIONS_REDIRECT_URL = env.str("DONATIONS_REDIRECT_URL", default="")

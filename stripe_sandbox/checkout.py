@@ -55,6 +55,7 @@ class CheckoutMixin(StateCore):
                     "customer_details": None,
                     "submit_type": parsed.get("submit_type"),
                     "locale": parsed.get("locale"),
+                    "payment_method_types": parsed["payment_method_types"],
                     "billing_address_collection": parsed.get("billing_address_collection"),
                     "line_items": line_items,
                     "amount_subtotal": total,

@@ -102,6 +102,29 @@ def _existing(state: SandboxState, kind: str, object_id: Any, param: str) -> Rec
     return record
 
 
+# The ways to pay the sandbox's checkout page can take; Stripe lists many more
+# (https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-payment_method_types).
+PAYMENT_METHOD_TYPES = ("card", "us_bank_account")
+
+
+def _payment_method_types(value: Any) -> list[str]:
+    """What the session offers; without the parameter, cards (the dashboard's default
+    here). An empty list or an unknown type is refused as Stripe refuses it."""
+    if value is None:
+        return ["card"]
+    if isinstance(value, dict):  # form-encoded as payment_method_types[0]=card
+        value = [value[key] for key in sorted(value, key=str)]
+    if not isinstance(value, list) or not value:
+        raise invalid("Invalid array", param="payment_method_types")
+    for item in value:
+        if item not in PAYMENT_METHOD_TYPES:
+            raise invalid(
+                f"Invalid payment_method_types[]: must be one of {', '.join(PAYMENT_METHOD_TYPES)}",
+                param="payment_method_types",
+            )
+    return list(dict.fromkeys(value))
+
+
 def _url(value: Any, param: str) -> str:
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         raise invalid("Not a valid URL", param=param, code="url_invalid")
@@ -246,6 +269,7 @@ def parse_session_params(params: dict[str, Any], state: SandboxState) -> dict[st
         if params.get(name):
             parsed[name] = _url(params[name], name)
     parsed["metadata"] = validate_metadata(params.get("metadata"))
+    parsed["payment_method_types"] = _payment_method_types(params.get("payment_method_types"))
     reference = params.get("client_reference_id")
     if reference:
         if len(str(reference)) > 200:

@@ -95,6 +95,18 @@ def _send(donation, subject: str, template: str, context: dict) -> None:
         )
 
 
+def fee_taken(charge: StripeCharge | None) -> dict:
+    """The fee Stripe really took from a charge (its balance transaction's) and what the
+    fund received, for the donor; nothing while it is not known, or where the charge was
+    in another currency than the one Stripe paid the fund in."""
+    if charge is None or charge.fee is None or charge.currency != settings.FUND_CURRENCY:
+        return {}
+    return {
+        "fee": format_money(charge.fee, charge.currency),
+        "received": format_money(charge.amount - charge.fee, charge.currency),
+    }
+
+
 def receipt_send(*, charge_pk: int) -> bool:
     """Send the receipt for one charge unless it was sent; returns True if sent now."""
     with transaction.atomic():
@@ -113,6 +125,7 @@ def receipt_send(*, charge_pk: int) -> bool:
             "monthly": donation.frequency == Frequency.MONTHLY,
             "reference": charge.charge_id,
             "stop_url": stop_url(donation) if donation.frequency == Frequency.MONTHLY else "",
+            **fee_taken(charge),
         }
         _send(donation, RECEIPT_SUBJECT, "donations/receipt.txt", context)
         charge.receipt_sent_at = timezone.now()

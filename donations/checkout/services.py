@@ -8,7 +8,6 @@ Stripe metadata carries only our opaque donation id, never what the donor typed.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 import uuid
 
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations import stripe_gateway
+from donations.checkout.fees import fee_covering_amount, payment_method_types
 from donations.exceptions import (
     DonationsPaused,
     InvalidDonation,
@@ -33,12 +33,6 @@ from donations.models import (
     Frequency,
 )
 from ledger.books.posting import audit_record
-
-
-def fee_covering_amount(gift: int) -> int:
-    """The charge that leaves ``gift`` after Stripe's fee: (gift + fixed) / (1 - percent)."""
-    percent = settings.STRIPE_FEE_PERCENT / 100
-    return math.ceil((gift + settings.STRIPE_FEE_FIXED) / (1 - percent))
 
 
 def donations_pause_state() -> tuple[bool, str, str]:
@@ -178,6 +172,7 @@ def donation_start_checkout(
     metadata = {"donation_id": str(public_id)}
     params: dict = {
         "mode": "payment" if frequency == Frequency.ONCE else "subscription",
+        "payment_method_types": payment_method_types(),
         "line_items": [{"price_data": price_data, "quantity": 1}],
         "success_url": thanks + "?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": base_url + reverse("donations:donate"),

@@ -11,12 +11,15 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from donations.checkout import services
+from donations.checkout.fees import fee_covering_amount, fee_rates
 from donations.checkout.forms import DonationForm
-from donations.checkout.receipts import donation_id_from_token, stop_link_send
+from donations.checkout.receipts import donation_id_from_token, fee_taken, stop_link_send
 from donations.exceptions import (
     DonationsPaused,
     InvalidDonation,
@@ -28,32 +31,72 @@ from ledger.books.money import format_money
 
 
 def _give_labels() -> dict:
-    """What the button says for each preset: the exact charge, with and without the fee
-    cover, once and monthly."""
+    """What the button says for each preset (the exact charge, with and without the fee
+    cover, once and monthly), and the fee cover worked out on that preset."""
     currency = settings.FUND_CURRENCY
     labels = {}
     for gift in settings.DONATION_PRESET_AMOUNTS:
         plain = format_money(gift, currency)
-        covered = format_money(services.fee_covering_amount(gift), currency)
+        covered = format_money(fee_covering_amount(gift), currency)
         labels[str(gift)] = {
             "once": _("Give %(amount)s") % {"amount": plain},
             "once_cover": _("Give %(amount)s") % {"amount": covered},
             "monthly": _("Give %(amount)s monthly") % {"amount": plain},
             "monthly_cover": _("Give %(amount)s monthly") % {"amount": covered},
+            "fee_example": _fee_example(gift),
         }
     return labels
 
 
-def _fee_example(gift: int) -> dict:
-    covered = services.fee_covering_amount(gift)
+# The ways to pay Checkout can offer, as the donation page names them.
+METHOD_NAMES = {
+    "card": gettext_lazy("card payment"),
+    "us_bank_account": gettext_lazy("US bank debit (ACH)"),
+    "sepa_debit": gettext_lazy("SEPA Direct Debit"),
+    "link": gettext_lazy("payment with Link"),
+    "cashapp": gettext_lazy("Cash App Pay payment"),
+}
+
+
+def _fee_rates_text() -> str:
+    """What Stripe charges per way of paying, in the page's words and number format."""
     currency = settings.FUND_CURRENCY
-    return {
+    parts = []
+    for rate in fee_rates():
+        values = {
+            "percent": number_format(rate.percent, use_l10n=True),
+            "fixed": format_money(rate.fixed, currency),
+            "cap": format_money(rate.cap or 0, currency),
+            "method": METHOD_NAMES.get(rate.method, rate.method),
+        }
+        if rate.cap is not None:
+            parts.append(_("%(percent)s%% + %(fixed)s, at most %(cap)s, per %(method)s") % values)
+        else:
+            parts.append(_("%(percent)s%% + %(fixed)s per %(method)s") % values)
+    return "; ".join(parts)
+
+
+def _fee_example(gift: int) -> str:
+    covered = fee_covering_amount(gift)
+    currency = settings.FUND_CURRENCY
+    return _(
+        "Stripe charges %(rates)s. To cover it we charge (gift + fixed fee) ÷ (1 − "
+        "percentage), rounded up to the cent, at the costliest of these rates, so the fund "
+        "receives your whole gift whichever way you pay: a %(gift)s gift becomes "
+        "%(covered)s (%(fee)s covers the fee)."
+    ) % {
+        "rates": _fee_rates_text(),
         "gift": format_money(gift, currency),
         "covered": format_money(covered, currency),
         "fee": format_money(covered - gift, currency),
-        "percent": settings.STRIPE_FEE_PERCENT,
-        "fixed": format_money(settings.STRIPE_FEE_FIXED, currency),
     }
+
+
+def _chosen_gift(form: DonationForm) -> int:
+    """The gift the page is about: what the donor asked for, once it reads as an amount;
+    else the preset selected at first."""
+    asked = getattr(form, "cleaned_data", {}).get("gift_amount")
+    return asked or int(form.fields["amount_choice"].initial)
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,13 +151,12 @@ def donate(request):
         form.data["form_token"] = uuid.uuid4().hex
     elif request.method == "POST":
         status = 400
-    presets = settings.DONATION_PRESET_AMOUNTS
     return render(
         request,
         "donations/donate.html",
         {
             "form": form,
-            "fee_example": _fee_example(presets[min(1, len(presets) - 1)]),
+            "fee_example": _fee_example(_chosen_gift(form)),
             "give_labels": _give_labels(),
         },
         status=status,
@@ -132,10 +174,16 @@ def thanks(request, public_id):
     checks = request.GET.get("checks", "0")
     checks = int(checks) if checks.isdigit() and len(checks) < 4 else 0
     refresh_url = f"?checks={checks + 1}" if pending and checks < THANKS_CHECKS else ""
+    latest = donation.charges.order_by("-charged_at").first()
     return render(
         request,
         "donations/thanks.html",
-        {"donation": donation, "pending": pending, "refresh_url": refresh_url},
+        {
+            "donation": donation,
+            "pending": pending,
+            "refresh_url": refresh_url,
+            **fee_taken(latest),
+        },
     )
 
 

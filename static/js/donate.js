@@ -1,6 +1,6 @@
 // The donation form, made plain: typing an amount selects "Other", choosing a preset clears
-// the typed amount, and the button says what will be charged for a preset (the labels come
-// from the server, which owns the fee arithmetic). Once sent, the button says to wait: at a
+// the typed amount, and the button says what will be charged for a preset, with the fee
+// cover worked out on it (the labels come from the server, which owns the fee arithmetic). Once sent, the button says to wait: at a
 // surge the server may wait out Stripe's rate limit before it opens the payment page, and
 // a second press would only reopen the same session. The form works the same without it.
 (function () {
@@ -12,6 +12,7 @@
   var typed = form.querySelector("[name=custom_amount]");
   var button = form.querySelector("#give");
   var generic = button.textContent;
+  var note = document.getElementById("fee-note");
 
   function checked(name) {
     var input = form.querySelector("[name=" + name + "]:checked");
@@ -24,6 +25,7 @@
     var cover = form.querySelector("[name=cover_fees]").checked ? "_cover" : "";
     var frequency = checked("frequency") || "once";
     var label = preset ? preset[frequency + cover] : generic;
+    if (preset && note) note.textContent = preset.fee_example;
     // Only a real change touches the button: replacing its text while it is being
     // pressed (a field's change event fires as it loses focus) would swallow the click.
     if (button.textContent !== label) button.textContent = label;

@@ -160,7 +160,7 @@ def render_checkout_session(r: Record, ctx: RenderContext) -> dict[str, Any]:
         payment_intent=r.get("payment_intent"),
         payment_method_collection=None if payment_mode else "always",
         payment_method_options={"card": {"request_three_d_secure": "automatic"}},
-        payment_method_types=["card"],
+        payment_method_types=r.get("payment_method_types") or ["card"],
         payment_status=r["payment_status"],
         phone_number_collection={"enabled": False},
         shipping_options=[],

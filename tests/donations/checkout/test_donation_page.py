@@ -5,7 +5,8 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
-from donations.checkout.services import client_address, fee_covering_amount
+from donations.checkout.fees import fee_covering_amount
+from donations.checkout.services import client_address
 from donations.models import Donation, DonationSwitch
 from tests.donations.conftest import donation_form, succeeded_gift
 
@@ -267,12 +268,14 @@ def test_the_button_labels_state_each_presets_exact_charge(client):
         re.search(r'id="give-labels" type="application/json">(.*?)</script>', page).group(1)
     )
 
+    example = labels["5000"].pop("fee_example")
     assert labels["5000"] == {
         "once": "Give $50.00",
         "once_cover": "Give $51.81",
         "monthly": "Give $50.00 monthly",
         "monthly_cover": "Give $51.81 monthly",
     }
+    assert "a $50.00 gift becomes $51.81" in example  # the note follows the preset
     assert '<script src="/static/js/donate.js" defer></script>' in page
 
 

@@ -38,9 +38,7 @@ def _manage_link(body: str) -> str:
     return re.search(r"(http\S+/donate/monthly/stop/\S+/)", body).group(1)
 
 
-def test_a_declined_renewal_marks_the_gift_past_due_and_tells_the_donor_once(
-    live_sandbox, donor
-):
+def test_a_declined_renewal_marks_the_gift_past_due_and_tells_the_donor_once(live_sandbox, donor):
     donation = _monthly(live_sandbox, donor)
 
     invoice = live_sandbox.state.renew_subscription(donation.subscription_id, fail=True)
@@ -70,7 +68,7 @@ def test_a_notice_in_spanish_for_a_donor_who_gave_in_spanish(live_sandbox, donor
     live_sandbox.state.renew_subscription(donation.subscription_id, fail=True)
     assert live_sandbox.flush_webhooks(timeout=20)
 
-    (notice,) = [m for m in mail.outbox[1:]]
+    (notice,) = mail.outbox[1:]
     assert notice.subject.startswith("Tu donación mensual")
     assert "tarjeta" in notice.body
 
