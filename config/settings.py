@@ -337,6 +337,9 @@ RECONCILIATION_PAGE_SIZE = env.int("RECONCILIATION_PAGE_SIZE", default=100)
 # /healthz reports "degraded" when the last complete reconciliation is older than this
 # (the nightly run, with a day to spare).
 RECONCILIATION_MAX_AGE_SECONDS = env.int("RECONCILIATION_MAX_AGE_SECONDS", default=2 * 86400)
+# The balance check compares Stripe's balance and the books as of this long ago, so gifts
+# whose events are still on their way count on neither side (donations/reconciliation/as_of.py).
+RECONCILIATION_BALANCE_LAG_SECONDS = env.int("RECONCILIATION_BALANCE_LAG_SECONDS", default=60)
 ALLOW_STRIPE_SANDBOX = env.bool("ALLOW_STRIPE_SANDBOX", default=False)
 if (
     not DEBUG

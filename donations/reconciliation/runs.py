@@ -51,6 +51,7 @@ from donations.models import (
     RunStatus,
     StripeEvent,
 )
+from donations.reconciliation.as_of import balances_as_of
 from donations.reconciliation.discrepancies import discrepancies_agreed, discrepancy_open
 from donations.retention.privacy import error_text
 from ledger.books.chart import PROCESSING_FEES, STRIPE
@@ -354,22 +355,24 @@ def _agree_or_open(run: ReconciliationRun, *, agree: bool, kind: str, stripe_obj
         discrepancy_open(run=run, kind=kind, stripe_object=stripe_object, **details)
 
 
-def _balance(run: ReconciliationRun, *, totals: dict[str, int] | None, verify: bool) -> None:
-    """assets:stripe against Stripe's balance; in full runs, fees against Stripe's too."""
+def _balance(
+    run: ReconciliationRun, *, totals: dict[str, int] | None, verify: bool, as_of: int | None
+) -> None:
+    """assets:stripe against Stripe's balance, both as of a cutoff; in full runs, fees
+    against Stripe's too."""
     from ledger.books.verification import verify_ledger
 
-    balance = _retrying(stripe_gateway.retrieve_balance)
-    currency = settings.FUND_CURRENCY
-    stripe_total = sum(
-        entry["amount"]
-        for key in ("available", "pending")
-        for entry in balance.get(key, [])
-        if entry["currency"].lower() == currency
+    both = balances_as_of(
+        as_of,
+        currency=settings.FUND_CURRENCY,
+        lag=settings.RECONCILIATION_BALANCE_LAG_SECONDS,
+        read=_retrying,
     )
-    books = account_balances()
+    when = dt.datetime.fromtimestamp(both.cutoff, tz=dt.UTC).isoformat(timespec="seconds")
+    books = {**account_balances(), STRIPE: both.books}
     checks = [
-        ("stripe_balance", "balance", STRIPE, stripe_total,
-         "assets:stripe differs from Stripe's balance (available + pending)."),
+        ("stripe_balance", "balance", STRIPE, both.stripe,
+         f"assets:stripe differs from Stripe's balance (available + pending) as of {when}."),
     ]  # fmt: skip
     if totals is not None:
         # Only Stripe's balance transactions post to processing fees, so the books must
@@ -417,8 +420,11 @@ def reconcile_stripe(
     since: dt.date | None = None,
     trigger: str = "beat",
     after_page: Callable[[ReconciliationRun], None] | None = None,
+    as_of: int | None = None,
 ) -> ReconciliationRun:
-    """Run reconciliation steps under the single-flight lock; returns the run record."""
+    """Run reconciliation steps under the single-flight lock; returns the run record.
+    ``as_of`` (Unix time): the moment the balance check compares the two balances at;
+    by default ``RECONCILIATION_BALANCE_LAG_SECONDS`` before it runs."""
     if kind not in KINDS:
         raise DonationError(f"Unknown reconciliation kind {kind!r}.")
     holder = uuid.uuid4().hex
@@ -437,7 +443,12 @@ def reconcile_stripe(
             window = None if full else _state().watermark
             _payouts(run, holder, since=window - 7 * 24 * 3600 if window else None)
         if kind in ("all", "balance"):
-            _balance(run, totals=totals if full else None, verify=kind == "balance" or full)
+            _balance(
+                run,
+                totals=totals if full else None,
+                verify=kind == "balance" or full,
+                as_of=as_of,
+            )
         run.status = RunStatus.SUCCEEDED
     except LockLost as error:
         run.status, run.error = RunStatus.INTERRUPTED, str(error)

@@ -126,7 +126,8 @@ def test_a_run_killed_midway_is_resumed_by_the_next_and_nothing_doubles(sandbox,
 
 
 @pytest.mark.django_db
-def test_a_wrong_fee_adjustment_shows_as_a_discrepancy_with_both_amounts(sandbox):
+def test_a_wrong_fee_adjustment_shows_as_a_discrepancy_with_both_amounts(sandbox, settings):
+    settings.RECONCILIATION_BALANCE_LAG_SECONDS = 0  # the balances as they are now
     a_fund_week(sandbox.state)
     reconcile_stripe(kind="all", full=True, trigger="test")
     stripe_before = account_balances()["assets:stripe"]
