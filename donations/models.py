@@ -279,6 +279,12 @@ class ReconciliationState(models.Model):
         help_text="Newest balance transaction the event drain has read from Stripe's list.",
     )
     feed_cursor_created = models.BigIntegerField(null=True, blank=True)
+    feed_floor = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Oldest balance transaction the event drain has read from Stripe's list.",
+    )
+    feed_floor_created = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

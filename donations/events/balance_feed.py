@@ -4,15 +4,18 @@ A charge event carries the charge, but only the id of its balance transaction (t
 the net the books need). Reading each by id would cost one request per donation on one
 endpoint, and Stripe allows 25 a second per endpoint and 100 per account in live mode
 (https://docs.stripe.com/rate-limits): intake would stop near 25 donations a second.
-Instead the drain walks Stripe's list of balance transactions forward from where the last
-walk stopped (``ending_before``, https://docs.stripe.com/api/pagination), 100 per request,
-until it has every one it wants. Whatever a page holds is posted to the books and its fee
-noted on its charge's row (created if its event has not come yet), so the events that
-follow find their charge's money recorded and ask Stripe for nothing. What a walk does not
-find (older than the cursor, or past the page budget) is read by id.
+Instead the drain walks Stripe's list of balance transactions, 100 per request, from the
+two ends of what it has read so far: forward from the newest (the cursor, ``ending_before``,
+https://docs.stripe.com/api/pagination), where a drain's charges almost always are, and,
+for events that come late (Stripe retries for days; a surge queues thousands), back from
+the oldest (the floor, ``starting_after``). Whatever a page holds is posted to the books
+and its fee noted on its charge's row (created if its event has not come yet), so the
+events that follow find their charge's money recorded and ask Stripe for nothing. What a
+walk does not find within its page budget is read by id.
 
 Posting is idempotent, so two drains walking the same page at once cost a request, never
-money; the cursor only moves forward.
+money; the cursor only moves forward and the floor only back, so each page of Stripe's
+history is read about once.
 """
 
 from __future__ import annotations
@@ -49,36 +52,65 @@ def balance_transactions_for(wanted: set[str]) -> dict[str, dict]:
 
 
 def _walk(wanted: set[str], found: dict[str, dict]) -> None:
+    """Newer than the cursor first (where a drain's charges almost always are), then, for
+    what is still missing, older than the floor; both ends only move outward, so every
+    page of Stripe's history is read about once, however late its events come."""
     state, _ = ReconciliationState.objects.get_or_create(id=1)
-    cursor = state.feed_cursor
-    older_than = ""
-    for _ in range(MAX_PAGES):
+    budget = MAX_PAGES
+    if state.feed_cursor:
+        budget = _forward(state.feed_cursor, wanted, found, budget)
+    if budget and not wanted <= found.keys():
+        _backward(state.feed_floor, wanted, found, budget, top=not state.feed_cursor)
+
+
+def _forward(cursor: str, wanted: set[str], found: dict[str, dict], budget: int) -> int:
+    while budget:
+        budget -= 1
+        # The page just newer than the cursor (https://docs.stripe.com/api/pagination).
+        page = stripe_gateway.list_balance_transactions({"limit": PAGE, "ending_before": cursor})
+        data = page.get("data") or []
+        if not data:
+            break
+        _record_page(data)
+        found.update((bt["id"], bt) for bt in data if bt["id"] in wanted)
+        _move_end("feed_cursor", data[0], newer=True)
+        if wanted <= found.keys() or not page.get("has_more"):
+            break
+        cursor = data[0]["id"]
+    return budget
+
+
+def _backward(floor: str, wanted: set[str], found: dict[str, dict], budget: int, *, top: bool):
+    """Down from the floor (or, before any walk, from the newest, which sets the cursor)."""
+    if floor and top:
+        top = False
+    for _ in range(budget):
         params: dict = {"limit": PAGE}
-        if cursor:
-            params["ending_before"] = cursor  # the page just newer than the cursor
-        elif older_than:
-            params["starting_after"] = older_than  # no cursor yet: newest first, down
+        if floor:
+            params["starting_after"] = floor  # the page just older than the floor
         page = stripe_gateway.list_balance_transactions(params)
         data = page.get("data") or []
         if not data:
             return
         _record_page(data)
         found.update((bt["id"], bt) for bt in data if bt["id"] in wanted)
-        if cursor or not older_than:
-            _advance(data[0])
+        if top:
+            _move_end("feed_cursor", data[0], newer=True)
+            top = False
+        _move_end("feed_floor", data[-1], newer=False)
         if wanted <= found.keys() or not page.get("has_more"):
             return
-        if cursor:
-            cursor = data[0]["id"]
-        else:
-            older_than = data[-1]["id"]
+        floor = data[-1]["id"]
 
 
-def _advance(newest: dict) -> None:
-    """Move the cursor to ``newest`` unless a walk has gone further already."""
+def _move_end(field: str, bt: dict, *, newer: bool) -> None:
+    """Move the cursor (newer) or the floor (older) to ``bt`` unless a walk has gone
+    further already."""
+    when = f"{field}_created"
+    further = Q(**{f"{when}__lte" if newer else f"{when}__gte": bt["created"]})
     ReconciliationState.objects.filter(id=1).filter(
-        Q(feed_cursor_created__isnull=True) | Q(feed_cursor_created__lte=newest["created"])
-    ).update(feed_cursor=newest["id"], feed_cursor_created=newest["created"])
+        Q(**{f"{when}__isnull": True}) | further
+    ).update(**{field: bt["id"], when: bt["created"]})
 
 
 def _record_page(bts: list[dict]) -> None:

@@ -215,3 +215,25 @@ def test_an_anonymous_gift_without_an_email_reads_its_session_once_for_the_recei
         "succeeded",
     )
     assert _requests(sandbox)["GET /v1/checkout/sessions/{id}"]["served"] == 1
+
+
+def test_events_that_come_long_after_their_charges_are_read_back_in_pages(sandbox):
+    # A surge queues events for minutes while Stripe's list grows: the walk forward from
+    # the newest finds nothing for the old ones, so it goes back from the oldest page it
+    # read, instead of one request per charge.
+    for n in range(300):
+        sandbox.state.create_charge(1000 + n)
+    events = _charge_events(sandbox)  # oldest first
+    stripe_event_store(events[-1])
+    stripe_events_drain()  # reads the newest page only
+    before = _requests(sandbox).get("GET /v1/balance_transactions", {}).get("served", 0)
+
+    for event in events[:100]:  # the oldest hundred, late
+        stripe_event_store(event)
+    stripe_events_drain()
+
+    counts = _requests(sandbox)
+    assert "GET /v1/balance_transactions/{id}" not in counts
+    assert counts["GET /v1/balance_transactions"]["served"] - before <= 3
+    assert StripeCharge.objects.exclude(balance_transaction_id="").count() == 300
+    assert_books_match_sandbox(sandbox)
