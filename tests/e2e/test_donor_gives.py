@@ -126,3 +126,31 @@ def test_a_spanish_donor_giving_35_comma_50_is_charged_35_dollars_50(people, sit
     assert "35.50" in _checkout_total(page)
     assert Donation.objects.get().gift_amount == 3550
     assert people.problems.seen == []
+
+
+def test_a_donor_waiting_for_checkout_is_told_so_and_a_second_press_opens_nothing_more(
+    people, site
+):
+    # Stripe slow to open Checkout (at a surge the server also waits out its rate limit).
+    site.configure(slow_ms=1500)
+    page = people()
+    page.goto("/donate/")
+    # Pressed twice, as an impatient donor does; read in the same moment, before the
+    # browser leaves the page (Playwright's own locators wait for the navigation).
+    pressed = page.evaluate(
+        """() => {
+            const form = document.querySelector("form.donate");
+            const button = document.querySelector("#give");
+            button.click();
+            const waiting = [form.getAttribute("aria-busy"), button.textContent];
+            button.click();
+            return waiting;
+        }"""
+    )
+
+    assert pressed == ["true", "One moment: opening secure payment…"]
+    _checkout_total(page)
+    assert Donation.objects.count() == 1
+    opened = site.control.summary()["api_requests"]["POST /v1/checkout/sessions"]
+    assert opened["served"] == 1  # the second press never reached the server
+    assert people.problems.seen == []
