@@ -14,10 +14,12 @@ from ledger.books.fund_time import fund_today
 from ledger.books.money import minor_unit_exponent
 
 _AMOUNT_RE = re.compile(r"^\d{1,13}(\.\d+)?$")
+_GROUPED_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 class MoneyField(forms.Field):
-    """An amount typed as ``1,250.00`` or ``$1250``; cleans to integer minor units."""
+    """An amount typed as ``1,250.00`` or ``$1250``; cleans to integer minor units. A
+    comma that does not separate thousands is refused, never dropped."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "20"})
 
@@ -26,11 +28,20 @@ class MoneyField(forms.Field):
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        raw = str(value or "").replace(",", "").replace("$", "").strip()
+        raw = str(value or "").replace("$", "").strip()
         if not raw:
             return 0 if self.allow_zero and not self.required else None
         if len(raw) > 20:
             raise forms.ValidationError("Enter an amount, like 1250 or 1250.50.")
+        if "," in raw:
+            # A comma separates thousands, in groups of three, and nothing else: "1,25"
+            # (one and a quarter where a comma is the decimal mark) would otherwise
+            # record a hundred times the amount.
+            if not _GROUPED_RE.match(raw):
+                raise forms.ValidationError(
+                    f"We could not tell what {raw} means. Write it like 1,250.50 or 1250.50."
+                )
+            raw = raw.replace(",", "")
         exponent = minor_unit_exponent(settings.FUND_CURRENCY)
         if not _AMOUNT_RE.match(raw):
             raise forms.ValidationError("Enter an amount, like 1250 or 1250.50.")
