@@ -302,6 +302,18 @@ def _create_session(state: SandboxState, req: ApiRequest, match: dict[str, str])
     return 200, session
 
 
+def _create_portal_session(state: SandboxState, req: ApiRequest, match: dict[str, str]):
+    return 200, state.create_portal_session(req.params, request=req.info)
+
+
+def _create_product(state: SandboxState, req: ApiRequest, match: dict[str, str]):
+    product = state.create_product(req.params, req.info)
+    paths = expand_paths(req.params)
+    if paths:
+        product = state.retrieve("product", product["id"], paths)
+    return 200, product
+
+
 def _expire_session(state: SandboxState, req: ApiRequest, match: dict[str, str]):
     reject_unknown(req.params, {"expand"})
     state.expire_checkout_session(match["id"], req.info)
@@ -364,6 +376,9 @@ def _build_routes() -> list[tuple[str, re.Pattern[str], Handler]]:
         ("POST", re.compile(rf"^/v1/checkout/sessions/{_ID}/expire$"), _expire_session),
         ("GET", re.compile(rf"^/v1/checkout/sessions/{_ID}/line_items$"), _session_line_items),
         ("POST", re.compile(r"^/v1/refunds$"), _create_refund),
+        # Create only: Stripe has no retrieve or list for portal sessions.
+        ("POST", re.compile(r"^/v1/billing_portal/sessions$"), _create_portal_session),
+        ("POST", re.compile(r"^/v1/products$"), _create_product),
         ("POST", re.compile(rf"^/v1/subscriptions/{_ID}$"), _update_subscription),
         ("DELETE", re.compile(rf"^/v1/subscriptions/{_ID}$"), _cancel_subscription),
     ]

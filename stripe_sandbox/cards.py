@@ -2,8 +2,15 @@
 
 The hosted checkout page and the control API accept card numbers and behave according to
 this table. Numbers that follow Stripe's own test cards behave like Stripe's where the
-sandbox models that behaviour; a few numbers have sandbox-only meanings (marked below) for
-flows that Stripe only offers with other payment methods, such as delayed settlement.
+sandbox models that behaviour; ``4000000000000341`` has a sandbox meaning (marked below).
+``4000000000000077``, as on Stripe, "succeeds and funds will be added directly to your
+available balance, bypassing your pending balance" (https://docs.stripe.com/testing#available-balance).
+Delayed settlement is a bank debit's, not a card's (``banks.py``).
+``4000002760003184`` follows Stripe's "always authenticate" card, which "requires
+authentication on all transactions, regardless of how the card is set up"
+(https://docs.stripe.com/testing#authentication-and-setup): on the hosted page the donor is
+present and completes 3-D Secure, so it succeeds; off-session (a renewal) nobody can
+authenticate, so the payment waits in ``requires_action``.
 Any other number that passes the Luhn check succeeds as a generic card; numbers that fail it
 are declined with ``incorrect_number``.
 """
@@ -14,9 +21,10 @@ from dataclasses import dataclass
 
 SUCCEED = "succeed"
 DECLINE = "decline"
-ASYNC = "async"
+AVAILABLE = "available"
 FAIL_RENEWALS = "fail_renewals"
 DISPUTE = "dispute"
+AUTHENTICATE = "authenticate"
 
 
 @dataclass(frozen=True)
@@ -79,14 +87,21 @@ TEST_CARDS: dict[str, TestCard] = {
         TestCard(
             "4000000000000077",
             "visa",
-            ASYNC,
-            "Sandbox-only: the session completes unpaid and the payment settles later.",
+            AVAILABLE,
+            "Succeeds; the funds are available at once, bypassing the pending balance.",
         ),
         TestCard(
             "4000000000000341",
             "visa",
             FAIL_RENEWALS,
             "Sandbox meaning: the first payment succeeds, every renewal is declined.",
+        ),
+        TestCard(
+            "4000002760003184",
+            "visa",
+            AUTHENTICATE,
+            "Requires 3-D Secure on every payment: succeeds on the checkout page, "
+            "renewals wait for the donor (requires_action).",
         ),
         TestCard(
             "4000000000000259",

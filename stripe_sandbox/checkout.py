@@ -11,13 +11,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import banks
 from . import cards as cardlib
 from .checkout_params import parse_session_params
 from .core import RequestInfo, StateCore
+from .descriptors import statement_descriptor
 from .errors import invalid
 from .payments import PaymentResult
 from .store import Record
 from .subscriptions import add_interval
+from .validation import boolean, reject_unknown, validate_metadata
+
+_PRODUCT_PARAMS = {"name", "statement_descriptor", "metadata", "active", "description"}
+_PRODUCT_IGNORED = {"expand", "images", "marketing_features", "shippable", "tax_code", "url"}
+_PRODUCT_IGNORED |= {"unit_label", "package_dimensions", "default_price_data", "id"}
+
+
+def _declines(method: cardlib.TestCard | banks.TestBankAccount) -> cardlib.TestCard | None:
+    """The card, if it is one that declines at once (a bank debit never does)."""
+    if isinstance(method, cardlib.TestCard) and method.behaviour == cardlib.DECLINE:
+        return method
+    return None
 
 
 class CheckoutMixin(StateCore):
@@ -69,6 +83,32 @@ class CheckoutMixin(StateCore):
                 }
             )
             return self.context().render(session)
+
+    def create_product(
+        self, params: dict[str, Any], request: RequestInfo | None = None
+    ) -> dict[str, Any]:
+        """``POST /v1/products`` (https://docs.stripe.com/api/products/create): a product to
+        name in ``line_items[][price_data][product]``; its ``statement_descriptor`` is what
+        a subscription's charges show."""
+        reject_unknown(params, _PRODUCT_PARAMS | _PRODUCT_IGNORED)
+        name = params.get("name")
+        if not name:
+            raise invalid("Missing required param: name.", param="name", code="parameter_missing")
+        descriptor = statement_descriptor(
+            params.get("statement_descriptor"), "statement_descriptor"
+        )
+        active = boolean(params["active"], "active") if "active" in params else True
+        with self.operation(request):
+            product = self._add(
+                "product",
+                "prod",
+                name=str(name),
+                description=params.get("description") or None,
+                metadata=validate_metadata(params.get("metadata")),
+                statement_descriptor=descriptor,
+                active=active,
+            )
+            return self.context().render(product)
 
     def _line_item(self, item: dict[str, Any]) -> dict[str, Any]:
         """A session's line item, making the product and price of ``price_data``."""
@@ -131,13 +171,27 @@ class CheckoutMixin(StateCore):
     def pay_checkout_session(
         self,
         session_id: str,
-        card: str,
+        card: str | None,
         *,
         name: str | None = None,
         email: str | None = None,
+        account_number: str | None = None,
     ) -> PaymentResult:
-        """Submit the hosted checkout form."""
-        test_card = cardlib.lookup(card)
+        """Submit the hosted checkout form: pay with ``card``, or by ACH Direct Debit from
+        the test bank account ``account_number`` (``banks.py``) if the session offers
+        ``us_bank_account``."""
+        method: cardlib.TestCard | banks.TestBankAccount
+        if account_number:
+            account = banks.lookup(account_number)
+            if account is None:
+                raise invalid(
+                    "Your bank account number is incorrect.",
+                    param="account_number",
+                    code="account_number_invalid",
+                )
+            method = account
+        else:
+            method = cardlib.lookup(card or "")
         with self.operation():
             session = self.store.require(session_id, "checkout.session")
             if session["status"] != "open":
@@ -148,14 +202,19 @@ class CheckoutMixin(StateCore):
             if self.now() >= session["expires_at"]:
                 self._expire(session)
                 raise invalid("This Checkout Session has expired.", code="checkout_expired")
+            if account_number and "us_bank_account" not in session["payment_method_types"]:
+                raise invalid(
+                    "This Checkout Session does not accept us_bank_account payments.",
+                    param="payment_method_types",
+                )
             email = email or session.get("customer_email")
             if not email:
                 raise invalid("An email address is required.", param="email")
             billing = {"email": email, "name": name}
             if session["mode"] == "subscription":
-                result = self._pay_subscription_session(session, test_card, billing)
+                result = self._pay_subscription_session(session, method, billing)
             else:
-                result = self._pay_payment_session(session, test_card, billing)
+                result = self._pay_payment_session(session, method, billing)
             if result.outcome != "declined" and session.get("success_url"):
                 result.redirect_url = session["success_url"].replace(
                     "{CHECKOUT_SESSION_ID}", session["id"]
@@ -191,9 +250,12 @@ class CheckoutMixin(StateCore):
                 description=pi_data.get("description"),
                 receipt_email=pi_data.get("receipt_email") or billing.get("email"),
                 session=session["id"],
+                payment_method_types=session["payment_method_types"],
+                statement_descriptor=pi_data.get("statement_descriptor"),
+                statement_descriptor_suffix=pi_data.get("statement_descriptor_suffix"),
             )
             self._update(session, payment_intent=intent["id"])
-        if card.behaviour != cardlib.DECLINE and not intent.get("customer"):
+        if _declines(card) is None and not intent.get("customer"):
             customer = self._session_customer(session, billing)
             if customer:
                 self._update(intent, customer=customer)
@@ -209,7 +271,7 @@ class CheckoutMixin(StateCore):
         return result
 
     def _pay_subscription_session(self, session, card, billing) -> PaymentResult:
-        if card.behaviour == cardlib.DECLINE:
+        if _declines(card) is not None:
             # Checkout shows the decline and creates nothing until a card works.
             return PaymentResult(
                 "declined",
@@ -246,7 +308,8 @@ class CheckoutMixin(StateCore):
                 "current_period_end": period_end,
                 "metadata": {},
             },
-            _card=card.number,
+            _card=card.number if isinstance(card, cardlib.TestCard) else None,
+            _bank_account=card.number if isinstance(card, banks.TestBankAccount) else None,
         )
         customer = self.store.get(customer_id) or {}
         invoice, intent = self._open_invoice(

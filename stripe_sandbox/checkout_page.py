@@ -3,7 +3,9 @@
 Stripe's real page is a JavaScript application; the sandbox serves a plain HTML form instead
 so that people can click through donations locally and tests (with ``requests`` or a headless
 browser) can drive it without JavaScript. The form posts back to the same URL. Stable element
-ids: ``card-number``, ``name``, ``email``, ``pay``, ``cancel``, ``error``, ``status``.
+ids: ``card-number``, ``account-number`` (name ``account_number``, only when the session
+offers ``us_bank_account``: pay by ACH Direct Debit instead of a card), ``name``, ``email``,
+``pay``, ``cancel``, ``error``, ``status``.
 
 Everything interpolated into the page passes through :func:`html.escape`; session fields such
 as product names and metadata come from API callers and must never become markup.
@@ -14,6 +16,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from .banks import TEST_BANK_ACCOUNTS
 from .cards import TEST_CARDS
 
 _STYLE = """
@@ -39,8 +42,8 @@ def _page(title: str, body: str) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        '<p class="sandbox">Stripe sandbox: test mode. No real money moves.</p>'
-        f"{body}</body></html>\n"
+        '<main><p class="sandbox">Stripe sandbox: test mode. No real money moves.</p>'
+        f"{body}</main></body></html>\n"
     )
 
 
@@ -106,6 +109,18 @@ def render_checkout(
         f"<li><code>{escape(card.number)}</code>: {escape(card.summary)}</li>"
         for card in TEST_CARDS.values()
     )
+    bank = "us_bank_account" in (session.get("payment_method_types") or [])
+    required = "" if bank else "required"
+    bank_html = ""
+    if bank:
+        bank_html = (
+            '  <label for="account-number">Or pay by bank debit (ACH): account number</label>\n'
+            '  <input id="account-number" name="account_number" inputmode="numeric">\n'
+        )
+        cards += "".join(
+            f"<li><code>{escape(acct.number)}</code> (bank account): {escape(acct.summary)}</li>"
+            for acct in TEST_BANK_ACCOUNTS.values()
+        )
     form = f"""
 <h1>Checkout</h1>
 {summary}
@@ -115,7 +130,8 @@ def render_checkout(
   <input id="email" name="email" type="email" required value="{escape(email_value, quote=True)}">
   <label for="card-number">Card number</label>
   <input id="card-number" name="card_number" inputmode="numeric" autocomplete="cc-number"
-         required value="{escape(card_number, quote=True)}">
+         {required} value="{escape(card_number, quote=True)}">
+{bank_html}
   <label for="name">Name on card</label>
   <input id="name" name="name" autocomplete="cc-name" value="{escape(name, quote=True)}">
   <button id="pay" type="submit">{escape(verb)} {total}</button>

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .descriptors import statement_descriptor, statement_descriptor_suffix
 from .errors import SandboxError, invalid
 from .money import MINIMUM_CHARGE
 from .store import Record
@@ -361,4 +362,11 @@ def _sub_params(
         "metadata": validate_metadata(value.get("metadata"), f"{name}[metadata]"),
         "description": value.get("description") or None,
         "receipt_email": value.get("receipt_email") or None,
+        # Statement descriptors, checked by Stripe's rules (``descriptors.py``).
+        "statement_descriptor": statement_descriptor(
+            value.get("statement_descriptor"), f"{name}[statement_descriptor]"
+        ),
+        "statement_descriptor_suffix": statement_descriptor_suffix(
+            value.get("statement_descriptor_suffix"), f"{name}[statement_descriptor_suffix]"
+        ),
     }

@@ -92,12 +92,29 @@ class SandboxControl:
     def renew_subscription(self, subscription_id: str, fail: bool | None = None) -> dict:
         return self._post(f"/subscriptions/{subscription_id}/renew", fail=fail)
 
-    def settle_payment(self, payment_intent_id: str, outcome: str = "succeeded") -> dict:
+    def settle_payment(self, payment_intent_id: str, outcome: str | None = None) -> dict:
+        """Finish a processing bank debit; without ``outcome`` the test account decides."""
         return self._post(f"/payment_intents/{payment_intent_id}/settle", outcome=outcome)
 
+    def reverse_payment(self, payment_intent_id: str, failure_code: str | None = None) -> dict:
+        """A settled bank debit is returned by the bank (``payment_failure_refund``)."""
+        return self._post(
+            f"/payment_intents/{payment_intent_id}/reverse", failure_code=failure_code
+        )
+
     def pay_checkout_session(self, session_id: str, card: str = DEFAULT_CARD, **kw):
-        """Options: name, email."""
+        """Options: name, email, account_number (pay by ACH Direct Debit instead)."""
         return self._post(f"/checkout/sessions/{session_id}/pay", card=card, **kw)
+
+    def portal_update_card(self, session_id: str, card: str = DEFAULT_CARD) -> dict:
+        """The donor enters ``card`` on the customer portal (402 if it declines)."""
+        return self._post(f"/billing_portal/sessions/{session_id}/card", card=card)
+
+    def portal_cancel(self, session_id: str, subscription_id: str) -> dict:
+        """The donor cancels ``subscription_id`` on the customer portal."""
+        return self._post(
+            f"/billing_portal/sessions/{session_id}/cancel", subscription=subscription_id
+        )
 
     def create_payout(self, amount: int | None = None, outcome: str = "paid", **kw) -> dict:
         """Options: currency, metadata. Without amount: an automatic payout of the balance."""

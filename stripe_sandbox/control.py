@@ -157,20 +157,39 @@ def _renew(server: SandboxServer, body: Body, match: dict[str, str]):
 
 def _settle(server: SandboxServer, body: Body, match: dict[str, str]):
     reject_unknown(body, {"outcome"})
-    return 200, server.state.settle_payment(match["id"], str(body.get("outcome", "succeeded")))
+    outcome = body.get("outcome")
+    return 200, server.state.settle_payment(match["id"], None if outcome is None else str(outcome))
+
+
+def _reverse(server: SandboxServer, body: Body, match: dict[str, str]):
+    reject_unknown(body, {"failure_code"})
+    code = body.get("failure_code")
+    return 200, server.state.reverse_payment(match["id"], None if code is None else str(code))
 
 
 def _pay_session(server: SandboxServer, body: Body, match: dict[str, str]):
-    reject_unknown(body, {"card", "name", "email"})
+    reject_unknown(body, {"card", "name", "email", "account_number"})
+    account = body.get("account_number")
     result = server.state.pay_checkout_session(
         match["id"],
         str(body.get("card", DEFAULT_CARD)),
         name=body.get("name"),
         email=body.get("email"),
+        account_number=None if account is None else str(account),
     )
     status, response = _payment_response(server, result)
     response["session"] = server.state.retrieve("checkout.session", match["id"])
     return status, response
+
+
+def _portal_card(server: SandboxServer, body: Body, match: dict[str, str]):
+    reject_unknown(body, {"card"})
+    return 200, server.state.portal_update_card(match["id"], str(body.get("card", DEFAULT_CARD)))
+
+
+def _portal_cancel(server: SandboxServer, body: Body, match: dict[str, str]):
+    reject_unknown(body, {"subscription"})
+    return 200, server.state.portal_cancel(match["id"], str(body.get("subscription", "")))
 
 
 def _payout(server: SandboxServer, body: Body, match: dict[str, str]):
@@ -235,7 +254,10 @@ ROUTES: list[Route] = [
     route("POST", f"/disputes/{_ID}/close", _close_dispute),
     route("POST", f"/subscriptions/{_ID}/renew", _renew),
     route("POST", f"/payment_intents/{_ID}/settle", _settle),
+    route("POST", f"/payment_intents/{_ID}/reverse", _reverse),
     route("POST", f"/checkout/sessions/{_ID}/pay", _pay_session),
+    route("POST", f"/billing_portal/sessions/{_ID}/card", _portal_card),
+    route("POST", f"/billing_portal/sessions/{_ID}/cancel", _portal_cancel),
     route("POST", "/payouts", _payout),
     route("POST", f"/payouts/{_ID}/pay", _pay_payout),
     route("POST", f"/payouts/{_ID}/fail", _fail_payout),

@@ -2,7 +2,10 @@
 
 ``_attempt`` charges a test card for a payment intent and decides, from the card's behaviour
 (``cards.py``), whether the charge succeeds (crediting the balance through ``payouts.py``'s
-balance transactions), is declined, or stays ``processing`` until :meth:`settle_payment`.
+balance transactions), is declined, or waits for authentication (``requires_action``). A
+test bank account (``banks.py``) is debited instead: ACH Direct Debit stays ``processing``
+until :meth:`settle_payment`, and a settled debit can still be returned
+(:meth:`reverse_payment`).
 Checkout, renewals and outside charges (``create_charge``) all go through it.
 """
 
@@ -11,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import banks
 from . import cards as cardlib
 from .core import StateCore, frozen_copy
+from .descriptors import calculated
 from .errors import SandboxError, invalid
 from .ids import random_token
 from .store import Record
@@ -23,7 +28,7 @@ from .validation import currency_code, positive_amount
 class PaymentResult:
     """Outcome of paying a Checkout Session or an outside charge."""
 
-    outcome: str  # "succeeded" | "declined" | "processing"
+    outcome: str  # "succeeded" | "declined" | "processing" | "requires_action"
     payment_intent: str | None = None
     charge: str | None = None
     message: str | None = None
@@ -67,8 +72,9 @@ def _payment_error(
 
 
 class PaymentsMixin(StateCore):
-    """Part of ``SandboxState``; uses ``_charge_transaction`` (payouts), ``_open_dispute``
-    (refunds) and, for delayed settlement, ``_pay_invoice``/``_fail_invoice`` (subscriptions)."""
+    """Part of ``SandboxState``; uses ``_charge_transaction`` and ``_balance_transaction``
+    (payouts), ``_open_dispute`` (refunds) and, for delayed settlement,
+    ``_pay_invoice``/``_fail_invoice``/``_change_subscription`` (subscriptions)."""
 
     def _customer(self, email: str | None, name: str | None, metadata: dict | None = None):
         customer = self._add(
@@ -95,6 +101,9 @@ class PaymentsMixin(StateCore):
         receipt_email: str | None = None,
         session: str | None = None,
         invoice: str | None = None,
+        statement_descriptor: str | None = None,
+        statement_descriptor_suffix: str | None = None,
+        payment_method_types: list[str] | None = None,
     ) -> Record:
         intent = self._add(
             "payment_intent",
@@ -107,27 +116,22 @@ class PaymentsMixin(StateCore):
             description=description,
             receipt_email=receipt_email,
             secret=random_token(24),
+            statement_descriptor=statement_descriptor,
+            statement_descriptor_suffix=statement_descriptor_suffix,
+            payment_method_types=list(payment_method_types or ["card"]),
             _session=session,
             _invoice=invoice,
         )
         self._emit("payment_intent.created", intent)
         return intent
 
-    def _attempt(
-        self,
-        intent: Record,
-        card: cardlib.TestCard,
-        billing: dict[str, Any],
-        *,
-        renewal: bool = False,
-    ) -> PaymentResult:
-        """Charge ``card`` for ``intent``; the heart of every payment flow."""
-        behaviour = card.behaviour
-        if renewal and behaviour == cardlib.FAIL_RENEWALS:
-            card = cardlib.TEST_CARDS[cardlib.DECLINE_CARD]
-            behaviour = cardlib.DECLINE
-        payment_method = f"pm_{card.brand}{card.last4}sbx"
-        common = {
+    def _charge_fields(
+        self, intent: Record, billing: dict[str, Any], payment_method: str
+    ) -> dict[str, Any]:
+        """What every charge of ``intent`` starts with."""
+        descriptor = intent.get("statement_descriptor")
+        suffix = intent.get("statement_descriptor_suffix")
+        return {
             "amount": intent["amount"],
             "currency": intent["currency"],
             "payment_intent": intent["id"],
@@ -136,14 +140,44 @@ class PaymentsMixin(StateCore):
             "description": intent.get("description"),
             "receipt_email": intent.get("receipt_email"),
             "billing": dict(billing),
-            "card": card.number,
+            "card": None,
+            "bank_account": None,
             "payment_method": payment_method,
             "amount_refunded": 0,
             "refunded": False,
             "disputed": False,
             "refunds": [],
             "balance_transaction": None,
+            "statement_descriptor": descriptor,
+            "statement_descriptor_suffix": suffix,
+            "_descriptor": calculated(descriptor, suffix),
         }
+
+    def _attempt(
+        self,
+        intent: Record,
+        card: cardlib.TestCard | banks.TestBankAccount,
+        billing: dict[str, Any],
+        *,
+        renewal: bool = False,
+    ) -> PaymentResult:
+        """Charge ``card`` (or debit a bank account) for ``intent``; the heart of every
+        payment flow. ``renewal`` means off-session: nobody is there to complete 3-D Secure."""
+        if isinstance(card, banks.TestBankAccount):
+            return self._debit_bank(intent, card, billing)
+        behaviour = card.behaviour
+        if renewal and behaviour == cardlib.FAIL_RENEWALS:
+            card = cardlib.TEST_CARDS[cardlib.DECLINE_CARD]
+            behaviour = cardlib.DECLINE
+        payment_method = f"pm_{card.brand}{card.last4}sbx"
+        if behaviour == cardlib.AUTHENTICATE and renewal:
+            return self._require_action(intent, payment_method)
+        common = self._charge_fields(intent, billing, payment_method)
+        common.update(
+            card=card.number,
+            _three_d_secure=behaviour == cardlib.AUTHENTICATE,
+            _available_now=behaviour == cardlib.AVAILABLE,
+        )
         if behaviour == cardlib.DECLINE:
             failure = {
                 "failure_code": card.error_code,
@@ -175,23 +209,50 @@ class PaymentsMixin(StateCore):
                 decline_code=card.decline_code,
                 error_code=card.error_code,
             )
-        if behaviour == cardlib.ASYNC:
-            charge = self._add("charge", "ch", status="pending", _txn_type="payment", **common)
-            self._update(
-                intent,
-                status="processing",
-                latest_charge=charge["id"],
-                payment_method=payment_method,
-                last_payment_error=None,
-            )
-            self._emit("charge.pending", charge)
-            self._emit("payment_intent.processing", intent)
-            return PaymentResult("processing", intent["id"], charge["id"])
         charge = self._add("charge", "ch", status="succeeded", **common)
         self._succeed_charge(charge, intent)
         if behaviour == cardlib.DISPUTE:
             self._open_dispute(charge, charge["amount"], "fraudulent")
         return PaymentResult("succeeded", intent["id"], charge["id"])
+
+    def _debit_bank(
+        self, intent: Record, account: banks.TestBankAccount, billing: dict[str, Any]
+    ) -> PaymentResult:
+        """An ACH Direct Debit: ``processing`` until :meth:`settle_payment` finishes it."""
+        payment_method = f"pm_usbank{account.last4}sbx"
+        common = self._charge_fields(intent, billing, payment_method)
+        common["bank_account"] = account.number
+        charge = self._add("charge", "ch", status="pending", _txn_type="payment", **common)
+        self._update(
+            intent,
+            status="processing",
+            latest_charge=charge["id"],
+            payment_method=payment_method,
+            last_payment_error=None,
+        )
+        self._emit("charge.pending", charge)
+        self._emit("payment_intent.processing", intent)
+        return PaymentResult("processing", intent["id"], charge["id"])
+
+    def _require_action(self, intent: Record, payment_method: str) -> PaymentResult:
+        """An off-session payment the card wants authenticated: it waits for the customer.
+
+        The payment intent moves to ``requires_action`` with a ``next_action`` and no charge
+        is made (https://docs.stripe.com/payments/paymentintents/lifecycle)."""
+        self._update(
+            intent,
+            status="requires_action",
+            payment_method=payment_method,
+            last_payment_error=None,
+            next_action={"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure"}},
+        )
+        self._emit("payment_intent.requires_action", intent)
+        return PaymentResult(
+            "requires_action",
+            intent["id"],
+            message="This payment requires the customer to authenticate (3-D Secure).",
+            error_code="authentication_required",
+        )
 
     def _succeed_charge(self, charge: Record, intent: Record) -> None:
         txn = self._charge_transaction(charge, charge.get("_txn_type", "charge"))
@@ -211,6 +272,7 @@ class PaymentsMixin(StateCore):
             latest_charge=charge["id"],
             payment_method=charge["payment_method"],
             last_payment_error=None,
+            next_action=None,
         )
         self._emit("payment_intent.succeeded", intent)
 
@@ -240,9 +302,10 @@ class PaymentsMixin(StateCore):
             )
             return self._attempt(intent, test_card, {"email": email, "name": name})
 
-    def settle_payment(self, payment_intent_id: str, outcome: str = "succeeded") -> dict:
-        """Finish a ``processing`` payment (the async test card) as succeeded or failed."""
-        if outcome not in {"succeeded", "failed"}:
+    def settle_payment(self, payment_intent_id: str, outcome: str | None = None) -> dict:
+        """Finish a ``processing`` bank debit as ``succeeded`` or ``failed``; without an
+        outcome the test account number decides (``banks.py``)."""
+        if outcome not in {None, "succeeded", "failed"}:
             raise invalid("outcome must be 'succeeded' or 'failed'", param="outcome")
         with self.operation():
             intent = self.store.require(payment_intent_id, "payment_intent")
@@ -252,6 +315,9 @@ class PaymentsMixin(StateCore):
                     param="payment_intent",
                 )
             charge = self.store.require(intent["latest_charge"], "charge")
+            account = banks.lookup(charge.get("bank_account") or "") or banks.DEFAULT_FAILURE
+            if outcome is None:
+                outcome = "succeeded" if account.succeeds else "failed"
             session = self.store.get(intent.get("_session") or "")
             invoice = self.store.get(intent.get("_invoice") or "")
             if outcome == "succeeded":
@@ -266,18 +332,62 @@ class PaymentsMixin(StateCore):
                     self._update(session, payment_status="paid")
                     self._emit("checkout.session.async_payment_succeeded", session)
             else:
-                code = "payment_method_provider_decline"
-                message = "The customer's bank could not complete the payment."
-                self._update(charge, status="failed", failure_code=code, failure_message=message)
-                self._update(
-                    intent,
-                    status="requires_payment_method",
-                    last_payment_error=_payment_error(charge, code, message),
-                )
-                self._emit("charge.failed", charge)
-                self._emit("payment_intent.payment_failed", intent)
+                failure = account if not account.succeeds else banks.DEFAULT_FAILURE
+                self._fail_bank_charge(charge, intent, failure)
                 if invoice is not None:
                     self._fail_invoice(invoice)
+                    subscription = self.store.get(invoice.get("subscription") or "")
+                    if subscription is not None and subscription["status"] == "active":
+                        previous = self._change_subscription(subscription, {"status": "past_due"})
+                        self._emit("customer.subscription.updated", subscription, previous)
                 if session is not None:
                     self._emit("checkout.session.async_payment_failed", session)
             return self.context().render(intent)
+
+    def _fail_bank_charge(
+        self, charge: Record, intent: Record, account: banks.TestBankAccount, **extra: Any
+    ) -> None:
+        code, message = account.failure_code, account.message
+        self._update(charge, status="failed", failure_code=code, failure_message=message, **extra)
+        self._update(
+            intent,
+            status="requires_payment_method",
+            last_payment_error=_payment_error(charge, code, message),
+        )
+        self._emit("charge.failed", charge)
+        self._emit("payment_intent.payment_failed", intent)
+
+    def reverse_payment(self, payment_intent_id: str, failure_code: str | None = None) -> dict:
+        """A bank debit that succeeded fails afterwards (the bank returns it).
+
+        The charge becomes ``failed`` with ``failure_balance_transaction``, "the balance
+        transaction that describes the reversal of the balance on your account due to
+        payment failure" (https://docs.stripe.com/api/charges/object), of type
+        ``payment_failure_refund`` (https://docs.stripe.com/reports/balance-transaction-types):
+        the amount goes back out, the fee is not returned. Events: ``charge.failed`` and
+        ``payment_intent.payment_failed``."""
+        accounts = {a.failure_code: a for a in banks.TEST_BANK_ACCOUNTS.values()}
+        if failure_code is not None and failure_code not in accounts:
+            raise invalid(
+                "failure_code must be one of " + ", ".join(sorted(c for c in accounts if c)),
+                param="failure_code",
+            )
+        with self.operation():
+            intent = self.store.require(payment_intent_id, "payment_intent")
+            charge = self.store.get(intent.get("latest_charge") or "", "charge")
+            if charge is None or not charge.get("bank_account") or charge["status"] != "succeeded":
+                raise invalid(
+                    f"PaymentIntent {payment_intent_id} has no succeeded bank debit to reverse.",
+                    param="payment_intent",
+                )
+            txn = self._balance_transaction(
+                amount=-charge["amount"],
+                currency=charge["currency"],
+                txn_type="payment_failure_refund",
+                category="charge_failure",
+                source=charge["id"],
+                description="Payment failure refund",
+            )
+            account = accounts.get(failure_code) or banks.DEFAULT_FAILURE
+            self._fail_bank_charge(charge, intent, account, failure_balance_transaction=txn["id"])
+            return self.context().render(charge)

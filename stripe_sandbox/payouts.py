@@ -11,11 +11,12 @@ transaction, which together sum to zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .core import StateCore
 from .errors import invalid
-from .money import DAY, card_fee
+from .money import DAY, ach_fee, card_fee, settle
 from .store import Record
 from .validation import currency_code, positive_amount
 
@@ -32,11 +33,20 @@ class BalanceMixin(StateCore):
         category: str,
         source: str,
         description: str | None,
-        fee: int = 0,
+        fee: int | Callable[[int], int] = 0,
         fee_description: str = "Stripe processing fees",
         available_on: int | None = None,
         payout: str | None = None,
     ) -> Record:
+        """``amount`` in ``currency``; in a currency of ``money.EXCHANGE_RATES`` it is
+        converted to the account's currency and ``exchange_rate`` set ("if money was
+        converted from currency A to currency B, then the amount in currency A, times
+        exchange_rate, would be the amount in currency B",
+        https://docs.stripe.com/api/balance_transactions/object). A callable ``fee`` is
+        worked out on the converted amount; a number is already in the account's currency."""
+        amount, currency, rate = settle(amount, currency)
+        if callable(fee):
+            fee = fee(amount)
         details = [
             {
                 "amount": fee,
@@ -53,6 +63,7 @@ class BalanceMixin(StateCore):
             available_on=self.now() if available_on is None else available_on,
             currency=currency,
             description=description,
+            exchange_rate=None if rate is None else float(rate),
             fee=fee,
             fee_details=details if fee else [],
             net=amount - fee,
@@ -90,7 +101,10 @@ class BalanceMixin(StateCore):
         )
 
     def _charge_transaction(self, charge: Record, txn_type: str = "charge") -> Record:
+        """A charge's credit: card or ACH fee; pending for ``settlement_days``, except for
+        the card whose funds go straight to the available balance."""
         amount = charge["amount"]
+        now = self.now()
         return self._balance_transaction(
             amount=amount,
             currency=charge["currency"],
@@ -98,8 +112,10 @@ class BalanceMixin(StateCore):
             category="charge",
             source=charge["id"],
             description=charge.get("description"),
-            fee=card_fee(amount),
-            available_on=self.now() + self.switches.settlement_days * DAY,
+            fee=ach_fee if charge.get("bank_account") else card_fee,
+            available_on=now
+            if charge.get("_available_now")
+            else now + self.switches.settlement_days * DAY,
         )
 
     def balance(self) -> dict[str, Any]:

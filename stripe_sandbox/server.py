@@ -1,8 +1,9 @@
 """HTTP layer: a threaded standard-library server and the programmatic ``SandboxServer``.
 
 Requests are routed by prefix: ``/v1/`` is the emulated Stripe API, ``/_sandbox/`` the test
-control API, ``/checkout/<session>`` the hosted payment page and ``/receipts/<charge>`` a
-receipt. For ``/v1/`` the order of checks mirrors what a client sees from Stripe: authenticate
+control API, and the hosted pages (``hosted.py``): ``/checkout/<session>`` the payment page,
+``/receipts/<charge>`` a receipt, ``/p/session/<id>`` the customer portal and ``/i/<invoice>``
+an invoice. For ``/v1/`` the order of checks mirrors what a client sees from Stripe: authenticate
 (any ``sk_test_`` key), apply the rate limits (``limits.py``) and the injected faults
 (``slow_ms``, 429, 500), then replay or record the response under the ``Idempotency-Key``,
 then run the route.
@@ -31,13 +32,11 @@ import logging
 import socket
 import threading
 import time
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api, control
-from .checkout_page import render_checkout, render_message, render_receipt
+from . import api, control, hosted
 from .client import SandboxControl
 from .clock import SandboxClock
 from .errors import SandboxError, invalid
@@ -170,9 +169,13 @@ class _Handler(BaseHTTPRequestHandler):
             elif path.startswith("/_sandbox"):
                 self._control(method, path)
             elif path.startswith("/checkout/"):
-                self._checkout(method, path[len("/checkout/") :].strip("/"))
+                hosted.checkout(self, method, path[len("/checkout/") :].strip("/"))
             elif path.startswith("/receipts/") and method == "GET":
-                self._receipt(path[len("/receipts/") :].strip("/"))
+                hosted.receipt(self, path[len("/receipts/") :].strip("/"))
+            elif path.startswith("/p/session/"):
+                hosted.portal(self, method, path[len("/p/session/") :].strip("/"))
+            elif path.startswith("/i/") and method == "GET":
+                hosted.invoice(self, path[len("/i/") :].strip("/"))
             elif path == "/" and method == "GET":
                 self._send_json(200, {"sandbox": "stripe", "api_version": API_VERSION})
             else:
@@ -287,69 +290,6 @@ class _Handler(BaseHTTPRequestHandler):
                 raise invalid("The control API expects a JSON object body.")
         status, payload = control.handle(self.sandbox, method, path.rstrip("/") or path, body)
         self._send_json(status, payload)
-
-    # --- Hosted pages -------------------------------------------------------------------
-
-    def _checkout(self, method: str, session_id: str) -> None:
-        state = self.sandbox.state
-        if state.store.get(session_id, "checkout.session") is None:
-            self._send_html(404, render_message("Not found", "No such checkout session."))
-            return
-        if method == "GET":
-            self._send_html(200, render_checkout(state.session_view(session_id)))
-            return
-        if method != "POST":
-            self._send_html(405, render_message("Not allowed", "Use GET or POST."))
-            return
-        form = dict(parse_qsl(self._read_body().decode("utf-8"), keep_blank_values=True))
-        card = form.get("card_number", "")
-        name = form.get("name", "")
-        email = form.get("email", "")
-        try:
-            result = state.pay_checkout_session(
-                session_id, card, name=name or None, email=email or None
-            )
-        except SandboxError as exc:
-            view = state.session_view(session_id)
-            status = 400 if view["status"] == "open" else 409
-            self._send_html(
-                status,
-                render_checkout(view, error=exc.message, card_number=card, name=name, email=email),
-            )
-            return
-        if result.outcome == "declined":
-            self._send_html(
-                402,
-                render_checkout(
-                    state.session_view(session_id),
-                    error=result.message,
-                    card_number=card,
-                    name=name,
-                    email=email,
-                ),
-            )
-            return
-        if result.redirect_url:
-            self._send(
-                HTTPStatus.SEE_OTHER,
-                b"",
-                "text/plain",
-                {"Location": result.redirect_url},
-            )
-            return
-        message = (
-            "Thank you! Your payment is processing."
-            if result.outcome == "processing"
-            else "Thank you! Your payment succeeded."
-        )
-        self._send_html(200, render_message("Payment received", message))
-
-    def _receipt(self, charge_id: str) -> None:
-        record = self.sandbox.state.store.get(charge_id, "charge")
-        if record is None:
-            self._send_html(404, render_message("Not found", "No such receipt."))
-            return
-        self._send_html(200, render_receipt(self.sandbox.state.render(record)))
 
 
 class SandboxServer:

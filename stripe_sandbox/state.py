@@ -11,6 +11,7 @@ composed of one part per resource, each in its own module:
 * ``subscriptions.SubscriptionsMixin``: subscriptions and their invoices;
 * ``payouts.BalanceMixin`` and ``payouts.PayoutsMixin``: balance transactions, the balance,
   payouts;
+* ``portal.PortalMixin``: customer portal sessions and what a donor does on the portal;
 * ``clock.TimeMixin``: advancing the clock and running what became due.
 
 :meth:`SandboxState.summary` adds everything up, for tests to compare the books against.
@@ -24,6 +25,7 @@ from .checkout import CheckoutMixin
 from .clock import TimeMixin
 from .payments import PaymentsMixin
 from .payouts import BalanceMixin, PayoutsMixin
+from .portal import PortalMixin
 from .refunds import DisputesMixin, RefundsMixin
 from .subscriptions import SubscriptionsMixin
 
@@ -48,6 +50,7 @@ _SUMMARY_KEYS = [
 
 class SandboxState(
     TimeMixin,
+    PortalMixin,
     CheckoutMixin,
     SubscriptionsMixin,
     RefundsMixin,

@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 from typing import Any
 
+from . import banks
 from . import cards as cardlib
 from .core import RequestInfo, StateCore
 from .errors import invalid
@@ -111,6 +112,8 @@ class SubscriptionsMixin(StateCore):
             description=description,
             session=session,
             invoice=invoice["id"],
+            # A subscription's charges carry its product's descriptor, when it has one.
+            statement_descriptor=product.get("statement_descriptor"),
         )
         payment = self._add(
             "invoice_payment",
@@ -160,6 +163,50 @@ class SubscriptionsMixin(StateCore):
         )
         self._emit("invoice.payment_failed", invoice)
 
+    def _require_invoice_action(self, invoice: Record) -> None:
+        """The payment waits for the customer to authenticate: the invoice stays open and
+        ``invoice.payment_action_required`` ("an invoice payment attempt requires further
+        user action to complete", https://docs.stripe.com/api/events/types) is sent."""
+        self._update(
+            invoice,
+            attempt_count=invoice["attempt_count"] + 1,
+            attempted=True,
+            next_payment_attempt=None,
+        )
+        self._emit("invoice.payment_action_required", invoice)
+
+    def _open_invoice_intent(self, invoice: Record) -> Record | None:
+        """The payment intent of an open invoice's open payment."""
+        for payment_id in invoice["payments"]:
+            payment = self.store.get(payment_id)
+            if payment and payment["status"] == "open":
+                return self.store.get(payment["payment_intent"])
+        return None
+
+    def _retry_invoices(self, subscription: Record, card: cardlib.TestCard) -> list[str]:
+        """Pay a past-due subscription's open invoices again with ``card``, on-session (the
+        customer is on the portal), as a successful renewal pays; returns the paid ids."""
+        customer = self.store.get(subscription["customer"]) or {}
+        billing = {"email": customer.get("email"), "name": customer.get("name")}
+        paid: list[str] = []
+        for invoice in self.store.all("invoice"):
+            if invoice.get("subscription") != subscription["id"] or invoice["status"] != "open":
+                continue
+            intent = self._open_invoice_intent(invoice)
+            if intent is None or intent["status"] in {"processing", "succeeded"}:
+                continue
+            result = self._attempt(intent, card, billing)
+            if result.outcome != "succeeded":
+                if result.outcome == "declined":
+                    self._fail_invoice(invoice)
+                return paid
+            self._pay_invoice(invoice, intent)
+            paid.append(invoice["id"])
+        if paid and subscription["status"] == "past_due":
+            previous = self._change_subscription(subscription, {"status": "active"})
+            self._emit("customer.subscription.updated", subscription, previous)
+        return paid
+
     def _change_subscription(self, subscription: Record, changes: dict[str, Any]) -> dict:
         """Apply ``changes``; returns the previous values of the rendered fields touched."""
         before = self.context().render(subscription)
@@ -194,8 +241,12 @@ class SubscriptionsMixin(StateCore):
             session=None,
             description="Subscription update",
         )
+        card: cardlib.TestCard | banks.TestBankAccount
         card = cardlib.lookup(subscription.get("_card") or cardlib.DEFAULT_CARD)
-        if fail:
+        account = banks.lookup(subscription.get("_bank_account") or "")
+        if account is not None and fail is None:
+            card = account  # a bank debit: the invoice stays open until it settles
+        elif fail:
             card = cardlib.TEST_CARDS[cardlib.DECLINE_CARD]
         elif fail is False and card.behaviour != cardlib.SUCCEED:
             card = cardlib.TEST_CARDS[cardlib.DEFAULT_CARD]
@@ -210,6 +261,9 @@ class SubscriptionsMixin(StateCore):
             changes["status"] = "active"
         elif result.outcome == "declined":
             self._fail_invoice(invoice)
+            changes["status"] = "past_due"
+        elif result.outcome == "requires_action":
+            self._require_invoice_action(invoice)
             changes["status"] = "past_due"
         previous = self._change_subscription(subscription, changes)
         self._emit("customer.subscription.updated", subscription, previous)

@@ -34,6 +34,7 @@ from .base import list_object
 from .checkout import render_checkout_session, render_line_items, render_price, render_product
 from .payments import render_charge, render_customer, render_payment_intent
 from .payouts import render_balance_transaction, render_payout
+from .portal import render_portal_session
 from .refunds import (
     render_charge_refunds,
     render_dispute,
@@ -95,6 +96,7 @@ def render_event(r: Record, ctx: RenderContext) -> dict[str, Any]:
 
 RENDERERS: dict[str, Renderer] = {
     "balance_transaction": render_balance_transaction,
+    "billing_portal.session": render_portal_session,
     "charge": render_charge,
     "checkout.session": render_checkout_session,
     "customer": render_customer,

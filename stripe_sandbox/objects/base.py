@@ -75,7 +75,6 @@ UNMODELLED: dict[str, list[str]] = {
         "due_date",
         "footer",
         "from_invoice",
-        "hosted_invoice_url",
         "invoice_pdf",
         "last_finalization_error",
         "latest_revision",

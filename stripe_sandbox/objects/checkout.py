@@ -15,7 +15,7 @@ def render_product(r: Record, ctx: RenderContext) -> dict[str, Any]:
     return stripe_object(
         "product",
         r,
-        active=True,
+        active=r.get("active", True),
         created=r["created"],
         default_price=r.get("default_price"),
         description=r.get("description"),
@@ -24,6 +24,7 @@ def render_product(r: Record, ctx: RenderContext) -> dict[str, Any]:
         marketing_features=[],
         metadata=metadata(r),
         name=r["name"],
+        statement_descriptor=r.get("statement_descriptor"),
         type="service",
         updated=r["created"],
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..banks import BANK_NAME, ROUTING_NUMBER
 from ..cards import lookup as lookup_card
+from ..descriptors import ACCOUNT_DESCRIPTOR
 from ..store import Record
 from .base import address, metadata, stripe_object
 
@@ -65,9 +67,44 @@ def _card_details(r: Record) -> dict[str, Any]:
         "network_transaction_id": "sbx" + r["id"][-12:] if succeeded else None,
         "overcapture": {"maximum_amount_capturable": r["amount"], "status": "unavailable"},
         "regulated_status": "unregulated",
-        "three_d_secure": None,
+        "three_d_secure": _three_d_secure(r),
         "transaction_link_id": None,
         "wallet": None,
+    }
+
+
+def _payment_method_details(r: Record) -> dict[str, Any]:
+    account = r.get("bank_account")
+    if not account:
+        return {"card": _card_details(r), "type": "card"}
+    return {
+        "type": "us_bank_account",
+        "us_bank_account": {
+            "account_holder_type": "individual",
+            "account_type": "checking",
+            "bank_name": BANK_NAME,
+            "expected_debit_date": None,
+            "fingerprint": "sbxba" + account[-8:],
+            "last4": account[-4:],
+            "mandate": None,
+            "payment_reference": None,
+            "routing_number": ROUTING_NUMBER,
+        },
+    }
+
+
+def _three_d_secure(r: Record) -> dict[str, Any] | None:
+    """A card that asked for 3-D Secure, authenticated by the donor on the checkout page."""
+    if not r.get("_three_d_secure"):
+        return None
+    return {
+        "authentication_flow": "challenge",
+        "electronic_commerce_indicator": "05",
+        "exemption_indicator": None,
+        "result": "authenticated",
+        "result_reason": None,
+        "transaction_id": "sbx3ds" + r["id"][-12:],
+        "version": "2.2.0",
     }
 
 
@@ -107,13 +144,14 @@ def render_charge(r: Record, ctx: RenderContext) -> dict[str, Any]:
             "phone": None,
             "tax_id": None,
         },
-        calculated_statement_descriptor="BAIL FUND SANDBOX",
+        calculated_statement_descriptor=r.get("_descriptor") or ACCOUNT_DESCRIPTOR,
         captured=status != "failed",
         created=r["created"],
         currency=r["currency"],
         customer=r.get("customer"),
         description=r.get("description"),
         disputed=r["disputed"],
+        failure_balance_transaction=r.get("failure_balance_transaction"),
         failure_code=r.get("failure_code"),
         failure_message=r.get("failure_message"),
         fraud_details={},
@@ -123,10 +161,12 @@ def render_charge(r: Record, ctx: RenderContext) -> dict[str, Any]:
         paid=status == "succeeded",
         payment_intent=r.get("payment_intent"),
         payment_method=r.get("payment_method"),
-        payment_method_details={"card": _card_details(r), "type": "card"},
+        payment_method_details=_payment_method_details(r),
         receipt_email=r.get("receipt_email"),
         receipt_url=f"{ctx.public_url}/receipts/{r['id']}",
         refunded=r["refunded"],
+        statement_descriptor=r.get("statement_descriptor"),
+        statement_descriptor_suffix=r.get("statement_descriptor_suffix"),
         status=status,
     )
 
@@ -153,6 +193,7 @@ def render_payment_intent(r: Record, ctx: RenderContext) -> dict[str, Any]:
         livemode=False,
         managed_payments={"enabled": False},
         metadata=metadata(r),
+        next_action=r.get("next_action"),
         payment_method=r.get("payment_method"),
         payment_method_options={
             "card": {
@@ -162,9 +203,16 @@ def render_payment_intent(r: Record, ctx: RenderContext) -> dict[str, Any]:
                 "request_three_d_secure": "automatic",
             }
         },
-        payment_method_types=["card"],
-        processing={"type": "card"} if r["status"] == "processing" else None,
+        payment_method_types=list(r.get("payment_method_types") or ["card"]),
+        processing=(
+            {"type": "card"}
+            if r["status"] == "processing"
+            and not str(r.get("payment_method")).startswith("pm_usbank")
+            else None
+        ),
         receipt_email=r.get("receipt_email"),
         setup_future_usage=r.get("setup_future_usage"),
+        statement_descriptor=r.get("statement_descriptor"),
+        statement_descriptor_suffix=r.get("statement_descriptor_suffix"),
         status=r["status"],
     )

@@ -21,7 +21,7 @@ def render_balance_transaction(r: Record, ctx: RenderContext) -> dict[str, Any]:
         created=r["created"],
         currency=r["currency"],
         description=r.get("description"),
-        exchange_rate=None,
+        exchange_rate=r.get("exchange_rate"),
         fee=r["fee"],
         fee_details=[dict(detail) for detail in r["fee_details"]],
         net=r["net"],

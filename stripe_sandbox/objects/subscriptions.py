@@ -198,6 +198,9 @@ def render_invoice(r: Record, ctx: RenderContext) -> dict[str, Any]:
         discounts=[],
         effective_at=r.get("finalized_at"),
         ending_balance=0 if r.get("finalized_at") else None,
+        # Where the customer can see and pay it (https://docs.stripe.com/invoicing/hosted-invoice-page);
+        # null until the invoice is finalized.
+        hosted_invoice_url=f"{ctx.public_url}/i/{r['id']}" if r.get("finalized_at") else None,
         issuer={"type": "self"},
         lines=_invoice_lines(r, ctx),
         livemode=False,

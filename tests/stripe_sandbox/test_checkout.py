@@ -237,19 +237,39 @@ def test_a_declined_donor_can_retry_with_another_card_on_the_same_session(
     assert [c.status for c in charges.data] == ["succeeded", "failed"]
 
 
-def test_the_async_card_completes_unpaid_and_settles_later_as_succeeded(
+BANK_DEBIT = {"payment_method_types": ["card", "us_bank_account"]}
+
+
+def pay_by_bank(url: str, account: str, email: str = "donor@example.org"):
+    return requests.post(
+        url,
+        data={"account_number": account, "card_number": "", "email": email, "name": "Ada"},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def test_a_bank_debit_completes_unpaid_and_settles_later_as_succeeded(
     client: stripe.StripeClient, sandbox: SandboxServer
 ):
-    session = client.v1.checkout.sessions.create(params=donation_params())
+    """ACH Direct Debit is a delayed-notification payment method
+    (https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment)."""
+    session = client.v1.checkout.sessions.create(params=donation_params(**BANK_DEBIT))
+    assert 'id="account-number"' in requests.get(session.url, timeout=10).text
 
-    assert pay(session.url, "4000000000000077").status_code == 303
+    assert pay_by_bank(session.url, "000123456789").status_code == 303
     pending = client.v1.checkout.sessions.retrieve(session.id)
     assert (pending.status, pending.payment_status) == ("complete", "unpaid")
     intent = client.v1.payment_intents.retrieve(pending.payment_intent)
     assert intent.status == "processing"
-    assert client.v1.charges.retrieve(intent.latest_charge).balance_transaction is None
+    assert intent.payment_method_types == ["card", "us_bank_account"]
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert charge.status == "pending"
+    assert charge.balance_transaction is None
+    assert charge.payment_method_details.type == "us_bank_account"
+    assert charge.payment_method_details.us_bank_account.last4 == "6789"
 
-    sandbox.control.settle_payment(intent.id, "succeeded")
+    sandbox.control.settle_payment(intent.id)
 
     assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
     charge = client.v1.charges.retrieve(
@@ -257,21 +277,113 @@ def test_the_async_card_completes_unpaid_and_settles_later_as_succeeded(
     )
     assert charge.status == "succeeded"
     assert charge.balance_transaction.type == "payment"
-    assert "checkout.session.async_payment_succeeded" in event_types(client)
+    assert charge.balance_transaction.fee == 20  # ACH: 0.8% of 25.00
+    assert event_types(client) == [
+        "payment_intent.created",
+        "charge.pending",
+        "payment_intent.processing",
+        "checkout.session.completed",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "checkout.session.async_payment_succeeded",
+    ]
 
 
-def test_the_async_card_can_settle_as_failed(client: stripe.StripeClient, sandbox: SandboxServer):
-    session = client.v1.checkout.sessions.create(params=donation_params())
-    pay(session.url, "4000000000000077")
+@pytest.mark.parametrize(
+    ("account", "code"),
+    [
+        ("000111111113", "account_closed"),
+        ("000111111116", "no_account"),
+        ("000222222227", "insufficient_funds"),
+        ("000333333335", "debit_not_authorized"),
+    ],
+)
+def test_stripes_failing_test_accounts_fail_when_the_debit_settles(
+    client: stripe.StripeClient, sandbox: SandboxServer, account: str, code: str
+):
+    session = client.v1.checkout.sessions.create(params=donation_params(**BANK_DEBIT))
+    assert pay_by_bank(session.url, account).status_code == 303
     intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
 
-    sandbox.state.settle_payment(intent_id, "failed")
+    sandbox.state.settle_payment(intent_id)
 
     assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "unpaid"
-    assert client.v1.payment_intents.retrieve(intent_id).status == "requires_payment_method"
+    intent = client.v1.payment_intents.retrieve(intent_id)
+    assert intent.status == "requires_payment_method"
+    assert intent.last_payment_error.code == code
+    assert client.v1.charges.retrieve(intent.latest_charge).failure_code == code
     types = event_types(client)
-    assert "checkout.session.async_payment_failed" in types
+    assert types[-3:] == [
+        "charge.failed",
+        "payment_intent.payment_failed",
+        "checkout.session.async_payment_failed",
+    ]
     assert "checkout.session.async_payment_succeeded" not in types
+    assert client.v1.balance_transactions.list().data == []
+
+
+def test_a_settled_debit_can_be_returned_by_the_bank(
+    client: stripe.StripeClient, sandbox: SandboxServer
+):
+    session = client.v1.checkout.sessions.create(params=donation_params(**BANK_DEBIT))
+    pay_by_bank(session.url, "000123456789")
+    intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    sandbox.state.settle_payment(intent_id, "succeeded")
+
+    reversed_charge = sandbox.control.reverse_payment(intent_id, "insufficient_funds")
+
+    charge = client.v1.charges.retrieve(
+        reversed_charge["id"], params={"expand": ["failure_balance_transaction"]}
+    )
+    assert charge.status == "failed"
+    assert charge.failure_code == "insufficient_funds"
+    txn = charge.failure_balance_transaction
+    assert txn.type == "payment_failure_refund"
+    assert txn.reporting_category == "charge_failure"
+    assert (txn.amount, txn.fee, txn.net) == (-2500, 0, -2500)
+    assert event_types(client)[-2:] == ["charge.failed", "payment_intent.payment_failed"]
+    summary = sandbox.state.summary()["currencies"]["usd"]
+    assert summary["net"] == -20  # the fee is not returned
+    with pytest.raises(Exception, match="no succeeded bank debit"):
+        sandbox.state.reverse_payment(intent_id)
+
+
+def test_bank_debit_is_offered_only_when_the_session_lists_it(
+    client: stripe.StripeClient, sandbox: SandboxServer
+):
+    session = client.v1.checkout.sessions.create(params=donation_params())
+
+    assert 'id="account-number"' not in requests.get(session.url, timeout=10).text
+    refused = pay_by_bank(session.url, "000123456789")
+    assert refused.status_code == 400
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    offered = client.v1.checkout.sessions.create(params=donation_params(**BANK_DEBIT))
+    assert pay_by_bank(offered.url, "12ab").status_code == 400
+
+
+def test_the_available_balance_card_skips_the_pending_balance(
+    client: stripe.StripeClient, sandbox: SandboxServer
+):
+    """4000000000000077: "Charge succeeds and funds will be added directly to your available
+    balance, bypassing your pending balance" (https://docs.stripe.com/testing#available-balance)."""
+    session = client.v1.checkout.sessions.create(params=donation_params())
+
+    assert pay(session.url, "4000000000000077").status_code == 303
+
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    assert done.payment_status == "paid"
+    charge = client.v1.charges.retrieve(
+        client.v1.payment_intents.retrieve(done.payment_intent).latest_charge,
+        params={"expand": ["balance_transaction"]},
+    )
+    txn = charge.balance_transaction
+    assert charge.status == "succeeded"
+    assert txn.type == "charge"
+    assert txn.available_on == txn.created
+    assert txn.status == "available"
+    balance = client.v1.balance.retrieve()
+    assert balance.available[0].amount == txn.net
+    assert balance.pending[0].amount == 0
 
 
 def test_the_checkout_page_escapes_everything_it_renders(client: stripe.StripeClient):

@@ -341,3 +341,25 @@ def test_the_summary_adds_up_like_the_books_should(sandbox: SandboxServer):
     assert usd["balance_available"] == 0
     assert usd["balance_pending"] == 3000 - card_fee(3000)
     assert usd["balance_available"] + usd["balance_pending"] == usd["net"]
+
+
+def test_a_charge_in_another_currency_settles_in_usd_at_the_fixed_rate(
+    client: stripe.StripeClient, sandbox: SandboxServer
+):
+    """The balance transaction holds the converted amount, in the account's currency, with
+    ``exchange_rate`` (https://docs.stripe.com/api/balance_transactions/object)."""
+    paid = sandbox.control.create_charge(1000, "eur")
+
+    charge = client.v1.charges.retrieve(
+        paid["charge"]["id"], params={"expand": ["balance_transaction"]}
+    )
+    assert (charge.amount, charge.currency) == (1000, "eur")
+    txn = charge.balance_transaction
+    assert (txn.amount, txn.currency, txn.exchange_rate) == (1100, "usd", 1.1)
+    assert txn.fee == 62  # 2.9% of 11.00 + 0.30, in usd
+    assert txn.net == 1100 - 62
+    refund = sandbox.control.refund(charge.id, 500)
+    refund_txn = client.v1.balance_transactions.retrieve(refund["balance_transaction"])
+    assert (refund_txn.amount, refund_txn.currency, refund_txn.exchange_rate) == (-550, "usd", 1.1)
+    usd = client.v1.charges.retrieve(sandbox.control.create_charge(1000)["charge"]["id"])
+    assert client.v1.balance_transactions.retrieve(usd.balance_transaction).exchange_rate is None

@@ -163,11 +163,13 @@ def test_monthly_periods_follow_the_calendar(start, expected):
     assert (end.year, end.month, end.day, end.hour) == (*expected, 12)
 
 
-def test_a_subscription_paid_with_the_async_card_activates_when_the_payment_settles(
+def test_a_subscription_paid_by_bank_debit_activates_when_the_payment_settles(
     client: stripe.StripeClient, sandbox: SandboxServer
 ):
-    session = client.v1.checkout.sessions.create(params=monthly_params())
-    sandbox.state.pay_checkout_session(session.id, "4000000000000077")
+    session = client.v1.checkout.sessions.create(
+        params=monthly_params(payment_method_types=["card", "us_bank_account"])
+    )
+    sandbox.state.pay_checkout_session(session.id, None, account_number="000123456789")
     session = client.v1.checkout.sessions.retrieve(session.id)
     assert client.v1.subscriptions.retrieve(session.subscription).status == "incomplete"
     assert client.v1.invoices.retrieve(session.invoice).status == "open"
@@ -179,3 +181,27 @@ def test_a_subscription_paid_with_the_async_card_activates_when_the_payment_sett
     assert client.v1.invoices.retrieve(session.invoice).status == "paid"
     assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
     assert event_types(client)[-1] == "checkout.session.async_payment_succeeded"
+
+
+def test_a_bank_debit_renewal_waits_and_a_failed_one_makes_the_subscription_past_due(
+    client: stripe.StripeClient, sandbox: SandboxServer
+):
+    session = client.v1.checkout.sessions.create(
+        params=monthly_params(payment_method_types=["card", "us_bank_account"])
+    )
+    sandbox.state.pay_checkout_session(session.id, None, account_number="000123456789")
+    subscription_id = client.v1.checkout.sessions.retrieve(session.id).subscription
+    first = client.v1.invoice_payments.list(
+        params={"invoice": client.v1.checkout.sessions.retrieve(session.id).invoice}
+    ).data[0]
+    sandbox.state.settle_payment(first.payment.payment_intent)
+
+    invoice = sandbox.state.renew_subscription(subscription_id)
+
+    assert invoice["status"] == "open"
+    assert client.v1.subscriptions.retrieve(subscription_id).status == "active"
+    payment = client.v1.invoice_payments.list(params={"invoice": invoice["id"]}).data[0]
+    sandbox.state.settle_payment(payment.payment.payment_intent, "failed")
+    assert client.v1.invoices.retrieve(invoice["id"]).status == "open"
+    assert client.v1.subscriptions.retrieve(subscription_id).status == "past_due"
+    assert event_types(client)[-2:] == ["invoice.payment_failed", "customer.subscription.updated"]

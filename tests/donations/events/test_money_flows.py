@@ -74,8 +74,12 @@ def test_a_payout_moves_money_to_the_bank_unless_it_fails(live_sandbox, outcome,
     assert (books["assets:bank"], books["assets:stripe"]) == (bank, stripe)
 
 
-def test_an_async_payment_that_settles_later(live_sandbox, donor):
-    donor.give(card="4000000000000077")
+CARD_AND_ACH = [("card", "2.9", 30, None), ("us_bank_account", "0.8", 0, 500)]
+
+
+def test_an_async_payment_that_settles_later(live_sandbox, donor, settings):
+    settings.STRIPE_FEE_RATES = CARD_AND_ACH  # Checkout offers bank debit
+    donor.give(bank_account="000123456789")
     assert live_sandbox.flush_webhooks(timeout=20)
     donation = Donation.objects.get()
     assert donation.status == "pending"
@@ -90,8 +94,9 @@ def test_an_async_payment_that_settles_later(live_sandbox, donor):
     assert account_balances()["income:donations"] == -5000
 
 
-def test_an_async_payment_that_fails(live_sandbox, donor):
-    donor.give(card="4000000000000077")
+def test_an_async_payment_that_fails(live_sandbox, donor, settings):
+    settings.STRIPE_FEE_RATES = CARD_AND_ACH  # Checkout offers bank debit
+    donor.give(bank_account="000222222227")
     assert live_sandbox.flush_webhooks(timeout=20)
     donation = Donation.objects.get()
     session = live_sandbox.state.store.require(donation.checkout_session_id, "checkout.session")
