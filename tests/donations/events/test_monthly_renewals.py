@@ -8,8 +8,10 @@ subscription goes ``past_due`` while Stripe retries
 """
 
 import re
+import time
 
 import pytest
+import requests
 from django.core import mail
 
 from donations.events.processing import stripe_event_process
@@ -94,3 +96,59 @@ def test_a_failed_payment_event_that_comes_after_the_invoice_was_paid_changes_no
     donation.refresh_from_db()
     assert donation.status == DonationStatus.SUCCEEDED
     assert not [m for m in mail.outbox if "did not go through" in m.subject]
+
+
+def _press(donor, link: str, button_form_action: str) -> requests.Response:
+    page = donor.http.get(f"{donor.site}/donate/", timeout=10)  # for the CSRF token
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return donor.http.post(
+        button_form_action,
+        data={"csrfmiddlewaretoken": token},
+        headers={"Referer": link},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def test_a_donor_fixes_the_card_at_stripes_portal_and_the_gift_runs_again(live_sandbox, donor):
+    # The customer portal (https://docs.stripe.com/api/customer_portal/sessions/create)
+    # updates the card and pays the renewal that failed.
+    donation = _monthly(live_sandbox, donor)
+    live_sandbox.state.renew_subscription(donation.subscription_id, fail=True)
+    assert live_sandbox.flush_webhooks(timeout=20)
+    link = _manage_link(mail.outbox[-1].body)
+
+    opened = _press(donor, link, link.replace("/monthly/stop/", "/monthly/card/"))
+
+    assert opened.status_code == 303
+    portal_url = opened.headers["Location"]
+    assert "/p/session/bps_" in portal_url
+    session_id = portal_url.rstrip("/").rsplit("/", 1)[1]
+    live_sandbox.state.portal_update_card(session_id, "4242424242424242")
+    assert live_sandbox.flush_webhooks(timeout=20)
+
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.SUCCEEDED
+    assert account_balances()["income:donations"] == -2 * 2500
+    assert len([m for m in mail.outbox if "receipt" in m.subject]) == 2
+    assert_books_match_sandbox(live_sandbox)
+
+
+def test_the_portal_is_not_opened_for_a_stopped_gift_or_an_expired_link(
+    live_sandbox, donor, settings
+):
+    donation = _monthly(live_sandbox, donor)
+    link = _manage_link(mail.outbox[0].body)
+    card = link.replace("/monthly/stop/", "/monthly/card/")
+    live_sandbox.state.cancel_subscription(donation.subscription_id)
+    assert live_sandbox.flush_webhooks(timeout=20)
+
+    refused = _press(donor, link, card)
+
+    assert refused.status_code == 400 and "Your monthly gift is stopped" in refused.text
+    settings.STOP_LINK_MAX_AGE_DAYS = 0
+    time.sleep(1)
+    expired = donor.http.post(card, allow_redirects=False, timeout=10)
+    assert expired.status_code in (303, 403)  # back to the gift's page, or CSRF refused
+    assert "/p/session/" not in expired.headers.get("Location", "")
+    assert "POST /v1/billing_portal/sessions" not in live_sandbox.control.summary()["api_requests"]
