@@ -152,3 +152,20 @@ def test_the_portal_is_not_opened_for_a_stopped_gift_or_an_expired_link(
     assert expired.status_code in (303, 403)  # back to the gift's page, or CSRF refused
     assert "/p/session/" not in expired.headers.get("Location", "")
     assert "POST /v1/billing_portal/sessions" not in live_sandbox.control.summary()["api_requests"]
+
+
+def test_a_renewal_waiting_for_the_bank_tells_the_donor_where_to_confirm_it(live_sandbox, donor):
+    # 4000002760003184 asks for authentication on every payment: at Checkout the donor
+    # gives it; a renewal, with no donor there, waits (invoice.payment_action_required).
+    donation = _monthly(live_sandbox, donor, card="4000002760003184")
+
+    invoice = live_sandbox.state.renew_subscription(donation.subscription_id)
+    assert live_sandbox.flush_webhooks(timeout=20)
+
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.PAST_DUE
+    (notice,) = [m for m in mail.outbox if "did not go through" in m.subject]
+    assert "your bank asks you to confirm it" in notice.body
+    assert f"/i/{invoice['id']}" in notice.body  # Stripe's page for the invoice
+    assert "/donate/monthly/stop/" in notice.body
+    assert account_balances()["income:donations"] == -2500
