@@ -202,6 +202,15 @@ def _payout(server: SandboxServer, body: Body, match: dict[str, str]):
     )
 
 
+def _hold(server: SandboxServer, body: Body, match: dict[str, str]):
+    reject_unknown(body, {"amount", "type", "currency"})
+    return 200, server.state.hold_funds(
+        _opt_int(body, "amount"),
+        str(body.get("type", "reserve_hold")),
+        str(body.get("currency", "usd")),
+    )
+
+
 def _pay_payout(server: SandboxServer, body: Body, match: dict[str, str]):
     return 200, server.state.pay_payout(match["id"])
 
@@ -259,6 +268,7 @@ ROUTES: list[Route] = [
     route("POST", f"/billing_portal/sessions/{_ID}/card", _portal_card),
     route("POST", f"/billing_portal/sessions/{_ID}/cancel", _portal_cancel),
     route("POST", "/payouts", _payout),
+    route("POST", "/balance/holds", _hold),
     route("POST", f"/payouts/{_ID}/pay", _pay_payout),
     route("POST", f"/payouts/{_ID}/fail", _fail_payout),
     route("GET", "/summary", _summary),

@@ -147,6 +147,39 @@ class BalanceMixin(StateCore):
             }
 
 
+# Money Stripe holds back from the balance and later releases, by balance transaction type,
+# with its reporting category (https://docs.stripe.com/reports/balance-transaction-types).
+# A hold is negative (it leaves the balance), a release positive.
+HOLDS = {
+    "reserve_hold": ("risk_reserved_funds", -1),
+    "reserve_release": ("risk_reserved_funds", 1),
+    "payout_minimum_balance_hold": ("payout_minimum_balance_hold", -1),
+    "payout_minimum_balance_release": ("payout_minimum_balance_release", 1),
+}
+
+
+class HoldsMixin(StateCore):
+    """Part of ``SandboxState``: a risk reserve or a payout minimum balance, which Stripe
+    takes out of the balance and gives back later. No event announces either; a fund sees
+    them in its balance transactions."""
+
+    def hold_funds(self, amount: int, txn_type: str = "reserve_hold", currency: str = "usd"):
+        if txn_type not in HOLDS:
+            raise invalid(f"type must be one of {', '.join(HOLDS)}", param="type")
+        category, sign = HOLDS[txn_type]
+        amount = positive_amount(amount)
+        with self.operation():
+            txn = self._balance_transaction(
+                amount=sign * amount,
+                currency=currency_code(currency),
+                txn_type=txn_type,
+                category=category,
+                source=None,
+                description="Funds held by Stripe" if sign < 0 else "Funds released by Stripe",
+            )
+            return self.context().render(txn)
+
+
 class PayoutsMixin(StateCore):
     """Part of ``SandboxState``; uses ``_balance_transaction`` (``BalanceMixin``)."""
 

@@ -9,8 +9,8 @@ composed of one part per resource, each in its own module:
 * ``payments.PaymentsMixin``: customers, payment intents, charges, the card attempt;
 * ``refunds.RefundsMixin`` and ``refunds.DisputesMixin``;
 * ``subscriptions.SubscriptionsMixin``: subscriptions and their invoices;
-* ``payouts.BalanceMixin`` and ``payouts.PayoutsMixin``: balance transactions, the balance,
-  payouts;
+* ``payouts.BalanceMixin``, ``payouts.PayoutsMixin`` and ``payouts.HoldsMixin``: balance
+  transactions, the balance, payouts, reserves and minimum-balance holds;
 * ``portal.PortalMixin``: customer portal sessions and what a donor does on the portal;
 * ``clock.TimeMixin``: advancing the clock and running what became due.
 
@@ -24,7 +24,7 @@ from typing import Any
 from .checkout import CheckoutMixin
 from .clock import TimeMixin
 from .payments import PaymentsMixin
-from .payouts import BalanceMixin, PayoutsMixin
+from .payouts import BalanceMixin, HoldsMixin, PayoutsMixin
 from .portal import PortalMixin
 from .refunds import DisputesMixin, RefundsMixin
 from .subscriptions import SubscriptionsMixin
@@ -56,6 +56,7 @@ class SandboxState(
     RefundsMixin,
     DisputesMixin,
     PayoutsMixin,
+    HoldsMixin,
     BalanceMixin,
     PaymentsMixin,
 ):

@@ -363,3 +363,22 @@ def test_a_charge_in_another_currency_settles_in_usd_at_the_fixed_rate(
     assert (refund_txn.amount, refund_txn.currency, refund_txn.exchange_rate) == (-550, "usd", 1.1)
     usd = client.v1.charges.retrieve(sandbox.control.create_charge(1000)["charge"]["id"])
     assert client.v1.balance_transactions.retrieve(usd.balance_transaction).exchange_rate is None
+
+
+def test_a_reserve_leaves_the_balance_and_its_release_returns_it():
+    # https://docs.stripe.com/reports/balance-transaction-types
+    from stripe_sandbox.state import SandboxState
+
+    state = SandboxState()
+    state.create_charge(10000, card="4000000000000077")  # straight to available
+    held = state.hold_funds(2500)
+    state.hold_funds(1000, "payout_minimum_balance_hold")
+    state.hold_funds(2500, "reserve_release")
+
+    assert (held["type"], held["amount"], held["net"], held["reporting_category"]) == (
+        "reserve_hold",
+        -2500,
+        -2500,
+        "risk_reserved_funds",
+    )
+    assert state.balance()["available"][0]["amount"] == 10000 - 320 - 1000
