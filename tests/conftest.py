@@ -37,6 +37,16 @@ def pytest_runtest_setup(item):
             _missing("needs the Redis broker in CELERY_BROKER_URL to answer")
 
 
+@pytest.fixture(autouse=True)
+def _books_zone_checked_per_test():
+    """Each test's database starts books of its own, which record their zone afresh."""
+    from ledger.books.posting import books_time_zone_forget
+
+    books_time_zone_forget()
+    yield
+    books_time_zone_forget()
+
+
 def _uses_transactional_db(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     if marker and marker.kwargs.get("transaction"):

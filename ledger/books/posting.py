@@ -59,6 +59,11 @@ def books_time_zone_check() -> None:
     _time_zone_checked(settings.FUND_TIME_ZONE)
 
 
+def books_time_zone_forget() -> None:
+    """Check the zone again on the next posting (a new database, in tests)."""
+    _time_zone_checked.cache_clear()
+
+
 @functools.lru_cache(maxsize=8)
 def _time_zone_checked(zone: str) -> None:
     with transaction.atomic():
