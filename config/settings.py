@@ -421,6 +421,32 @@ def _fee_rates(text: str) -> list[tuple[str, str, int, int | None]]:
 
 
 STRIPE_FEE_RATES = _fee_rates(env.str("STRIPE_FEE_RATES", default="card:2.9:30"))
+
+
+def _descriptor(name: str, lengths: range) -> str:
+    """A statement descriptor as Stripe accepts it: Latin letters, digits and punctuation,
+    at least one letter, none of < > \\ ' " *
+    (https://docs.stripe.com/get-started/account/statement-descriptors)."""
+    value = env.str(name, default="").strip()
+    valid = not value or (
+        len(value) in lengths
+        and all(ch.isascii() and ch.isprintable() for ch in value)
+        and any(ch.isalpha() for ch in value)
+        and not set(value) & set("<>\\'\"*")
+    )
+    if not valid:
+        raise ImproperlyConfigured(
+            f"{name} must be {lengths.start}-{lengths.stop - 1} Latin characters with at "
+            "least one letter and none of < > \\ ' \" *."
+        )
+    return value
+
+
+# What donors' bank statements show: a suffix to the account's prefix for one-time card
+# gifts ("BAILFUND* GIFT"), and a whole descriptor for monthly gifts, set on the one
+# Product every gift uses. Empty: the account's own descriptor.
+STRIPE_STATEMENT_DESCRIPTOR_SUFFIX = _descriptor("STRIPE_STATEMENT_DESCRIPTOR_SUFFIX", range(2, 21))
+STRIPE_STATEMENT_DESCRIPTOR = _descriptor("STRIPE_STATEMENT_DESCRIPTOR", range(5, 23))
 DONATIONS_PAUSED = env.bool("DONATIONS_PAUSED", default=False)
 DONATIONS_PAUSED_MESSAGE = env.str("DONATIONS_PAUSED_MESSAGE", default="")
 DONATIONS_REDIRECT_URL = env.str("DONATIONS_REDIRECT_URL", default="")

@@ -157,6 +157,17 @@ class StripeEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class StripeProduct(models.Model):
+    """The one Product at Stripe every gift's price names, per name and statement
+    descriptor, created once (instead of a new Product for every Checkout Session)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    product_id = models.CharField(max_length=255)
+
+    def __str__(self) -> str:
+        return self.product_id
+
+
 class DonationSwitch(models.Model):
     """Staff-editable pause switch (settings can also pause donations)."""
 

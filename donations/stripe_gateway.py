@@ -200,6 +200,12 @@ def create_checkout_session(*, params: dict, idempotency_key: str) -> dict:
     )
 
 
+def create_product(*, params: dict, idempotency_key: str) -> dict:
+    return _call(
+        client().v1.products.create, params=params, options={"idempotency_key": idempotency_key}
+    )
+
+
 def retrieve_checkout_session(session_id: str) -> dict:
     return _call(client().v1.checkout.sessions.retrieve, session_id)
 

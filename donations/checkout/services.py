@@ -31,8 +31,27 @@ from donations.models import (
     DonationStatus,
     DonationSwitch,
     Frequency,
+    StripeProduct,
 )
 from ledger.books.posting import audit_record
+
+
+def gift_product_id() -> str:
+    """The Product every gift's price names: created at Stripe once per name and monthly
+    statement descriptor, then reused (https://docs.stripe.com/api/products/create), so
+    the Dashboard and reports show one product instead of one per gift."""
+    name = f"Gift to {settings.FUND_NAME}"
+    descriptor = settings.STRIPE_STATEMENT_DESCRIPTOR
+    key = hashlib.sha256(f"{name}\n{descriptor}".encode()).hexdigest()
+    known = StripeProduct.objects.filter(key=key).values_list("product_id", flat=True).first()
+    if known:
+        return known
+    params: dict = {"name": name}
+    if descriptor:
+        params["statement_descriptor"] = descriptor  # what monthly gifts' statements show
+    product = stripe_gateway.create_product(params=params, idempotency_key=f"product:{key}")
+    StripeProduct.objects.get_or_create(key=key, defaults={"product_id": product["id"]})
+    return StripeProduct.objects.get(key=key).product_id
 
 
 def donations_pause_state() -> tuple[bool, str, str]:
@@ -140,6 +159,7 @@ def donation_start_checkout(
     _rate_limit_check(buckets)
 
     amount = fee_covering_amount(gift_amount) if cover_fees else gift_amount
+    product = gift_product_id()
     donation, created = Donation.objects.get_or_create(
         checkout_idempotency_key=key,
         defaults={
@@ -167,7 +187,7 @@ def donation_start_checkout(
     price_data: dict = {
         "currency": settings.FUND_CURRENCY,
         "unit_amount": amount,
-        "product_data": {"name": f"Gift to {settings.FUND_NAME}"},
+        "product": product,
     }
     metadata = {"donation_id": str(public_id)}
     params: dict = {
@@ -182,6 +202,10 @@ def donation_start_checkout(
     if frequency == Frequency.ONCE:
         params["submit_type"] = "donate"
         params["payment_intent_data"] = {"metadata": metadata}
+        if settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX:
+            params["payment_intent_data"]["statement_descriptor_suffix"] = (
+                settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX
+            )
     else:
         price_data["recurring"] = {"interval": "month"}
         params["subscription_data"] = {"metadata": metadata}
