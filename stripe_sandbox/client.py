@@ -120,9 +120,9 @@ class SandboxControl:
         """Options: currency, metadata. Without amount: an automatic payout of the balance."""
         return self._post("/payouts", amount=amount, outcome=outcome, **kw)
 
-    def hold_funds(self, amount: int, type: str = "reserve_hold", currency: str = "usd"):
-        """A reserve or minimum-balance hold (negative types) or its release."""
-        return self._post("/balance/holds", amount=amount, type=type, currency=currency)
+    def adjust_balance(self, amount: int, type: str = "reserve_hold", currency: str = "usd"):
+        """A reserve or minimum-balance hold or its release, or a top-up or its return."""
+        return self._post("/balance/adjustments", amount=amount, type=type, currency=currency)
 
     def pay_payout(self, payout_id: str) -> dict:
         return self._post(f"/payouts/{payout_id}/pay")

@@ -202,9 +202,9 @@ def _payout(server: SandboxServer, body: Body, match: dict[str, str]):
     )
 
 
-def _hold(server: SandboxServer, body: Body, match: dict[str, str]):
+def _adjust_balance(server: SandboxServer, body: Body, match: dict[str, str]):
     reject_unknown(body, {"amount", "type", "currency"})
-    return 200, server.state.hold_funds(
+    return 200, server.state.adjust_balance(
         _opt_int(body, "amount"),
         str(body.get("type", "reserve_hold")),
         str(body.get("currency", "usd")),
@@ -268,7 +268,7 @@ ROUTES: list[Route] = [
     route("POST", f"/billing_portal/sessions/{_ID}/card", _portal_card),
     route("POST", f"/billing_portal/sessions/{_ID}/cancel", _portal_cancel),
     route("POST", "/payouts", _payout),
-    route("POST", "/balance/holds", _hold),
+    route("POST", "/balance/adjustments", _adjust_balance),
     route("POST", f"/payouts/{_ID}/pay", _pay_payout),
     route("POST", f"/payouts/{_ID}/fail", _fail_payout),
     route("GET", "/summary", _summary),

@@ -155,15 +155,18 @@ HOLDS = {
     "reserve_release": ("risk_reserved_funds", 1),
     "payout_minimum_balance_hold": ("payout_minimum_balance_hold", -1),
     "payout_minimum_balance_release": ("payout_minimum_balance_release", 1),
+    # Not holds, but moved the same way: money the fund adds from its bank, and its return.
+    "topup": ("topup", 1),
+    "topup_reversal": ("topup_reversal", -1),
 }
 
 
 class HoldsMixin(StateCore):
     """Part of ``SandboxState``: a risk reserve or a payout minimum balance, which Stripe
-    takes out of the balance and gives back later. No event announces either; a fund sees
-    them in its balance transactions."""
+    takes out of the balance and gives back later, and a top-up from the fund's bank. No
+    event announces any of them here; a fund sees them in its balance transactions."""
 
-    def hold_funds(self, amount: int, txn_type: str = "reserve_hold", currency: str = "usd"):
+    def adjust_balance(self, amount: int, txn_type: str = "reserve_hold", currency: str = "usd"):
         if txn_type not in HOLDS:
             raise invalid(f"type must be one of {', '.join(HOLDS)}", param="type")
         category, sign = HOLDS[txn_type]
@@ -175,7 +178,7 @@ class HoldsMixin(StateCore):
                 txn_type=txn_type,
                 category=category,
                 source=None,
-                description="Funds held by Stripe" if sign < 0 else "Funds released by Stripe",
+                description=txn_type.replace("_", " ").capitalize(),
             )
             return self.context().render(txn)
 

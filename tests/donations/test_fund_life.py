@@ -2,9 +2,10 @@
 books that hold exactly what Stripe says happened and a clean ``verify_ledger``.
 
 On the way: gifts once and monthly, a gift in euros settled in dollars, a risk reserve and
-its release, a payout minimum balance hold, a manual payout and one that fails, a gift at
-9 p.m. on New Year's Eve in Chicago (the fund's time zone: it is the old year's), an early
-fraud warning refunded before it can become a dispute, and a monthly renewal that fails.
+its release, a payout minimum balance hold, a top-up from the bank, a manual payout and one
+that fails, a gift at 9 p.m. on New Year's Eve in Chicago (the fund's time zone: it is the
+old year's), an early fraud warning refunded before it can become a dispute, and a monthly
+renewal that fails.
 """
 
 from __future__ import annotations
@@ -56,14 +57,15 @@ def test_a_fund_life_ends_exact(live_sandbox, donor, settings):  # noqa: F811
     state.create_early_fraud_warning(flagged)
     _settle(live_sandbox)
 
-    state.hold_funds(3000)  # a reserve during the surge
-    state.hold_funds(1000, "payout_minimum_balance_hold")
+    state.adjust_balance(3000)  # a reserve during the surge
+    state.adjust_balance(1500, "topup")  # money the fund adds from its bank
+    state.adjust_balance(1000, "payout_minimum_balance_hold")
     state.advance_clock(2 * 86400 - 13 * 3600)  # 31 December, 9 p.m. in Chicago
     donor.give(amount_choice="10000", email="late@example.org")
     _settle(live_sandbox)
 
     state.advance_clock(3 * 86400)  # the gifts' money is available
-    state.hold_funds(3000, "reserve_release")
+    state.adjust_balance(3000, "reserve_release")
     # Payouts made by hand (a fund on a manual payout schedule: Stripe does not mix the
     # two, https://docs.stripe.com/payouts#manual-payouts): one paid, one that fails and
     # comes back.
@@ -88,7 +90,7 @@ def test_a_fund_life_ends_exact(live_sandbox, donor, settings):  # noqa: F811
     at_stripe = sum(e["amount"] for key in ("available", "pending") for e in balance[key])
     assert books["assets:stripe"] == at_stripe
     assert books["assets:stripe_held"] == 1000  # the minimum balance, still held
-    assert books["assets:bank"] == 2000
+    assert books["assets:bank"] == 2000 - 1500  # paid out, less the top-up
     assert books["assets:payouts_in_transit"] == 0
     assert books["income:donations_refunded"] == 4000  # the flagged gift, refunded
     charge_bts = [

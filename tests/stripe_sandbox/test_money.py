@@ -371,9 +371,9 @@ def test_a_reserve_leaves_the_balance_and_its_release_returns_it():
 
     state = SandboxState()
     state.create_charge(10000, card="4000000000000077")  # straight to available
-    held = state.hold_funds(2500)
-    state.hold_funds(1000, "payout_minimum_balance_hold")
-    state.hold_funds(2500, "reserve_release")
+    held = state.adjust_balance(2500)
+    state.adjust_balance(1000, "payout_minimum_balance_hold")
+    state.adjust_balance(2500, "reserve_release")
 
     assert (held["type"], held["amount"], held["net"], held["reporting_category"]) == (
         "reserve_hold",
