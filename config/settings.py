@@ -16,6 +16,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.logs import logging_config
+from config.payment_settings import fee_rates, statement_descriptor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -391,62 +392,14 @@ if "STRIPE_FEE_PERCENT" in os.environ or "STRIPE_FEE_FIXED" in os.environ:
         "STRIPE_FEE_PERCENT and STRIPE_FEE_FIXED are replaced by STRIPE_FEE_RATES, "
         "for example STRIPE_FEE_RATES=card:2.9:30"
     )
-
-
-def _fee_rates(text: str) -> list[tuple[str, str, int, int | None]]:
-    rates = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        fields = item.split(":")
-        try:
-            method, percent, fixed = fields[0], fields[1], int(fields[2])
-            cap = int(fields[3]) if len(fields) == 4 else None
-            valid = (
-                len(fields) in (3, 4)
-                and method.replace("_", "").isalnum()
-                and 0 <= float(percent) < 100
-                and fixed >= 0
-                and (cap is None or cap > 0)
-            )
-        except (IndexError, ValueError):
-            valid = False
-        if not valid:
-            raise ImproperlyConfigured(
-                f"STRIPE_FEE_RATES: {item!r} is not method:percent:fixed[:cap], "
-                "for example card:2.9:30 or us_bank_account:0.8:0:500"
-            )
-        rates.append((method, percent, fixed, cap))
-    if not rates or len({r[0] for r in rates}) != len(rates):
-        raise ImproperlyConfigured("STRIPE_FEE_RATES names each payment method once.")
-    return rates
-
-
-STRIPE_FEE_RATES = _fee_rates(env.str("STRIPE_FEE_RATES", default="card:2.9:30"))
-
-
-def _descriptor(name: str, lengths: range) -> str:
-    """A statement descriptor as Stripe accepts it: Latin letters, digits and punctuation,
-    at least one letter, none of < > \\ ' " *
-    (https://docs.stripe.com/get-started/account/statement-descriptors)."""
-    value = env.str(name, default="").strip()
-    valid = not value or (
-        len(value) in lengths
-        and all(ch.isascii() and ch.isprintable() for ch in value)
-        and any(ch.isalpha() for ch in value)
-        and not set(value) & set("<>\\'\"*")
-    )
-    if not valid:
-        raise ImproperlyConfigured(
-            f"{name} must be {lengths.start}-{lengths.stop - 1} Latin characters with at "
-            "least one letter and none of < > \\ ' \" *."
-        )
-    return value
-
-
+STRIPE_FEE_RATES = fee_rates(env.str("STRIPE_FEE_RATES", default="card:2.9:30"))
 # What donors' bank statements show: a suffix to the account's prefix for one-time card
 # gifts ("BAILFUND* GIFT"), and a whole descriptor for monthly gifts, set on the one
 # Product every gift uses. Empty: the account's own descriptor.
-STRIPE_STATEMENT_DESCRIPTOR_SUFFIX = _descriptor("STRIPE_STATEMENT_DESCRIPTOR_SUFFIX", range(2, 21))
-STRIPE_STATEMENT_DESCRIPTOR = _descriptor("STRIPE_STATEMENT_DESCRIPTOR", range(5, 23))
+STRIPE_STATEMENT_DESCRIPTOR_SUFFIX = statement_descriptor(
+    env, "STRIPE_STATEMENT_DESCRIPTOR_SUFFIX", range(2, 21)
+)
+STRIPE_STATEMENT_DESCRIPTOR = statement_descriptor(env, "STRIPE_STATEMENT_DESCRIPTOR", range(5, 23))
 DONATIONS_PAUSED = env.bool("DONATIONS_PAUSED", default=False)
 DONATIONS_PAUSED_MESSAGE = env.str("DONATIONS_PAUSED_MESSAGE", default="")
 DONATIONS_REDIRECT_URL = env.str("DONATIONS_REDIRECT_URL", default="")

@@ -44,11 +44,11 @@ def send_receipt(charge_pk: int) -> bool:
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
-def send_renewal_notice(donation_pk: int, invoice_id: str, action_required: bool) -> bool:
+def send_renewal_notice(donation_pk: int, invoice: dict, action_required: bool) -> bool:
     from donations.checkout.receipts import renewal_notice_send
 
     return renewal_notice_send(
-        donation_pk=donation_pk, invoice_id=invoice_id, action_required=action_required
+        donation_pk=donation_pk, invoice=invoice, action_required=action_required
     )
 
 

@@ -1,7 +1,7 @@
 """What Stripe charges for each way of paying the fund offers, and a gift grossed up so the
 fund keeps all of it whichever way the donor pays.
 
-The rates are the fund's own (``STRIPE_FEE_RATES``, parsed in ``config/settings.py``):
+The rates are the fund's own (``STRIPE_FEE_RATES``, read by ``config/payment_settings.py``):
 Stripe's standard US pricing is 2.9% + 30¢ for cards and 0.8% capped at $5 for ACH Direct
 Debit (https://stripe.com/pricing), but a fund's account may have others. Checkout offers
 exactly the methods that have a rate (``payment_method_types``), so a donor never pays by a

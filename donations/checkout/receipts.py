@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from donations import stripe_gateway
 from donations.models import Donation, DonationStatus, Frequency, StripeCharge
 from ledger.books.fund_time import fund_date
 from ledger.books.money import format_money
@@ -159,19 +158,17 @@ def refund_notice_send(*, charge_pk: int) -> bool:
     return True
 
 
-def renewal_notice_send(*, donation_pk: int, invoice_id: str, action_required: bool) -> bool:
+def renewal_notice_send(*, donation_pk: int, invoice: dict, action_required: bool) -> bool:
     """Tell the donor of a monthly gift that this month's payment did not go through, with
     the link to update the card (Stripe then tries the payment again) and, where their bank
-    asks them to confirm it, Stripe's page for that. Once per failed invoice, and not at
-    all once it was paid; returns True if sent now."""
-    invoice = stripe_gateway.retrieve_invoice(invoice_id)
-    if invoice.get("status") != "open":
-        return False  # paid, or voided, since: nothing to fix
+    asks them to confirm it, Stripe's page for that. ``invoice`` holds what the event's
+    handler read from Stripe (id, amount_due, hosted_invoice_url, next_payment_attempt).
+    Once per failed invoice, and only while the gift is past due; returns True if sent."""
     with transaction.atomic():
         donation = Donation.objects.select_for_update().filter(pk=donation_pk).first()
         if donation is None or not donation.email or donation.status != DonationStatus.PAST_DUE:
-            return False
-        if donation.renewal_notice_invoice_id == invoice_id:
+            return False  # no address, or running again since
+        if donation.renewal_notice_invoice_id == invoice["id"]:
             return False
         retry_at = invoice.get("next_payment_attempt")
         context = {
@@ -184,7 +181,7 @@ def renewal_notice_send(*, donation_pk: int, invoice_id: str, action_required: b
             "manage_url": stop_url(donation),
         }
         _send(donation, RENEWAL_FAILED_SUBJECT, "donations/renewal_failed.txt", context)
-        donation.renewal_notice_invoice_id = invoice_id
+        donation.renewal_notice_invoice_id = invoice["id"]
         donation.save(update_fields=["renewal_notice_invoice_id"])
     logger.info("renewal notice sent for donation %s", donation_pk)
     return True

@@ -50,8 +50,8 @@ def gift_product_id() -> str:
     if descriptor:
         params["statement_descriptor"] = descriptor  # what monthly gifts' statements show
     product = stripe_gateway.create_product(params=params, idempotency_key=f"product:{key}")
-    StripeProduct.objects.get_or_create(key=key, defaults={"product_id": product["id"]})
-    return StripeProduct.objects.get(key=key).product_id
+    stored, _ = StripeProduct.objects.get_or_create(key=key, defaults={"product_id": product["id"]})
+    return stored.product_id
 
 
 def donations_pause_state() -> tuple[bool, str, str]:

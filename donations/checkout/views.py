@@ -30,7 +30,7 @@ from donations.models import Donation, DonationStatus
 from ledger.books.money import format_money
 
 
-def _give_labels() -> dict:
+def _give_labels(rates: str) -> dict:
     """What the button says for each preset (the exact charge, with and without the fee
     cover, once and monthly), and the fee cover worked out on that preset."""
     currency = settings.FUND_CURRENCY
@@ -43,7 +43,7 @@ def _give_labels() -> dict:
             "once_cover": _("Give %(amount)s") % {"amount": covered},
             "monthly": _("Give %(amount)s monthly") % {"amount": plain},
             "monthly_cover": _("Give %(amount)s monthly") % {"amount": covered},
-            "fee_example": _fee_example(gift),
+            "fee_example": _fee_example(gift, rates),
         }
     return labels
 
@@ -76,7 +76,7 @@ def _fee_rates_text() -> str:
     return "; ".join(parts)
 
 
-def _fee_example(gift: int) -> str:
+def _fee_example(gift: int, rates: str) -> str:
     covered = fee_covering_amount(gift)
     currency = settings.FUND_CURRENCY
     return _(
@@ -85,7 +85,7 @@ def _fee_example(gift: int) -> str:
         "receives your whole gift whichever way you pay: a %(gift)s gift becomes "
         "%(covered)s (%(fee)s covers the fee)."
     ) % {
-        "rates": _fee_rates_text(),
+        "rates": rates,
         "gift": format_money(gift, currency),
         "covered": format_money(covered, currency),
         "fee": format_money(covered - gift, currency),
@@ -151,13 +151,14 @@ def donate(request):
         form.data["form_token"] = uuid.uuid4().hex
     elif request.method == "POST":
         status = 400
+    rates = _fee_rates_text()
     return render(
         request,
         "donations/donate.html",
         {
             "form": form,
-            "fee_example": _fee_example(_chosen_gift(form)),
-            "give_labels": _give_labels(),
+            "fee_example": _fee_example(_chosen_gift(form), rates),
+            "give_labels": _give_labels(rates),
         },
         status=status,
     )

@@ -255,8 +255,11 @@ def _renewal_not_taken(obj: dict, *, action_required: bool) -> None:
         if marked:
             from donations.tasks import send_renewal_notice
 
+            # What the notice needs, from the invoice just read: the task asks Stripe nothing.
+            fields = ("id", "amount_due", "hosted_invoice_url", "next_payment_attempt")
+            told = {name: invoice.get(name) for name in fields}
             transaction.on_commit(
-                lambda: send_renewal_notice.delay(donation.pk, invoice["id"], action_required)
+                lambda: send_renewal_notice.delay(donation.pk, told, action_required)
             )
 
 
