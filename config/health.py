@@ -1,15 +1,21 @@
 """What ``/healthz`` reports: the database, the Celery broker, and how long ago the books
 were last fully reconciled with Stripe.
 
-Load balancers call it every few seconds, so each probe is cheap: one ``SELECT 1``, one
-Redis ``PING`` on a pooled connection with a short timeout, and one indexed read of the
-newest successful reconciliation run. See docs/operating.md, "Monitoring".
+The public (a load balancer) learns only whether the node is up: ``{"status": "ok"}`` or
+``{"status": "down"}``, 200 or 503. The details go to a logged-in staff member (the staff
+pages' own check, ``ledger.staff.access``) and to a monitor sending
+``Authorization: Bearer <HEALTHZ_TOKEN>``.
+
+Load balancers call it every few seconds, so each probe is cheap: one ``SELECT 1`` and one
+Redis ``PING`` on a pooled connection with a short timeout; the details add one indexed
+read of the newest successful reconciliation run. See docs/operating.md, "Monitoring".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hmac
 import logging
 from typing import Any
 
@@ -24,6 +30,9 @@ from redis.retry import Retry
 
 from config.celery import app
 from donations.models import ReconciliationRun, RunStatus
+from ledger.exceptions import NotPermitted
+from ledger.staff.access import staff_access_refusal
+from ledger.staff.roles import Capability
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +105,17 @@ def reconciliation_status(*, database_up: bool) -> dict[str, Any]:
     }
 
 
-def health_report(*, strict: bool = False) -> tuple[int, dict[str, Any]]:
+def health_report(*, strict: bool = False, details: bool = True) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body). 503 when the database or the broker is down; a late
     reconciliation only makes the body say ``degraded`` (503 too when ``strict``), because a
-    load balancer should not take a web node out of service for it."""
+    load balancer should not take a web node out of service for it. Without ``details``,
+    only ``ok`` or ``down``: reconciliation is not read, and ``strict`` does not apply."""
     database = database_status()
     broker = broker_status()
+    if not details:
+        if "down" in (database, broker):
+            return 503, {"status": "down"}
+        return 200, {"status": "ok"}
     reconciliation = reconciliation_status(database_up=database == "ok")
     if "down" in (database, broker):
         status, code = "error", 503
@@ -125,9 +139,28 @@ def liveness(request):
     return JsonResponse({"status": "ok"})
 
 
+def details_allowed(request) -> bool:
+    """The request carries the monitoring token, or comes from a logged-in staff member
+    who may read the reports."""
+    token = settings.HEALTHZ_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    offered = scheme.lower() == "bearer" and given.strip()
+    if token and offered and hmac.compare_digest(offered.encode(), token.encode()):
+        return True
+    if not request.user.is_authenticated:
+        return False
+    try:
+        return staff_access_refusal(request, Capability.VIEW_REPORTS) is None
+    except NotPermitted:
+        return False
+
+
 @never_cache
 def healthz(request):
     """For load balancers and monitoring (this module): the database and the broker answer,
-    and the last complete reconciliation is recent. ``?strict=1``: a late one is a 503."""
-    code, body = health_report(strict=request.GET.get("strict") == "1")
+    and, in the details, the last complete reconciliation is recent. ``?strict=1`` with the
+    details: a late one is a 503."""
+    details = details_allowed(request)
+    strict = details and request.GET.get("strict") == "1"
+    code, body = health_report(strict=strict, details=details)
     return JsonResponse(body, status=code)

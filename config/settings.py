@@ -19,6 +19,7 @@ from config.logs import logging_config
 from config.payment_settings import fee_rates, statement_descriptor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+from config.staff_settings import healthz_token, positive_int, username_failure_limit
 
 env = environ.Env()
 
@@ -32,7 +33,7 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     )
 
 # Rotating SECRET_KEY: the old key here keeps what it signed valid (sessions, a monthly
-# gift's stop link in a receipt already sent) until it is removed.
+# gift's stop link in a receipt already sent, staff recovery codes) until it is removed.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -179,13 +180,21 @@ LOGIN_URL = "staff_auth:login"
 LOGIN_REDIRECT_URL = "/staff/"
 # The admin lists devices without their secrets or recovery codes.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-# A staff session ends after this many seconds without a staff page being opened.
-STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=1800)
-# Failed logins are counted per username and client address together, so an attacker
-# guessing one account from one place is stopped without locking its owner out elsewhere.
-AXES_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("STAFF_LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A staff session ends after this many seconds without a staff page being opened, and
+# this many after its login whatever its activity.
+STAFF_SESSION_IDLE_SECONDS = positive_int(env, "STAFF_SESSION_IDLE_SECONDS", 1800)
+STAFF_SESSION_MAX_SECONDS = positive_int(env, "STAFF_SESSION_MAX_SECONDS", 43_200)
+# Failed logins within the cool-off (ledger/staff/lockout.py): per username and address,
+# which stops one guesser without locking the owner out elsewhere; per username from every
+# address, which stops guesses spread over many; and across all accounts, past which every
+# password login is refused until the window ends.
+AXES_FAILURE_LIMIT = positive_int(env, "STAFF_LOGIN_FAILURE_LIMIT", 5)
+STAFF_LOGIN_USERNAME_FAILURE_LIMIT = username_failure_limit(env, AXES_FAILURE_LIMIT)
+STAFF_LOGIN_GLOBAL_FAILURE_LIMIT = positive_int(env, "STAFF_LOGIN_GLOBAL_FAILURE_LIMIT", 100)
+STAFF_LOGIN_COOLOFF_MINUTES = positive_int(env, "STAFF_LOGIN_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=STAFF_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "ledger.staff.lockout.StaffLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "ledger/staff/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -315,6 +324,9 @@ STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 # again (its worker died); processing is idempotent.
 STRIPE_EVENT_CLAIM_TIMEOUT = env.int("STRIPE_EVENT_CLAIM_TIMEOUT", default=120)
 # Days a processed event's stored copy (it carries donors' names, emails and addresses) is
+# /healthz tells the public only up or down; its details go to staff and to a request
+# carrying "Authorization: Bearer <HEALTHZ_TOKEN>" (empty: staff only).
+HEALTHZ_TOKEN = healthz_token(env)
 # kept before a daily task erases it, leaving its id, type and outcome.
 STRIPE_EVENT_RETENTION_DAYS = env.int("STRIPE_EVENT_RETENTION_DAYS", default=30)
 # Donors' email addresses and names are erased this many days after their gift's last

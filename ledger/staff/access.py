@@ -10,15 +10,23 @@ setting ``required_capability``. For each request:
 - both factors but no role granting the capability (or no role at all): 403;
 - allowed: the page, and the session's idle expiry starts again.
 
+Whatever its activity, a session ends ``STAFF_SESSION_MAX_SECONDS`` after its password
+login (:func:`end_expired_session`): the next staff request logs it out and sends the
+person to the login page.
+
 The services behind the pages check the capability again (``ledger.staff.roles.require``), so a
 task, a command or a view that forgot its decorator still cannot act outside its role.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
@@ -43,8 +51,41 @@ def second_step_url(user) -> str:
     return reverse("staff_auth:verify" if has_authenticator(user) else "staff_auth:enrol")
 
 
+# When the session's password login happened (seconds since the epoch).
+LOGIN_TIME_SESSION_KEY = "staff_login_time"
+SESSION_ENDED = "Your session reached its time limit. Log in again."
+
+
+def record_login_time(request: HttpRequest) -> None:
+    """Start the session's absolute lifetime; the login calls it once the password is in."""
+    request.session[LOGIN_TIME_SESSION_KEY] = int(time.time())
+
+
+def session_seconds_left(request: HttpRequest) -> float:
+    """Seconds before the session reaches ``STAFF_SESSION_MAX_SECONDS``. A session that
+    began before its login time was recorded (an older release) counts from now."""
+    started = request.session.get(LOGIN_TIME_SESSION_KEY)
+    if not isinstance(started, int):
+        record_login_time(request)
+        started = request.session[LOGIN_TIME_SESSION_KEY]
+    return settings.STAFF_SESSION_MAX_SECONDS - (time.time() - started)
+
+
+def end_expired_session(request: HttpRequest) -> bool:
+    """Log out a session past its absolute lifetime, however active it has been; True if
+    it did. Called before anything else on every staff page, the second-step pages and the
+    admin."""
+    if not request.user.is_authenticated or session_seconds_left(request) > 0:
+        return False
+    auth_logout(request)
+    messages.info(request, SESSION_ENDED)
+    return True
+
+
 def refresh_idle_expiry(request: HttpRequest) -> None:
-    request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
+    """The idle timer starts again, never reaching past the session's absolute lifetime."""
+    left = math.ceil(session_seconds_left(request))
+    request.session.set_expiry(max(1, min(settings.STAFF_SESSION_IDLE_SECONDS, left)))
 
 
 def staff_access_refusal(
@@ -57,7 +98,7 @@ def staff_access_refusal(
     which Django answers with 403.
     """
     user = request.user
-    if not user.is_authenticated:
+    if not user.is_authenticated or end_expired_session(request):
         return redirect_to_login(request.get_full_path())
     if not is_verified(user):
         return redirect_to_login(request.get_full_path(), second_step_url(user))

@@ -5,18 +5,30 @@ A staff member's second factor is one confirmed TOTP device (an authenticator ap
 static device holding their single-use recovery codes. Each change is audited without
 personal data: the audit row names the user by id only.
 
-Recovery codes are shown once and stored only as a digest (:func:`recovery_code_digest`),
-so a copy of the database or a backup holds no code anyone could log in with.
+Recovery codes carry 140 random bits (28 base32 characters, shown as seven groups of
+four) and are shown once. The database keeps only a keyed hash of each
+(:func:`recovery_code_tag`: HMAC-SHA256 under a key derived from ``SECRET_KEY``), so
+neither a copy of the database nor a backup holds a code anyone could log in with, nor one
+anyone could find by trying codes without the key.
+
+Codes issued before these (40 random bits, kept as an unkeyed SHA-256 digest) still log
+in, once each, until the user makes new ones; every login says so and opens the page that
+makes them (:func:`recovery_codes_outdated`).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import re
+import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,15 +38,80 @@ from ledger.staff.roles import Role
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
+RECOVERY_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # base32 (RFC 4648)
+RECOVERY_CODE_LENGTH = 28  # characters of 5 random bits each: 140 bits
+RECOVERY_CODE_GROUP = 4
+# A stored tag starts with this character, which no digest of the earlier kind (base64url)
+# holds; the 15 characters after it are 90 bits of the code's HMAC.
+TAG_PREFIX = "$"
+TAG_PURPOSE = "ledger.staff.recovery_code"
+# What people type: any case, spaces or hyphens anywhere, and 0 or 1 for O or I (base32
+# has neither digit).
+_SEPARATORS = re.compile(r"[\s\-_.]")
+_LOOKALIKES = str.maketrans({"0": "O", "1": "I"})
 
 
-def recovery_code_digest(code: str) -> str:
-    """What is stored for a recovery code: 96 bits of its SHA-256, the most of it that
-    django-otp's 16-character token column holds. A code is 80 random bits, so no salt or
-    slow hash is needed: there is no dictionary to try, and finding a code from its digest
-    is a search of 2^80 codes."""
-    digest = hashlib.sha256(code.strip().lower().encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:16]
+def recovery_code_new() -> str:
+    """A new recovery code: ``ABCD-EFGH-…``, seven groups of four base32 characters."""
+    code = "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+    step = RECOVERY_CODE_GROUP
+    return "-".join(code[i : i + step] for i in range(0, len(code), step))
+
+
+def _canonical(code: str) -> str:
+    return _SEPARATORS.sub("", code).upper().translate(_LOOKALIKES)
+
+
+def _keys() -> list[str]:
+    # While SECRET_KEY is rotated, codes made under the previous key keep working.
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+
+
+def recovery_code_tag(code: str, *, secret: str | None = None) -> str:
+    """What is stored for a recovery code: 90 bits of its HMAC-SHA256 under a key derived
+    from ``SECRET_KEY`` (or ``secret``) for this purpose only, after the prefix."""
+    mac = salted_hmac(TAG_PURPOSE, _canonical(code), secret=secret, algorithm="sha256")
+    return TAG_PREFIX + base64.urlsafe_b64encode(mac.digest()).decode()[:15]
+
+
+def legacy_recovery_code_digest(code: str) -> str:
+    """How codes issued before keyed tags were stored (migration 0008): 96 bits of their
+    unkeyed SHA-256. Only read, to let such a code log in once more."""
+    plain = _SEPARATORS.sub("", code).lower()
+    return base64.urlsafe_b64encode(hashlib.sha256(plain.encode()).digest()).decode()[:16]
+
+
+def recovery_code_verify(device: StaticDevice, code: str) -> str | None:
+    """Use up one of the device's recovery codes: ``"current"`` or ``"legacy"`` (a code
+    of the earlier kind) when ``code`` is one of them, else None.
+
+    Every stored tag is compared with every form the code could be stored in, in constant
+    time, and the first match is deleted. Throttled as django-otp throttles its own check:
+    the caller holds the device locked and has asked ``verify_is_allowed()``.
+    """
+    candidates = [recovery_code_tag(code, secret=key) for key in _keys()]
+    candidates.append(legacy_recovery_code_digest(code))
+    match = None
+    for stored in device.token_set.all():
+        found = False
+        for candidate in candidates:
+            found |= hmac.compare_digest(stored.token.encode(), candidate.encode())
+        if found and match is None:
+            match = stored
+    if match is None:
+        device.throttle_increment()
+        return None
+    match.delete()
+    device.throttle_reset(commit=False)
+    device.set_last_used_timestamp(commit=False)
+    device.save()
+    return "current" if match.token.startswith(TAG_PREFIX) else "legacy"
+
+
+def recovery_codes_outdated(user) -> bool:
+    """The user still holds recovery codes of the earlier, 40-bit kind."""
+    tokens = StaticToken.objects.filter(device__user=user)
+    return tokens.exclude(token__startswith=TAG_PREFIX).exists()
 
 
 def totp_device_for_enrolment(*, user) -> TOTPDevice:
@@ -88,11 +165,11 @@ def _recovery_codes_replace(user) -> list[str]:
     device.token_set.all().delete()
     codes: list[str] = []
     while len(codes) < RECOVERY_CODE_COUNT:
-        code = StaticToken.random_token()
+        code = recovery_code_new()
         if code not in codes:
             codes.append(code)
     StaticToken.objects.bulk_create(
-        StaticToken(device=device, token=recovery_code_digest(code)) for code in codes
+        StaticToken(device=device, token=recovery_code_tag(code)) for code in codes
     )
     device.throttle_reset()
     return codes

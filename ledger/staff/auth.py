@@ -1,14 +1,17 @@
 """Staff login: a password, then a second factor (docs/permissions.md).
 
 1. ``/staff/login/``: username and password. django-axes counts failures per username and
-   client address and locks that pair out for a while (the lockout page is answered with
-   429). Only accounts holding a staff role get past this step.
+   client address, and per username across addresses, and locks either out for a while
+   (the lockout page is answered with 429); too many failures across all accounts refuse
+   every password login for a while (``ledger.staff.lockout``). Only accounts holding a
+   staff role get past this step.
 2. ``/staff/login/verify/``: a code from the authenticator app, or one single-use recovery
    code. Wrong codes are throttled per device by django-otp.
    ``/staff/enrol/`` instead, for an account without an authenticator app yet: a QR code
    (and the secret as text), confirmed with one code; ten recovery codes are shown once.
 3. The session then carries the verified device; ``ledger.staff.access`` checks it and the
-   user's roles on every staff page and ends the session after a quiet spell.
+   user's roles on every staff page and ends the session after a quiet spell, or once it
+   is ``STAFF_SESSION_MAX_SECONDS`` old whatever its activity.
 
 The Django admin sits behind the same two steps (:class:`StaffAdminSite`).
 """
@@ -33,6 +36,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render, resolve_url
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -47,9 +51,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ledger.books.posting import audit_record
 from ledger.exceptions import NotPermitted
 from ledger.staff import accounts as staff_accounts
+from ledger.staff import lockout
 from ledger.staff.access import (
+    end_expired_session,
     has_authenticator,
     is_verified,
+    record_login_time,
     refresh_idle_expiry,
     second_step_url,
     staff_access_refusal,
@@ -57,6 +64,14 @@ from ledger.staff.access import (
 from ledger.staff.roles import user_roles
 
 WRONG_LOGIN = "Wrong username or password, or this account has no staff role."
+LOGINS_PAUSED = (
+    "Staff logins are paused for everyone: there were too many failed logins. "
+    "Try again in {minutes} minute{s}."
+)
+OUTDATED_RECOVERY_CODES = (
+    "Your recovery codes are of an older, shorter kind. Generate new ones now: "
+    "the old ones stop working at once."
+)
 TOTP_CODE = re.compile(r"\d{6}")
 
 
@@ -66,11 +81,12 @@ class LoginForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    code = forms.CharField(max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     def clean_code(self) -> str:
-        # Apps show codes as "123 456"; people copy recovery codes with stray spaces.
-        return re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()
+        # Apps show codes as "123 456"; recovery codes come in groups, copied with stray
+        # spaces (staff_accounts reads them in any case and with any separators).
+        return re.sub(r"[\s-]", "", self.cleaned_data["code"])
 
 
 def _next_url(request) -> str:
@@ -106,11 +122,16 @@ def _second_factor_passed(request, device, method: str) -> None:
 def login(request):
     next_url = _next_url(request)
     user = request.user
-    if user.is_authenticated and user_roles(user):
+    if user.is_authenticated and user_roles(user) and not end_expired_session(request):
         if is_verified(user):
             return redirect(next_url)
         return redirect(_with_next(second_step_url(user), next_url))
     form = LoginForm(request.POST or None)
+    if request.method == "POST" and (paused := lockout.logins_paused_for()):
+        minutes = math.ceil(paused / 60)
+        form.add_error(None, LOGINS_PAUSED.format(minutes=minutes, s=pluralize(minutes)))
+        context = {"form": form, "next": next_url}
+        return render(request, "ledger/staff/login.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
             request,
@@ -121,8 +142,10 @@ def login(request):
         # never confirms that a password was right.
         if user is not None and user_roles(user):
             auth_login(request, user)
+            record_login_time(request)
             refresh_idle_expiry(request)
             return redirect(_with_next(second_step_url(user), next_url))
+        lockout.count_failed_login()
         form.add_error(None, WRONG_LOGIN)
     return render(request, "ledger/staff/login.html", {"form": form, "next": next_url})
 
@@ -130,10 +153,9 @@ def login(request):
 def _check_code(user, code: str) -> tuple[object | None, str, dict | None]:
     """(device that accepted the code or None, method, throttling details or None)."""
     if TOTP_CODE.fullmatch(code):
-        method, model, token = "totp", TOTPDevice, code
+        method, model = "totp", TOTPDevice
     else:
-        digest = staff_accounts.recovery_code_digest(code)
-        method, model, token = "recovery_code", StaticDevice, digest
+        method, model = "recovery_code", StaticDevice
     with transaction.atomic():
         # Locked: two requests racing with one code cannot both use it.
         device = (
@@ -147,7 +169,11 @@ def _check_code(user, code: str) -> tuple[object | None, str, dict | None]:
         allowed, throttled = device.verify_is_allowed()
         if not allowed:
             return None, method, throttled
-        if device.verify_token(token):
+        if method == "totp":
+            accepted = device.verify_token(code)
+        else:
+            accepted = staff_accounts.recovery_code_verify(device, code) is not None
+        if accepted:
             return device, method, None
     return None, method, None
 
@@ -162,7 +188,7 @@ def _second_step(view):
     @wraps(view)
     def wrapped(request):
         next_url = _next_url(request)
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or end_expired_session(request):
             return redirect_to_login(next_url)
         _require_role(request.user)
         return view(request, request.user, next_url)
@@ -187,6 +213,11 @@ def login_verify(request, user, next_url: str):
                     request,
                     f"You used a recovery code; {left} left. Generate new ones if you are short.",
                 )
+            if staff_accounts.recovery_codes_outdated(user):
+                # Codes of the earlier kind work until replaced: every login says so and
+                # opens the page that replaces them.
+                messages.warning(request, OUTDATED_RECOVERY_CODES)
+                return redirect("staff_auth:recovery_codes")
             return redirect(next_url)
         details = {"method": method, "throttled": throttled is not None}
         audit_record(user, "user", user.pk, "staff.second_factor_failed", details)
@@ -251,8 +282,11 @@ def recovery_codes(request):
     if request.method == "POST":
         codes = staff_accounts.recovery_codes_regenerate(user=request.user)
         return _recovery_codes_page(request, codes, resolve_url(settings.LOGIN_REDIRECT_URL))
-    left = staff_accounts.recovery_codes_left(request.user)
-    return render(request, "ledger/staff/recovery_codes_regenerate.html", {"left": left})
+    context = {
+        "left": staff_accounts.recovery_codes_left(request.user),
+        "outdated": staff_accounts.recovery_codes_outdated(request.user),
+    }
+    return render(request, "ledger/staff/recovery_codes_regenerate.html", context)
 
 
 @require_POST
@@ -275,6 +309,8 @@ class StaffAdminSite(OTPAdminSite):
         return redirect_to_login(next_url)
 
     def has_permission(self, request):
+        if end_expired_session(request):
+            return False
         allowed = super().has_permission(request)
         if allowed:
             refresh_idle_expiry(request)
