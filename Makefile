@@ -38,9 +38,13 @@ run: $(VENV)/.runtime
 DEPLOY_CHECK_LEVEL ?= WARNING
 HONCHO := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho
 
+# Migrations run as the tables' owner (DATABASE_OWNER_URL), which then grants the site's
+# own role (DATABASE_URL) only what it needs; the second check proves that role can
+# neither rewrite nor truncate the books.
 prod: $(VENV)/.runtime
 	$(HONCHO) run python manage.py check --deploy --fail-level $(DEPLOY_CHECK_LEVEL)
-	$(HONCHO) run python manage.py migrate --noinput
+	$(HONCHO) run python manage.py migrate --database owner --noinput
+	$(HONCHO) run python manage.py check --deploy --database default --fail-level $(DEPLOY_CHECK_LEVEL)
 	$(HONCHO) run python manage.py collectstatic --noinput
 	$(HONCHO) start --no-prefix --no-colour --port $(PORT)
 

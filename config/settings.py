@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.database_settings import databases
 from config.logs import logging_config
 from config.payment_settings import fee_rates, statement_descriptor
 
@@ -128,34 +129,8 @@ TEMPLATES = [
     },
 ]
 
-# The embedded default is a SQLite file under var/. Writers take the lock at BEGIN
-# (IMMEDIATE), so two posters never both read the chain head and then collide.
 (BASE_DIR / "var").mkdir(exist_ok=True)
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
-    )
-    # Tests that serve the site to a browser or the Stripe sandbox write from several
-    # threads: an in-memory database would fail them with "table is locked" instead of
-    # waiting, so the test database is a file too.
-    # SQLITE_TEST_NAME lets two test runs on one checkout use separate files.
-    DATABASES["default"]["TEST"] = {
-        "NAME": env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / "var" / "test-db.sqlite3"))
-    }
-else:
-    # Django's own queries bind parameters client-side and are never prepared; this lets
-    # the ledger's posting statement (a server-side-binding cursor) stay prepared on the
-    # connection. Behind a transaction-pooling proxy that cannot keep prepared statements,
-    # set DATABASE_PREPARE_THRESHOLD=0.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "prepare_threshold", env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
-    )
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", None)
+DATABASES = databases(env, BASE_DIR)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

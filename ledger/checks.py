@@ -10,6 +10,9 @@ from __future__ import annotations
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError, connections
+
+from ledger.books.db_roles import role_problems
 
 PROCESS_LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -30,7 +33,7 @@ SET_EMAIL_URL = "Set EMAIL_URL=smtp+tls://user:password@host:587."
 @register(Tags.security, deploy=True)
 def check_production(app_configs, **kwargs):
     """Every problem found, by the services, the secrets, then the mail and the site."""
-    return [*_services(), *_secrets(), *_mail_and_site()]
+    return [*_services(), *_database_roles(), *_secrets(), *_mail_and_site()]
 
 
 def _services():
@@ -57,6 +60,49 @@ def _services():
             hint="Set CACHE_URL=redis://host:6379/1.",
             id="bailfund.E003",
         )
+
+
+def _database_roles():
+    """The web, worker and beat processes must not connect as the owner of the tables."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    owner = settings.DATABASES.get("owner")
+    if owner is None or owner.get("USER") == settings.DATABASES["default"].get("USER"):
+        yield Error(
+            "The web, worker and beat processes would connect as the role that owns the "
+            "tables: it can disable the books' triggers and rewrite them.",
+            hint="Set DATABASE_OWNER_URL to the owner role (migrations run as it) and "
+            "DATABASE_URL to a role of its own (docs/operating.md, 'Two database roles').",
+            id="bailfund.E009",
+        )
+
+
+@register(Tags.database, deploy=True)
+def check_application_role(app_configs, databases=None, **kwargs):
+    """``check --deploy --database default``: what the application's role could do to the
+    books (ledger.books.db_roles). Tables not migrated yet are judged on the next run."""
+    if "default" not in (databases or ()) or connections["default"].vendor != "postgresql":
+        return []
+    try:
+        with connections["default"].cursor() as cursor:
+            problems = role_problems(cursor)
+    except DatabaseError as error:
+        return [
+            Error(
+                f"Could not check the database role: {type(error).__name__}.",
+                hint="Check DATABASE_URL and that the database answers.",
+                id="bailfund.E010",
+            )
+        ]
+    return [
+        Error(
+            f"DATABASE_URL: {problem}.",
+            hint="Run manage.py migrate --database owner, which grants the application's "
+            "role only what it needs (docs/operating.md, 'Two database roles').",
+            id="bailfund.E011",
+        )
+        for problem in problems
+    ]
 
 
 def _secrets():

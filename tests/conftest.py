@@ -11,6 +11,14 @@ from django.db import connection
 from ledger.books import db_triggers
 from ledger.books.chart import ensure_chart
 from ledger.books.hashing import GENESIS_HASH
+from tests.db_roles import (
+    as_owner,
+    connect_as_owner_for_setup,
+    owner_role,
+    set_role,
+    switch_back_to_owner,
+    switch_to_app_role,
+)
 
 REQUIRE_SERVICES = os.environ.get("BAILFUND_REQUIRE_SERVICES") == "1"
 
@@ -110,17 +118,23 @@ def _tasks_in_process(request):
 
 
 @pytest.fixture(autouse=True)
-def _books_ready(request):
+def _books_ready(request, django_db_blocker):
     """Every database test starts with the chart of accounts and the chain head in place.
 
     Tests that commit (transactional_db) are cleaned by Django's flush, which empties every
-    table, data migrations' rows included; and on SQLite flush deletes rows one by one,
-    which the append-only triggers refuse, so they are lifted for the flush only.
+    table, data migrations' rows included. The append-only triggers refuse it (SQLite's
+    flush deletes rows one by one; PostgreSQL's truncates, and only the owner may), so they
+    are lifted for the flush only, and put back before the next database test.
     """
     if not _uses_db(request):
         yield
         return
     transactional = _uses_transactional_db(request)
+    if _guards_lifted:
+        with django_db_blocker.unblock(), as_owner(), connection.cursor() as cursor:
+            for statement in db_triggers.truncate_guard_statements(connection.vendor):
+                cursor.execute(statement)
+        _guards_lifted.clear()
     request.getfixturevalue("transactional_db" if transactional else "db")
     from ledger.models import Account, ChainHead
 
@@ -129,8 +143,46 @@ def _books_ready(request):
     ensure_chart(Account)
     ChainHead.objects.get_or_create(id=1, defaults={"sequence": 0, "hash": GENESIS_HASH})
     yield
-    if transactional and connection.vendor == "sqlite":
+    if transactional:
+        if connection.vendor == "postgresql":
+            # The flush that follows runs as the owner; the next test puts the role back.
+            set_role(owner_role())
+            with connection.cursor() as cursor:
+                for statement in db_triggers.truncate_guard_drop_statements(connection.vendor):
+                    cursor.execute(statement)
+            _guards_lifted.append(True)
+        elif connection.vendor == "sqlite":
+            db_triggers.drop(connection)
+
+
+# Set while the truncate guards are lifted for a flush (PostgreSQL).
+_guards_lifted: list[bool] = []
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """With two roles, the owner creates and migrates the test database (tests/db_roles.py)."""
+    connect_as_owner_for_setup()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """…and every test then connects as the application's role."""
+    with django_db_blocker.unblock():
+        switch_to_app_role()
+    yield
+    with django_db_blocker.unblock():
+        switch_back_to_owner()
+
+
+@pytest.fixture
+def insider(db):
+    """The test acts as an insider with the owner's rights: the books' triggers are
+    dropped for it (in its transaction) and put back after."""
+    with as_owner():
         db_triggers.drop(connection)
+        yield
+        db_triggers.install(connection)
 
 
 @pytest.fixture

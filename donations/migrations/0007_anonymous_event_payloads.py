@@ -10,12 +10,13 @@ from donations.retention.privacy import PERSONAL_EVENT_TYPES, event_without_pers
 def strip_stored_events(apps, schema_editor):
     Donation = apps.get_model("donations", "Donation")
     StripeEvent = apps.get_model("donations", "StripeEvent")
+    db = schema_editor.connection.alias
     known: dict = {}
 
     def anonymous(public_id):
         if public_id not in known:
             known[public_id] = (
-                Donation.objects.filter(public_id=public_id)
+                Donation.objects.using(db).filter(public_id=public_id)
                 .values_list("anonymous", flat=True)
                 .first()
             )
@@ -25,21 +26,21 @@ def strip_stored_events(apps, schema_editor):
     for prefix in PERSONAL_EVENT_TYPES:
         types |= Q(type__startswith=prefix)
     pks = list(
-        StripeEvent.objects.filter(types)
+        StripeEvent.objects.using(db).filter(types)
         .exclude(payload={"trimmed": True})
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     for start in range(0, len(pks), 500):
         changed = []
-        for event in StripeEvent.objects.filter(pk__in=pks[start : start + 500]).only(
+        for event in StripeEvent.objects.using(db).filter(pk__in=pks[start : start + 500]).only(
             "pk", "payload"
         ):
             stripped = event_without_personal_data(event.payload, anonymous=anonymous)
             if stripped is not None:
                 event.payload = stripped
                 changed.append(event)
-        StripeEvent.objects.bulk_update(changed, ["payload"])
+        StripeEvent.objects.using(db).bulk_update(changed, ["payload"])
 
 
 class Migration(migrations.Migration):

@@ -83,17 +83,17 @@ CHART: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def ensure_chart(account_model=None, currency: str | None = None) -> int:
+def ensure_chart(account_model=None, currency: str | None = None, using: str = "default") -> int:
     """Create any missing account of the chart; returns how many were created."""
     if account_model is None:
         from ledger.models import Account as account_model  # noqa: N813
 
     currency = (currency or settings.FUND_CURRENCY).lower()
-    existing = set(account_model.objects.values_list("code", flat=True))
+    existing = set(account_model.objects.using(using).values_list("code", flat=True))
     missing = [
         account_model(code=code, name=name, type=type_, currency=currency, description=desc)
         for code, name, type_, desc in CHART
         if code not in existing
     ]
-    account_model.objects.bulk_create(missing)
+    account_model.objects.using(using).bulk_create(missing)
     return len(missing)

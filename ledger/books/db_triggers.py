@@ -1,15 +1,17 @@
 """Database triggers that make the journal append-only and balanced without Python.
 
 Installed by migration ``0003_triggers``. On both databases, UPDATE and DELETE of journal
-transactions, postings, checkpoints and audit events are refused. On PostgreSQL, a deferred
+transactions, postings, checkpoints and audit events are refused; on PostgreSQL, so is
+TRUNCATE of any of them (a statement-level trigger: row triggers never see a TRUNCATE,
+migration ``0013``). On PostgreSQL, a deferred
 constraint trigger also rejects, at commit, a transaction whose legs do not sum to zero or
 that has fewer than two legs, however the rows were inserted; and legs added later to a
 transaction committed earlier are refused when their statement ends unless they balance.
 
-Triggers stop mistakes and casual tampering by the application. A database superuser can
-drop them, which is why the hash chain exists, and why production should also
-``REVOKE UPDATE, DELETE, TRUNCATE`` on these tables from the application's role
-(docs/ledger.md).
+Triggers stop mistakes and casual tampering by the application. The tables' owner can
+drop them, which is why the application runs as a role of its own that owns nothing and
+may only read and insert here (``ledger.books.db_roles``), and why the hash chain and the
+signed heads published outside the fund exist (docs/threat-model.md).
 """
 
 from __future__ import annotations
@@ -128,6 +130,23 @@ def append_only_statements(vendor: str, tables=APPEND_ONLY_TABLES) -> list[str]:
     return []
 
 
+def truncate_guard_statements(vendor: str, tables=APPEND_ONLY_TABLES) -> list[str]:
+    """PostgreSQL: refuse TRUNCATE, which row-level triggers never see. (SQLite has none.)"""
+    if vendor != "postgresql":
+        return []
+    return [
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();"
+        for table in tables
+    ]
+
+
+def truncate_guard_drop_statements(vendor: str, tables=APPEND_ONLY_TABLES) -> list[str]:
+    if vendor != "postgresql":
+        return []
+    return [f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};" for table in tables]
+
+
 def append_only_drop_statements(vendor: str, tables) -> list[str]:
     if vendor == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};" for table in tables]
@@ -142,13 +161,17 @@ def append_only_drop_statements(vendor: str, tables) -> list[str]:
 
 def install_statements(vendor: str, tables=APPEND_ONLY_TABLES) -> list[str]:
     base = _PG_INSTALL if vendor == "postgresql" else []
-    return base + append_only_statements(vendor, tables)
+    return base + append_only_statements(vendor, tables) + truncate_guard_statements(vendor, tables)
 
 
 def drop_statements(vendor: str, tables=APPEND_ONLY_TABLES) -> list[str]:
     """For migrations going backwards and for tests that prove what happens without them."""
     base = _PG_DROP if vendor == "postgresql" else []
-    return append_only_drop_statements(vendor, tables) + base
+    return (
+        truncate_guard_drop_statements(vendor, tables)
+        + append_only_drop_statements(vendor, tables)
+        + base
+    )
 
 
 def install(connection, tables=APPEND_ONLY_TABLES) -> None:

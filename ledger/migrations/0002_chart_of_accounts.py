@@ -5,8 +5,9 @@ from ledger.books.hashing import GENESIS_HASH
 
 
 def create_chart(apps, schema_editor):
-    ensure_chart(apps.get_model("ledger", "Account"))
-    apps.get_model("ledger", "ChainHead").objects.get_or_create(
+    db = schema_editor.connection.alias
+    ensure_chart(apps.get_model("ledger", "Account"), using=db)
+    apps.get_model("ledger", "ChainHead").objects.using(db).get_or_create(
         id=1, defaults={"sequence": 0, "hash": GENESIS_HASH}
     )
 

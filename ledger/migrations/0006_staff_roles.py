@@ -8,7 +8,7 @@ ROLES = ("viewer", "bookkeeper", "case_manager", "approver", "admin")
 def create_roles(apps, schema_editor):
     group = apps.get_model("auth", "Group")
     for name in ROLES:
-        group.objects.get_or_create(name=name)
+        group.objects.using(schema_editor.connection.alias).get_or_create(name=name)
 
 
 class Migration(migrations.Migration):

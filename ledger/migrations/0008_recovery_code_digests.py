@@ -16,9 +16,9 @@ def _digest(code: str) -> str:
 
 def store_digests(apps, schema_editor):
     token = apps.get_model("otp_static", "StaticToken")
-    for row in token.objects.all().iterator():
+    for row in token.objects.using(schema_editor.connection.alias).iterator():
         row.token = _digest(row.token)
-        row.save(update_fields=["token"])
+        row.save(update_fields=["token"], using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -37,13 +37,13 @@ def _to_the_month(value):
     return value.replace(day=1)
 
 
-def _coarsen(model, rows) -> None:
+def _coarsen(model, rows, db) -> None:
     name = model._meta.model_name
     fields = TO_THE_MONTH[name]
     for row in rows.values("pk", *fields):
         changes = {field: _to_the_month(row[field]) for field in fields}
         changes |= dict.fromkeys(ERASES[name], "")
-        model.objects.filter(pk=row["pk"]).update(**changes)
+        model.objects.using(db).filter(pk=row["pk"]).update(**changes)
 
 
 def coarsen_purged_cases(apps, schema_editor):
@@ -51,14 +51,19 @@ def coarsen_purged_cases(apps, schema_editor):
     Disbursement = apps.get_model("ledger", "Disbursement")
     DisbursementOutcome = apps.get_model("ledger", "DisbursementOutcome")
     AuditEvent = apps.get_model("ledger", "AuditEvent")
+    db = schema_editor.connection.alias
     purged = list(
-        BailCase.objects.filter(pii_purged_at__isnull=False).values_list("pk", "public_id")
+        BailCase.objects.using(db).filter(pii_purged_at__isnull=False).values_list("pk", "public_id")
     )
     for pk, public_id in purged:
-        _coarsen(BailCase, BailCase.objects.filter(pk=pk))
-        _coarsen(Disbursement, Disbursement.objects.filter(case_id=pk))
-        _coarsen(DisbursementOutcome, DisbursementOutcome.objects.filter(disbursement__case_id=pk))
-        AuditEvent.objects.create(
+        _coarsen(BailCase, BailCase.objects.using(db).filter(pk=pk), db)
+        _coarsen(Disbursement, Disbursement.objects.using(db).filter(case_id=pk), db)
+        _coarsen(
+            DisbursementOutcome,
+            DisbursementOutcome.objects.using(db).filter(disbursement__case_id=pk),
+            db,
+        )
+        AuditEvent.objects.using(db).create(
             at=timezone.now(),
             actor=None,
             action="case.identifying_data_purged",

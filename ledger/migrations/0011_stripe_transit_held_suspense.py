@@ -7,7 +7,7 @@ from ledger.books.chart import ensure_chart
 
 
 def add_accounts(apps, schema_editor):
-    ensure_chart(apps.get_model("ledger", "Account"))
+    ensure_chart(apps.get_model("ledger", "Account"), using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

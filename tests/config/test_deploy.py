@@ -23,6 +23,7 @@ SETTING_NAMES = {
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "DATABASE_URL",
+    "DATABASE_OWNER_URL",
     "CELERY_BROKER_URL",
     "CACHE_URL",
     "EMAIL_URL",
@@ -52,7 +53,8 @@ def production_env(**overrides: str) -> dict[str, str]:
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="bailfund.example.org",
-        DATABASE_URL="postgres://bailfund:password@db.invalid:5432/bailfund",
+        DATABASE_URL="postgres://bailfund_app:password@db.invalid:5432/bailfund",
+        DATABASE_OWNER_URL="postgres://bailfund_owner:password@db.invalid:5432/bailfund",
         CELERY_BROKER_URL="redis://redis.invalid:6379/0",
         CACHE_URL="redis://redis.invalid:6379/1",
         EMAIL_URL="smtp+tls://receipts:password@mail.invalid:587",
@@ -100,6 +102,18 @@ def test_check_deploy_refuses_the_development_shape():
     assert result.returncode != 0
     for check_id in DEVELOPMENT_SHAPE:
         assert check_id in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "owner_url",
+    ["", "postgres://bailfund_app:password@db.invalid:5432/bailfund"],
+    ids=["no owner", "the same role"],
+)
+def test_check_deploy_refuses_one_database_role_for_the_site_and_migrations(owner_url):
+    result = check_deploy(production_env(DATABASE_OWNER_URL=owner_url))
+
+    assert result.returncode != 0
+    assert "bailfund.E009" in result.stderr
 
 
 def test_check_deploy_warns_when_https_is_turned_off():
@@ -213,7 +227,9 @@ def test_the_procfile_runs_web_worker_and_beat_without_an_access_log():
     processes = parse_procfile((ROOT / "Procfile").read_text()).processes
 
     assert set(processes) == {"web", "worker", "beat"}
-    assert processes["web"].startswith("gunicorn config.wsgi --config python:config.gunicorn")
+    # None of them is given the database owner's address (docs/operating.md).
+    assert all(command.startswith("env -u DATABASE_OWNER_URL ") for command in processes.values())
+    assert "gunicorn config.wsgi --config python:config.gunicorn" in processes["web"]
     assert "access-log" not in processes["web"]
     assert "celery -A config" in processes["worker"] and " worker " in processes["worker"]
     assert "celery -A config" in processes["beat"] and " beat " in processes["beat"]

@@ -9,10 +9,11 @@ import importlib
 import json
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from donations import stripe_gateway
@@ -217,7 +218,7 @@ def test_events_stored_before_the_change_lose_an_anonymous_donors_details_on_mig
         status=EventStatus.PROCESSED,
     )
 
-    migration.strip_stored_events(apps, None)
+    migration.strip_stored_events(apps, SimpleNamespace(connection=connection))
 
     failed = StripeEvent.objects.get(event_id="evt_old_failed").payload
     assert NAME not in json.dumps(failed) and EMAIL not in json.dumps(failed)

@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from ledger.books import db_triggers
 from ledger.books.posting import checkpoint_create
 from ledger.books.verification import verify_ledger
 from ledger.models import Account, JournalTransaction
+from tests.db_roles import as_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,11 @@ DONATION = [
         "DELETE FROM ledger_checkpoint",
     ],
 )
-def test_raw_sql_cannot_update_or_delete_journal_rows(post, statement):
+def test_raw_sql_cannot_update_or_delete_journal_rows_even_as_their_owner(post, statement):
     post(DONATION)
     checkpoint_create()
     with (
+        as_owner(),
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
@@ -49,6 +50,7 @@ def test_the_audit_log_is_append_only(django_user_model):
 
     audit_record(actor=None, action="test.done", object_type="thing", object_id="1", details={})
     with (
+        as_owner(),
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
@@ -96,14 +98,7 @@ def test_a_balanced_transaction_inserted_with_raw_sql_commits_but_fails_verifica
     assert report.first_bad_sequence == 1
 
 
-@pytest.fixture
-def triggers_dropped(db):
-    db_triggers.drop(connection)
-    yield
-    db_triggers.install(connection)
-
-
-def test_a_posting_changed_behind_the_triggers_is_named_by_verify_ledger(post, triggers_dropped):
+def test_a_posting_changed_behind_the_triggers_is_named_by_verify_ledger(post, insider):
     for _ in range(5):
         post(DONATION)
     third = JournalTransaction.objects.get(sequence=3)
@@ -123,9 +118,7 @@ def test_a_posting_changed_behind_the_triggers_is_named_by_verify_ledger(post, t
         call_command("verify_ledger")
 
 
-def test_a_history_rewritten_with_fresh_hashes_fails_against_old_checkpoints(
-    post, triggers_dropped
-):
+def test_a_history_rewritten_with_fresh_hashes_fails_against_old_checkpoints(post, insider):
     """Recomputing every later hash makes the chain consistent again, but not the
     checkpoint that was published before the rewrite."""
     from ledger.books.hashing import chain_hash

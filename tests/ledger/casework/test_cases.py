@@ -4,6 +4,7 @@ the purge nothing in the case or its disbursements can be matched to a court rec
 import datetime as dt
 import importlib
 import re
+from types import SimpleNamespace
 
 import pytest
 from cryptography.fernet import Fernet
@@ -268,8 +269,10 @@ def test_cases_purged_under_the_old_rule_are_brought_to_the_new_one_by_the_migra
     )
     migration = importlib.import_module("ledger.migrations.0009_purge_coarsening")
 
-    migration.coarsen_purged_cases(apps, None)
-    migration.coarsen_purged_cases(apps, None)  # again: nothing more to change
+    migration.coarsen_purged_cases(apps, SimpleNamespace(connection=connection))
+    migration.coarsen_purged_cases(
+        apps, SimpleNamespace(connection=connection)
+    )  # again: nothing more to change
 
     rows = _raw_case_rows(closed_case)
     text = _as_text(rows)
