@@ -4,7 +4,8 @@
 gapless from 1; every transaction links to the previous hash and its own hash recomputes
 from its content; its legs are non-zero, at least two, and sum to zero; every stored
 account balance and monthly total equals the sum of its postings; the chain head matches
-the last transaction; and every stored checkpoint matches the recomputed chain.
+the last transaction; every stored checkpoint matches the recomputed chain; and the
+sub-ledgers agree with the journal (ledger.books.subledgers).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ledger.books.hashing import GENESIS_HASH, chain_hash
 from ledger.books.journal import account_codes, iter_journal
+from ledger.books.subledgers import check_subledgers
 from ledger.books.totals import Totals
 from ledger.models import Account, ChainHead, Checkpoint, MonthlyTotal
 
@@ -28,6 +30,7 @@ class VerificationReport:
     accounts_checked: int = 0
     monthly_totals_checked: int = 0
     checkpoints_checked: int = 0
+    subledger_records_checked: int = 0
     first_bad_sequence: int | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -49,7 +52,8 @@ class VerificationReport:
                 f"ledger OK: {self.transactions} transactions, {self.postings} postings, "
                 f"head #{self.head_sequence} {self.head_hash}; {self.accounts_checked} balances, "
                 f"{self.monthly_totals_checked} monthly totals and "
-                f"{self.checkpoints_checked} checkpoints agree"
+                f"{self.checkpoints_checked} checkpoints agree; "
+                f"{self.subledger_records_checked} sub-ledger records agree with the journal"
             )
         where = (
             f"at sequence {self.first_bad_sequence}"
@@ -138,4 +142,6 @@ def verify_ledger() -> VerificationReport:
                 f"checkpoint of {created_at:%Y-%m-%d %H:%M} (#{sequence}) no longer verifies",
                 sequence if sequence in computed_at else None,
             )
+    # Disbursements, gifts, charges and the rows naming sequences (ledger.books.subledgers).
+    report.subledger_records_checked = check_subledgers(report.fail)
     return report
