@@ -1,11 +1,16 @@
 """Posting throughput on PostgreSQL: the service against a raw-SQL baseline, same run.
 
     python benchmarks/ledger_posting.py [--single 3000] [--batches 20] [--batch-size 1000]
+        [--head-every 1000] [--rounds 3]
 
 The baseline inserts the same rows (one journal transaction and its three postings) with
 the same durability (each transaction committed, synchronous_commit on), in one statement
 per transaction and in one multi-row statement per batch, with no validation, no hash
 chain, no idempotency check and no stored balances. The service does all of those.
+
+Signed tree heads (a Merkle root, a consistency proof and an Ed25519 signature after every
+``--head-every`` transactions, the production default) are measured against the same
+service with them off, in alternating rounds of the same run; the median of each is kept.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ def _account_ids(conn) -> list[int]:
     return [rows[code] for code, _ in LEGS]
 
 
-def service_single(n: int) -> float:
+def service_single(n: int, tag: str = "") -> float:
     from ledger.books.posting import transaction_post
 
     start = time.perf_counter()
@@ -80,7 +85,7 @@ def service_single(n: int) -> float:
             kind="donation",
             date=dt.date(2026, 1, 1 + i % 28),
             legs=LEGS,
-            idempotency_key=f"bench:single:{i}",
+            idempotency_key=f"bench:single:{tag}:{i}",
         )
     return time.perf_counter() - start
 
@@ -134,7 +139,7 @@ def raw_single_concurrent(url: str, n: int, clients: int, offset: int) -> float:
     return _timed(work, clients)
 
 
-def service_batches(batches: int, size: int) -> float:
+def service_batches(batches: int, size: int, tag: str = "") -> float:
     from ledger.books.posting import Entry, transactions_post_batch
 
     start = time.perf_counter()
@@ -145,12 +150,41 @@ def service_batches(batches: int, size: int) -> float:
                     kind="donation",
                     date=dt.date(2026, 1 + i % 12, 1),
                     legs=LEGS,
-                    idempotency_key=f"bench:batch:{b}:{i}",
+                    idempotency_key=f"bench:batch:{tag}:{b}:{i}",
                 )
                 for i in range(size)
             ]
         )
     return time.perf_counter() - start
+
+
+def heads_cost(args) -> dict[str, tuple[float, float]]:
+    """Transactions per second with signed heads off and on, the median of alternating
+    rounds, for single postings and for batches."""
+    import statistics
+
+    from django.conf import settings
+
+    from ledger.models import Checkpoint
+
+    rates: dict[tuple[str, int], list[float]] = {}
+    for round_ in range(args.rounds):
+        for every in (0, args.head_every):
+            settings.LEDGER_HEAD_EVERY = every
+            tag = f"heads{every}:{round_}"
+            single = service_single(args.single, tag)
+            batches = service_batches(args.batches, args.batch_size, tag)
+            rates.setdefault(("single", every), []).append(args.single / single)
+            batch_n = args.batches * args.batch_size
+            rates.setdefault(("batches", every), []).append(batch_n / batches)
+    assert Checkpoint.objects.exclude(signature="").exists(), "no head was signed"
+    return {
+        kind: (
+            statistics.median(rates[(kind, 0)]),
+            statistics.median(rates[(kind, args.head_every)]),
+        )
+        for kind in ("single", "batches")
+    }
 
 
 def main() -> None:
@@ -159,16 +193,21 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=4, help="for the concurrent run")
+    parser.add_argument("--head-every", type=int, default=1000, help="signed heads: every N")
+    parser.add_argument("--rounds", type=int, default=3, help="heads off/on rounds")
     args = parser.parse_args()
 
     url = fresh_database("bench_posting")
     import psycopg
+    from django.conf import settings
 
     from ledger.books.verification import verify_ledger
 
+    settings.LEDGER_HEAD_EVERY = args.head_every
     svc_single = service_single(args.single)
     svc_concurrent = service_single_concurrent(args.single, args.clients)
     svc_batch = service_batches(args.batches, args.batch_size)
+    heads = heads_cost(args)
     report = verify_ledger()
     assert report.ok, report.problems
 
@@ -194,6 +233,11 @@ def main() -> None:
     print(f"service/raw, one at a time: {rows[1][1] / rows[0][1]:.2f}")
     print(f"service/raw, batches:       {rows[3][1] / rows[2][1]:.2f}")
     print(f"service/raw, {args.clients} clients:     {rows[5][1] / rows[4][1]:.2f}")
+    for kind, (off, on) in heads.items():
+        print(
+            f"signed heads every {args.head_every}, {kind}: {off:.0f}/s off, {on:.0f}/s on, "
+            f"on/off {on / off:.3f} (median of {args.rounds} rounds)"
+        )
     print(f"verify_ledger: {report.summary()[:60]}…")
 
 

@@ -131,7 +131,7 @@ def publish_releases(audit: bool) -> int:
     """Release every month that is due; returns how many were published."""
     from django.utils import timezone
 
-    from ledger.books.posting import checkpoint_create
+    from ledger.books.tree_heads import checkpoint_create
     from ledger.models import ReleaseStatus, TransparencyRelease
     from ledger.public import releases
 

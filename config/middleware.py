@@ -98,6 +98,7 @@ class StatelessRoutesMiddleware:
         "ledger:transparency_csv",
         "ledger:transparency_dictionary",
         "ledger:transparency_checkpoints",
+        "ledger:transparency_tree_heads",
         "donations:stripe_webhook",
     )
     # Pages served the same to everyone who reads them in one language.

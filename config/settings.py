@@ -15,12 +15,13 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config import ledger_settings
 from config.database_settings import databases
 from config.logs import logging_config
 from config.payment_settings import fee_rates, statement_descriptor
+from config.staff_settings import healthz_token, positive_int, username_failure_limit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-from config.staff_settings import healthz_token, positive_int, username_failure_limit
 
 env = environ.Env()
 
@@ -225,9 +226,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "ledger-daily-checkpoint": {
+    # A signed tree head when the journal grew, and the witnesses' copies.
+    "ledger-tree-head": {
         "task": "ledger.tasks.checkpoint_ledger",
-        "schedule": crontab(hour=0, minute=5),
+        "schedule": crontab(minute=5),
     },
     # Releases every month that is due (TRANSPARENCY_RELEASE_LAG_DAYS after it ends).
     "transparency-releases": {
@@ -299,9 +301,6 @@ STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 # again (its worker died); processing is idempotent.
 STRIPE_EVENT_CLAIM_TIMEOUT = env.int("STRIPE_EVENT_CLAIM_TIMEOUT", default=120)
 # Days a processed event's stored copy (it carries donors' names, emails and addresses) is
-# /healthz tells the public only up or down; its details go to staff and to a request
-# carrying "Authorization: Bearer <HEALTHZ_TOKEN>" (empty: staff only).
-HEALTHZ_TOKEN = healthz_token(env)
 # kept before a daily task erases it, leaving its id, type and outcome.
 STRIPE_EVENT_RETENTION_DAYS = env.int("STRIPE_EVENT_RETENTION_DAYS", default=30)
 # Donors' email addresses and names are erased this many days after their gift's last
@@ -325,6 +324,9 @@ RECONCILIATION_PAGE_SIZE = env.int("RECONCILIATION_PAGE_SIZE", default=100)
 # /healthz reports "degraded" when the last complete reconciliation is older than this
 # (the nightly run, with a day to spare).
 RECONCILIATION_MAX_AGE_SECONDS = env.int("RECONCILIATION_MAX_AGE_SECONDS", default=2 * 86400)
+# /healthz tells the public only up or down; its details go to staff and to a request
+# carrying "Authorization: Bearer <HEALTHZ_TOKEN>" (empty: staff only).
+HEALTHZ_TOKEN = healthz_token(env)
 # The balance check compares Stripe's balance and the books as of this long ago, so gifts
 # whose events are still on their way count on neither side (donations/reconciliation/as_of.py).
 RECONCILIATION_BALANCE_LAG_SECONDS = env.int("RECONCILIATION_BALANCE_LAG_SECONDS", default=60)
@@ -440,6 +442,16 @@ TRANSPARENCY_PROTECTION_PERCENT = env.int("TRANSPARENCY_PROTECTION_PERCENT", def
 TRANSPARENCY_RELEASE_LAG_DAYS = env.int("TRANSPARENCY_RELEASE_LAG_DAYS", default=10)
 TRANSPARENCY_CACHE_SECONDS = env.int("TRANSPARENCY_CACHE_SECONDS", default=60)
 TRANSPARENCY_REFRESH_SECONDS = env.float("TRANSPARENCY_REFRESH_SECONDS", default=60)
+
+# Signed tree heads of the books (docs/ledger.md, "Signed tree heads"): the signing key,
+# retired public keys whose heads still stand, a head after every LEDGER_HEAD_EVERY
+# transactions (and hourly), and the witnesses each head is emailed to.
+LEDGER_SIGNING_KEY = ledger_settings.signing_key(env, debug=DEBUG, secret_key=SECRET_KEY)
+LEDGER_SIGNING_KEY_SET = bool(env.str("LEDGER_SIGNING_KEY", default=""))
+LEDGER_RETIRED_PUBLIC_KEYS = ledger_settings.public_keys(env, "LEDGER_RETIRED_PUBLIC_KEYS")
+LEDGER_HEAD_EVERY = env.int("LEDGER_HEAD_EVERY", default=1000)
+LEDGER_WITNESSES = ledger_settings.witnesses(env)
+LEDGER_LOG_NAME = ledger_settings.log_name(env, SITE_URL)
 
 # Keys for encrypted case fields, newest first (used by the disbursements side).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from donations.checkout import proof
 from donations.checkout import views as checkout
 from donations.events import views as events
 from donations.intake import views as intake
@@ -14,6 +15,8 @@ urlpatterns = [
     path("donate/thanks/<uuid:public_id>/status.json", checkout.donation_status, name="status"),
     path("donate/monthly/stop/<str:token>/", checkout.stop_monthly, name="stop_monthly"),
     path("donate/monthly/card/<str:token>/", checkout.update_card, name="update_card"),
+    path("donate/proof/<str:token>/", proof.proof_page, name="proof"),
+    path("donate/proof/<str:token>/proof.json", proof.proof_json, name="proof_json"),
     path("stripe/webhook/", intake.stripe_webhook, name="stripe_webhook"),
     path("staff/", reconciliation.staff_home, name="staff_home"),
     path("staff/stripe/events/", events.StripeEventListView.as_view(), name="staff_events"),

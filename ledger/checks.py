@@ -123,6 +123,22 @@ def _secrets():
                 "(32 url-safe base64-encoded bytes).",
                 id="bailfund.E005",
             )
+    if not settings.LEDGER_SIGNING_KEY_SET:
+        yield Error(
+            "LEDGER_SIGNING_KEY is not set: the books' tree heads would be signed with a key "
+            "derived from SECRET_KEY.",
+            hint='Generate one with python -c "import base64, os; '
+            'print(base64.b64encode(os.urandom(32)).decode())", keep a copy offline, and '
+            "publish its public key (docs/ledger.md, 'Signed tree heads').",
+            id="bailfund.E012",
+        )
+    if not settings.LEDGER_WITNESSES:
+        yield Warning(
+            "LEDGER_WITNESSES is empty: no one outside the fund receives the signed tree "
+            "heads by email.",
+            hint="List board members' and the auditor's addresses, comma-separated.",
+            id="bailfund.W004",
+        )
     if settings.ALLOW_STRIPE_SANDBOX:
         yield Error(
             "ALLOW_STRIPE_SANDBOX is on: it lets production talk to the Stripe sandbox.",

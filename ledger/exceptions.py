@@ -55,6 +55,10 @@ class AlreadyReversed(LedgerError):
     """A transaction is reversed at most once; a second correction must target the reversal."""
 
 
+class BooksDiverged(LedgerError):
+    """The journal no longer holds what a signed tree head says it held."""
+
+
 class NotPermitted(PermissionDenied):
     """Staff act only within their role (see ``ledger.staff.roles`` and docs/permissions.md)."""
 

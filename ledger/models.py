@@ -197,6 +197,10 @@ class ChainHead(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True)
     # FUND_TIME_ZONE when the books were started (``ledger.books.fund_time``).
     time_zone = models.CharField(max_length=64, blank=True)
+    # The head of the audit log's own hash chain (``ledger.books.audit_chain``), moved
+    # under the same lock.
+    audit_sequence = models.BigIntegerField(default=0)
+    audit_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         constraints = [
@@ -208,13 +212,27 @@ class ChainHead(models.Model):
 
 
 class Checkpoint(models.Model):
-    """A dated copy of the chain head, as published; old ones must keep verifying."""
+    """A signed tree head: the journal's first ``sequence`` transactions, fixed by the chain
+    hash of the last and the Merkle root over all, signed (ledger.books.tree_heads). Rows
+    from before heads were signed have no signature and keep verifying by their hash."""
 
     sequence = models.BigIntegerField()
     hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()
     # The content hash of the public release (ledger.public.releases) published with this head.
     release_hash = models.CharField(max_length=64, blank=True, default="")
+    log = models.CharField(max_length=200, blank=True, default="")
+    root_hash = models.CharField(max_length=64, blank=True, default="")
+    # Roots of the perfect subtrees the leaves split into (hex): the next head starts there.
+    frontier = models.JSONField(default=list, blank=True)
+    previous_sequence = models.BigIntegerField(null=True, blank=True)
+    # RFC 9162 consistency proof from the previous signed head (hex).
+    consistency = models.JSONField(default=list, blank=True)
+    # The audit log's chain head when the head was signed.
+    audit_sequence = models.BigIntegerField(default=0)
+    audit_hash = models.CharField(max_length=64, blank=True, default="")
+    public_key = models.CharField(max_length=64, blank=True, default="")  # Ed25519, hex
+    signature = models.CharField(max_length=128, blank=True, default="")  # hex
 
     class Meta:
         ordering = ["-sequence", "-created_at"]
@@ -226,7 +244,8 @@ class Checkpoint(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only record of who did what. ``details`` never holds personal data."""
+    """Append-only record of who did what, hash-chained like the journal
+    (``ledger.books.audit_chain``). ``details`` never holds personal data."""
 
     at = models.DateTimeField()
     actor = user_field(optional=True)
@@ -234,6 +253,9 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     details = models.JSONField(default=dict, blank=True)
+    sequence = models.BigIntegerField(unique=True, null=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-at", "-id"]

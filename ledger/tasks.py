@@ -1,12 +1,23 @@
 from celery import shared_task
 
-from ledger.books.posting import checkpoint_create
+from ledger.books.tree_heads import checkpoint_if_grown
 
 
 @shared_task
 def checkpoint_ledger() -> int:
-    """Beat: record the day's chain head so later rewrites cannot verify against it."""
-    return checkpoint_create().sequence
+    """Beat, hourly: sign a head if the journal grew, and send the witnesses every head
+    they have not had; returns how many heads were sent."""
+    from ledger.books.witnesses import witnesses_send
+
+    checkpoint_if_grown()
+    return witnesses_send()
+
+
+@shared_task
+def sign_tree_head() -> int | None:
+    """After every LEDGER_HEAD_EVERY transactions: sign a head (the hourly run emails it)."""
+    checkpoint = checkpoint_if_grown()
+    return checkpoint.sequence if checkpoint else None
 
 
 @shared_task

@@ -38,7 +38,15 @@ WRITE_SQL = re.compile(
     rf"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?ledger_({LEDGER_TABLES})\b",
     re.IGNORECASE,
 )
-BOOKS_DOORS = {"ledger/books/posting.py", "ledger/books/postgres.py", "ledger/books/chart.py"}
+# The books' services: posting (and its PostgreSQL path), the chart, the audit log's chain
+# and the signed tree heads, each writing under the books' lock.
+BOOKS_DOORS = {
+    "ledger/books/posting.py",
+    "ledger/books/postgres.py",
+    "ledger/books/chart.py",
+    "ledger/books/audit_chain.py",
+    "ledger/books/tree_heads.py",
+}
 STRIPE_DOOR = "donations/stripe_gateway.py"
 
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from donations.checkout.proof import gift_entry, proof_url
 from donations.models import Donation, DonationStatus, Frequency, StripeCharge
 from ledger.books.fund_time import fund_date
 from ledger.books.money import format_money
@@ -106,6 +107,12 @@ def fee_taken(charge: StripeCharge | None) -> dict:
     }
 
 
+def gift_position(charge: StripeCharge) -> dict:
+    """Where the gift stands in the books (once booked), and the link to its proof."""
+    entry = gift_entry(charge)
+    return {"proof_url": proof_url(charge), "position": entry.sequence if entry else None}
+
+
 def receipt_send(*, charge_pk: int) -> bool:
     """Send the receipt for one charge unless it was sent; returns True if sent now."""
     with transaction.atomic():
@@ -125,6 +132,7 @@ def receipt_send(*, charge_pk: int) -> bool:
             "reference": charge.charge_id,
             "stop_url": stop_url(donation) if donation.frequency == Frequency.MONTHLY else "",
             **fee_taken(charge),
+            **gift_position(charge),
         }
         _send(donation, RECEIPT_SUBJECT, "donations/receipt.txt", context)
         charge.receipt_sent_at = timezone.now()

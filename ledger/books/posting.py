@@ -1,4 +1,6 @@
-"""Every write to the books. Nothing else in the project writes ledger rows.
+"""Every write to the journal. Nothing else in the project writes ledger rows, but for the
+audit log's chain (``ledger.books.audit_chain``) and the signed tree heads
+(``ledger.books.tree_heads``), which take the same lock.
 
 Posting takes the chain head's row lock first (``SELECT … FOR UPDATE``): the hash chain
 needs one total order, and holding that lock while the sequence, hash, balances and monthly
@@ -24,13 +26,13 @@ from ledger.books import postgres
 from ledger.books.entries import Entry, hashed_fields, validate
 from ledger.books.fund_time import fund_today
 from ledger.books.hashing import GENESIS_HASH, canonical_content, chain_hash
+from ledger.books.head_schedule import schedule_after
 from ledger.books.postgres import CHUNK, TXN_FIELDS
 from ledger.books.totals import Totals
 from ledger.models import (
     Account,
     AuditEvent,
     ChainHead,
-    Checkpoint,
     JournalTransaction,
     Posting,
     TransactionKind,
@@ -44,9 +46,10 @@ def _lock_head() -> ChainHead:
     if head is None:
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO ledger_chainhead (id, sequence, hash) VALUES (1, 0, %s) "
+                "INSERT INTO ledger_chainhead (id, sequence, hash, prev_hash, time_zone, "
+                "audit_sequence, audit_hash) VALUES (1, 0, %s, '', '', 0, %s) "
                 "ON CONFLICT (id) DO NOTHING",
-                [GENESIS_HASH],
+                [GENESIS_HASH, GENESIS_HASH],
             )
         head = ChainHead.objects.select_for_update().get(id=1)
     return head
@@ -307,6 +310,7 @@ def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:
         ids = _insert_rows_portable(chunks())
     _apply_totals(totals)
     ChainHead.objects.filter(id=1).update(sequence=chain[0], hash=chain[1])
+    schedule_after(head.sequence, chain[0])
     return [result._replace(pk=ids[result.sequence]) for result in posted]
 
 
@@ -342,6 +346,7 @@ def entry_post(entry: Entry, *, actor=None) -> JournalTransaction:
     if connection.vendor == "postgresql":
         posted = postgres.post_one(entry, actor)
         if posted is not None:
+            schedule_after(posted.sequence - 1, posted.sequence)
             return posted
     with transaction.atomic():
         return JournalTransaction.objects.get(pk=_write([entry], actor)[0].pk)
@@ -409,29 +414,12 @@ def transaction_reverse(
         return reversal
 
 
-def checkpoint_create(*, release_hash: str = "") -> Checkpoint:
-    """Record the current head with the time; published heads must keep verifying. With
-    ``release_hash``, the checkpoint also fixes the public release published with it."""
-    with transaction.atomic():
-        head = _lock_head()
-        return Checkpoint.objects.create(
-            sequence=head.sequence,
-            hash=head.hash,
-            created_at=timezone.now(),
-            release_hash=release_hash,
-        )
-
-
 def audit_record(
     actor, object_type: str, object_id, action: str, details: dict | None = None
 ) -> AuditEvent:
     """Append to the audit log inside the caller's transaction: ``actor`` (None for the
-    system) did ``action`` (``case.closed``) to one object. No personal data in details."""
-    return AuditEvent.objects.create(
-        at=timezone.now(),
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        details=details or {},
-    )
+    system) did ``action`` (``case.closed``) to one object. No personal data in details.
+    The event joins the audit log's hash chain (``ledger.books.audit_chain``)."""
+    from ledger.books.audit_chain import audit_append
+
+    return audit_append(actor, object_type, object_id, action, details or {})

@@ -4,18 +4,23 @@
 gapless from 1; every transaction links to the previous hash and its own hash recomputes
 from its content; its legs are non-zero, at least two, and sum to zero; every stored
 account balance and monthly total equals the sum of its postings; the chain head matches
-the last transaction; every stored checkpoint matches the recomputed chain; and the
-sub-ledgers agree with the journal (ledger.books.subledgers).
+the last transaction; every stored checkpoint matches the recomputed chain; every signed
+tree head has its Merkle root, frontier, a valid signature by a trusted key and a consistency
+proof from the head before it (ledger.books.tree_heads); and the sub-ledgers agree with the
+journal (ledger.books.subledgers).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ledger.books import merkle
+from ledger.books.audit_chain import audit_walk
 from ledger.books.hashing import GENESIS_HASH, chain_hash
 from ledger.books.journal import account_codes, iter_journal
 from ledger.books.subledgers import check_subledgers
 from ledger.books.totals import Totals
+from ledger.books.tree_heads import heads_problems, signed_heads
 from ledger.models import Account, ChainHead, Checkpoint, MonthlyTotal
 
 MAX_PROBLEMS = 50
@@ -69,6 +74,10 @@ def verify_ledger() -> VerificationReport:
     checkpoints = list(Checkpoint.objects.values_list("sequence", "hash", "created_at"))
     wanted = {sequence for sequence, _, _ in checkpoints}
     computed_at: dict[int, str] = {0: GENESIS_HASH}
+    # The Merkle root and frontier at each signed head's size (ledger.books.tree_heads).
+    head_sizes = set(signed_heads().values_list("sequence", flat=True))
+    tree = merkle.Frontier()
+    computed_heads = {0: (tree.root(), [])}
 
     totals = Totals()
     expected_sequence = 1
@@ -96,6 +105,9 @@ def verify_ledger() -> VerificationReport:
             totals.add(account_id, month, amount)
         if seq in wanted:
             computed_at[seq] = digest
+        tree.append(bytes.fromhex(digest))
+        if seq in head_sizes:
+            computed_heads[seq] = (tree.root(), tree.nodes())
         # Chain on the recomputed hash: one rewritten row must not make later rows look valid.
         prev_hash = digest
         report.transactions += 1
@@ -142,6 +154,13 @@ def verify_ledger() -> VerificationReport:
                 f"checkpoint of {created_at:%Y-%m-%d %H:%M} (#{sequence}) no longer verifies",
                 sequence if sequence in computed_at else None,
             )
+    audit_found, audit_hashes = audit_walk(
+        set(signed_heads().values_list("audit_sequence", flat=True))
+    )
+    for problem in audit_found:
+        report.fail(problem)
+    for problem, sequence in heads_problems(computed_heads, report.head_sequence, audit_hashes):
+        report.fail(problem, sequence)
     # Disbursements, gifts, charges and the rows naming sequences (ledger.books.subledgers).
     report.subledger_records_checked = check_subledgers(report.fail)
     return report

@@ -37,7 +37,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger.books.fund_time import fund_today
-from ledger.books.posting import audit_record, checkpoint_create
+from ledger.books.posting import audit_record
+from ledger.books.tree_heads import checkpoint_create
 from ledger.exceptions import LedgerError
 from ledger.models import (
     Disbursement,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from ledger.books.chart import DONATIONS
+from ledger.books.tree_heads import heads_jsonl, signed_heads
 from ledger.models import Account, Checkpoint, ReleaseStatus, TransparencyRelease
 from ledger.public.release_content import DICTIONARY, MONEY_IN, SUPPRESSED, utc_text
 from ledger.public.release_model import MEASURES
@@ -214,12 +215,14 @@ def public_document() -> dict:
 
 
 def open_data(kind: str) -> Served:
-    """``json``, ``csv``, ``dictionary`` or ``checkpoints``: bytes and their ETag."""
+    """``json``, ``csv``, ``dictionary``, ``checkpoints`` or ``tree-heads``: bytes and
+    their ETag."""
     builders = {
         "json": lambda: _served(_dump(public_document())),
         "csv": lambda: _served(monthly_csv(public_document())),
         "dictionary": lambda: _served(dictionary_csv()),
         "checkpoints": lambda: _served(_dump(checkpoints_document())),
+        "tree-heads": lambda: _served(heads_jsonl(signed_heads()).encode()),
     }
     return _kept.get(kind, builders[kind])
 

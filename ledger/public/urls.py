@@ -9,6 +9,7 @@ open_data = [
     path("monthly.csv", views.transparency_monthly_csv, name="transparency_csv"),
     path("data-dictionary.csv", views.transparency_dictionary, name="transparency_dictionary"),
     path("checkpoints.json", views.transparency_checkpoints, name="transparency_checkpoints"),
+    path("tree-heads.jsonl", views.transparency_tree_heads, name="transparency_tree_heads"),
 ]
 
 urlpatterns = [

@@ -114,3 +114,9 @@ def transparency_dictionary(request):
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
 def transparency_checkpoints(request):
     return _open_data(request, "checkpoints", "application/json")
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def transparency_tree_heads(request):
+    """Every signed tree head, oldest first (ledger.books.tree_heads): archive it."""
+    return _open_data(request, "tree-heads", "application/jsonl; charset=utf-8")

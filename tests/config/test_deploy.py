@@ -3,6 +3,7 @@ development shape; every page carries the security headers and a policy it can l
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -42,6 +43,8 @@ SETTING_NAMES = {
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "LOG_FORMAT",
+    "LEDGER_SIGNING_KEY",
+    "LEDGER_WITNESSES",
 }
 
 
@@ -62,6 +65,8 @@ def production_env(**overrides: str) -> dict[str, str]:
         STRIPE_SECRET_KEY="sk_live_" + secrets.token_hex(12),
         STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_hex(16),
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        LEDGER_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        LEDGER_WITNESSES="treasurer@example.org,auditor@example.org",
     )
     env.update(overrides)
     return env
@@ -93,6 +98,7 @@ DEVELOPMENT_SHAPE = {
     "bailfund.E004": ("FIELD_ENCRYPTION_KEYS", ""),
     "bailfund.E006": ("STRIPE_WEBHOOK_SECRET", "whsec_sandbox_development"),
     "bailfund.E007": ("EMAIL_URL", "consolemail://"),
+    "bailfund.E012": ("LEDGER_SIGNING_KEY", ""),
 }
 
 

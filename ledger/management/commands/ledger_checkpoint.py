@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ledger.books.posting import checkpoint_create
+from ledger.books.tree_heads import checkpoint_create
 from ledger.models import Checkpoint
 
 

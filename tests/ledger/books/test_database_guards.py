@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from ledger.books.posting import checkpoint_create
+from ledger.books.tree_heads import checkpoint_create
 from ledger.books.verification import verify_ledger
 from ledger.models import Account, JournalTransaction
 from tests.db_roles import as_owner

@@ -16,7 +16,7 @@ from django.db import DatabaseError, connection, transaction
 
 from ledger.books.db_roles import role_problems
 from ledger.books.db_triggers import APPEND_ONLY_TABLES
-from ledger.books.posting import checkpoint_create
+from ledger.books.tree_heads import checkpoint_create
 from tests.db_roles import app_role, as_owner, owner_role, require_two_roles
 
 ROOT = Path(__file__).resolve().parents[3]

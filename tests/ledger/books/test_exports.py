@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from ledger.books.exports import beancount_account, write_csv
-from ledger.books.posting import checkpoint_create, transaction_post, transaction_reverse
+from ledger.books.posting import transaction_post, transaction_reverse
 from ledger.books.selectors import ledger_head
+from ledger.books.tree_heads import checkpoint_create
 
 pytestmark = pytest.mark.django_db
 

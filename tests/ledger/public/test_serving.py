@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ledger.books.posting import checkpoint_create
+from ledger.books.tree_heads import checkpoint_create
 from ledger.public import releases, transparency
 from tests.ledger.public.conftest import OPEN_DATA_PATHS, THROUGH_JULY
 

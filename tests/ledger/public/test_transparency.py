@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from ledger.books.chart import AT_STRIPE
 from ledger.books.money import format_money
-from ledger.books.posting import Entry, checkpoint_create, transactions_post_batch
+from ledger.books.posting import Entry, transactions_post_batch
+from ledger.books.tree_heads import checkpoint_create
 from ledger.models import BailCase, Disbursement, Posting, ReleaseStatus
 from ledger.public import releases, transparency
 from ledger.public.release_content import MONEY_IN, PEOPLE_TOTALS, SUPPRESSED

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from ledger.books.posting import checkpoint_create
+from ledger.books.tree_heads import checkpoint_create
 from ledger.public.releases import releases_publish_due
 
 ROOT = Path(__file__).resolve().parents[3]
