@@ -35,14 +35,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger import exceptions
 from ledger.books import merkle
 from ledger.books.hashing import GENESIS_HASH, format_recorded_at
 from ledger.books.posting import books_lock
-from ledger.models import ChainHead, Checkpoint, JournalTransaction
+from ledger.models import ChainHead, Checkpoint
 
 TITLE = "Bail Fund Ledger tree head v1"
 
@@ -93,11 +93,13 @@ def key_id(public_hex: str) -> str:
 
 def leaf_reader(start: int, end: int) -> list[bytes]:
     """The Merkle leaves start..end-1: the hashes of transactions start+1..end."""
-    hashes = list(
-        JournalTransaction.objects.filter(sequence__gt=start, sequence__lte=end)
-        .order_by("sequence")
-        .values_list("hash", flat=True)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT hash FROM ledger_journaltransaction WHERE sequence > %s AND sequence <= %s "
+            "ORDER BY sequence",
+            [start, end],
+        )
+        hashes = [digest for (digest,) in cursor.fetchall()]
     if len(hashes) != end - start:
         raise exceptions.BooksDiverged(
             f"transactions #{start + 1} to #{end} are not all in the journal"
@@ -109,16 +111,18 @@ def latest_signed() -> Checkpoint | None:
     return Checkpoint.objects.exclude(signature="").order_by("-sequence", "-pk").first()
 
 
-def checkpoint_create(*, release_hash: str = "") -> Checkpoint:
-    """Sign and store a head of the journal as it stands. Made under the books' lock, so
-    no posting comes between the head read and the leaves read; the work is the leaves
-    added since the last head. Refused when the journal no longer holds a signed head's
-    transactions."""
+def checkpoint_create(*, release_hash: str = "", only_if_grown: bool = False) -> Checkpoint | None:
+    """Sign and store a head of the journal as it stands (with ``only_if_grown``, only if
+    it grew since the last head). Made under the books' lock, so no posting comes between
+    the head read and the leaves read; the work is the leaves added since the last head.
+    Refused when the journal no longer holds a signed head's transactions."""
     with transaction.atomic():
         books_lock()
         head = ChainHead.objects.get(id=1)
         previous = latest_signed()
         known_size = previous.sequence if previous else 0
+        if only_if_grown and previous is not None and known_size >= head.sequence:
+            return None
         if known_size > head.sequence:
             raise exceptions.BooksDiverged(
                 f"the journal holds {head.sequence} transactions, but a head signed on "
@@ -156,11 +160,7 @@ def checkpoint_create(*, release_hash: str = "") -> Checkpoint:
 def checkpoint_if_grown() -> Checkpoint | None:
     """A new head when the journal grew since the last signed one (beat, hourly, and
     after every ``LEDGER_HEAD_EVERY`` transactions)."""
-    previous = latest_signed()
-    size = ChainHead.objects.filter(id=1).values_list("sequence", flat=True).first() or 0
-    if previous is not None and previous.sequence >= size:
-        return None
-    return checkpoint_create()
+    return checkpoint_create(only_if_grown=True)
 
 
 def head_document(checkpoint: Checkpoint) -> dict:
