@@ -468,11 +468,11 @@ def main() -> int:
     keys = [key.lower() for key in args.key]
     problems += head_problems(heads, keys)
     if args.fund_heads:
-        published = {head["signature"] for head in load_heads([args.fund_heads])}
+        still_published = {head["signature"] for head in load_heads([args.fund_heads])}
         problems += [
             f"the fund no longer publishes {name(head)}, which it signed"
             for head in archived
-            if head["signature"] not in published
+            if head["signature"] not in still_published
         ]
     for source in args.proof:
         problems += proof_problems(json.loads(text_of(source)), heads, keys)
