@@ -22,6 +22,18 @@ ROOT = Path(__file__).resolve().parents[3]
 VERIFIER = ROOT / "docs" / "verify_export.py"
 
 
+def _verifier_module():
+    """verify_export.py as a module (it imports verify_heads.py from beside it)."""
+    sys.path.insert(0, str(VERIFIER.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("verify_export", VERIFIER)
+        verifier = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(verifier)
+    finally:
+        sys.path.remove(str(VERIFIER.parent))
+    return verifier
+
+
 def verify(*args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(VERIFIER), *map(str, args)], capture_output=True, text=True
@@ -124,9 +136,7 @@ def test_a_release_removed_from_the_chain_is_caught(published_fund, tmp_path):
 def test_a_rewritten_chain_of_releases_is_caught_by_the_checkpoints(published_fund, tmp_path):
     """What a fund hiding a figure would do: change an early release and recompute every
     release's hash after it, so that the releases are consistent again."""
-    spec = importlib.util.spec_from_file_location("verify_export", VERIFIER)
-    verifier = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(verifier)
+    verifier = _verifier_module()
     _, checkpoints, figures = published_fund
     document = _releases(figures)
     document["releases"][0]["money_in"]["total"]["donations_gross"] += 100
@@ -147,9 +157,7 @@ def test_a_rewritten_chain_of_releases_is_caught_by_the_checkpoints(published_fu
 def _rewrite_history(export: Path) -> str:
     """What a fund hiding a payment would do: change an early amount and recompute every
     hash after it, so that the chain is consistent again."""
-    spec = importlib.util.spec_from_file_location("verify_export", VERIFIER)
-    verifier = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(verifier)
+    verifier = _verifier_module()
     rows = list(csv.DictReader(io.StringIO(export.read_text())))
     for row in rows:
         if row["sequence"] == "2":
