@@ -146,3 +146,22 @@ class StatelessRoutesMiddleware:
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         response.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class ActingStaffMiddleware:
+    """Holds the request, its user loaded, while it is served, so a change to a staff
+    account saved meanwhile (the admin, a staff page) is audited as that user's
+    (``ledger.staff.actor``); outside a request the actor is the system. After the
+    authentication and second-factor middlewares."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from ledger.staff.actor import acting_begin, acting_end
+
+        token = acting_begin(request)
+        try:
+            return self.get_response(request)
+        finally:
+            acting_end(token)

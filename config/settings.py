@@ -19,7 +19,12 @@ from config import ledger_settings
 from config.database_settings import databases
 from config.logs import logging_config
 from config.payment_settings import fee_rates, statement_descriptor
-from config.staff_settings import healthz_token, positive_int, username_failure_limit
+from config.staff_settings import (
+    healthz_token,
+    positive_int,
+    staff_security,
+    username_failure_limit,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -105,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Who is acting, for the audit of changes to staff accounts (ledger.staff.security_audit).
+    "config.middleware.ActingStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused for too many failures into the lockout page.
@@ -174,9 +181,13 @@ AXES_HANDLER = "ledger.staff.lockout.StaffLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "ledger/staff/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-# Successful logins are in the audit log (staff.login); no second table of addresses.
+# Logins are in the audit log, their client addresses for a short while in a table of their
+# own (ledger.staff.login_audit); axes keeps no access log besides.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
+# A credential reset by someone else pauses money rights; approve and pay need a fresh second
+# factor; login addresses are kept briefly (docs/permissions.md).
+vars().update(staff_security(env))
 # Wrong codes slow the next attempt down exponentially (1, 2, 4, 8 … seconds) per device.
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
@@ -239,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
     "case-identifying-data-purge": {
         "task": "ledger.tasks.purge_case_identifying_data",
         "schedule": crontab(hour=2, minute=0),
+    },
+    "staff-login-address-purge": {
+        "task": "ledger.tasks.purge_staff_login_addresses",
+        "schedule": crontab(hour=2, minute=10),
     },
     # Balance transactions the webhooks missed, from the watermark minus an overlap.
     "stripe-sync": {

@@ -22,6 +22,36 @@ def positive_int(env, name: str, default: int) -> int:
     return value
 
 
+def bounded_int(env, name: str, default: int, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``."""
+    try:
+        value = env.int(name, default=default)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number from {low} to {high} (default {default})."
+        )
+    return value
+
+
+def staff_security(env) -> dict[str, int]:
+    """The settings of docs/permissions.md, "Credentials reset by someone else", "A fresh
+    second factor for money" and "Login addresses"."""
+    return {
+        # Hours an account whose credentials someone else reset moves no money.
+        "STAFF_CREDENTIAL_COOLOFF_HOURS": bounded_int(
+            env, "STAFF_CREDENTIAL_COOLOFF_HOURS", 72, 1, 24 * 30
+        ),
+        # Seconds a second factor stays fresh enough to approve or pay.
+        "STAFF_FRESH_OTP_SECONDS": bounded_int(env, "STAFF_FRESH_OTP_SECONDS", 300, 30, 3600),
+        # Days a staff login's client address is kept.
+        "STAFF_LOGIN_ADDRESS_RETENTION_DAYS": bounded_int(
+            env, "STAFF_LOGIN_ADDRESS_RETENTION_DAYS", 30, 1, 365
+        ),
+    }
+
+
 def username_failure_limit(env, pair_limit: int) -> int:
     """Failed logins for one username from every address before it is locked out
     everywhere: no fewer than the limit for one address, which it would otherwise hide."""

@@ -1,9 +1,19 @@
 """Django admin for the books: read-only. Corrections are reversing transactions posted
-through ledger.books.posting, never edits."""
+through ledger.books.posting, never edits. The staff security tables are read-only here
+too: a pause on money rights ends by itself (ledger.staff.credentials)."""
 
 from django.contrib import admin
 
-from ledger.models import Account, AuditEvent, Checkpoint, JournalTransaction, MonthlyTotal, Posting
+from ledger.models import (
+    Account,
+    AuditEvent,
+    Checkpoint,
+    JournalTransaction,
+    MonthlyTotal,
+    Posting,
+    StaffCredentialReset,
+    StaffLoginAddress,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,3 +75,15 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
     list_select_related = ("actor",)
+
+
+@admin.register(StaffCredentialReset)
+class StaffCredentialResetAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "what", "reset_by", "until")
+    list_select_related = ("user", "reset_by")
+
+
+@admin.register(StaffLoginAddress)
+class StaffLoginAddressAdmin(ReadOnlyAdmin):
+    list_display = ("at", "audit_sequence", "address")
+    search_fields = ("=audit_sequence", "=address")

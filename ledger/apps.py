@@ -9,6 +9,11 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         # Registers the deployment checks.
         from ledger import checks  # noqa: F401
+        from ledger.staff import login_audit, security_audit
+
+        # Changes to staff accounts and their logins are audited, whatever makes them.
+        security_audit.connect()
+        login_audit.connect()
 
         post_migrate.connect(grant_app_role_after_migrate, sender=self)
 

@@ -63,6 +63,11 @@ class NotPermitted(PermissionDenied):
     """Staff act only within their role (see ``ledger.staff.roles`` and docs/permissions.md)."""
 
 
+class MoneyRightsPaused(NotPermitted):
+    """An account whose password or second factor someone else reset moves no money for
+    STAFF_CREDENTIAL_COOLOFF_HOURS: whoever holds it now may not be the person it names."""
+
+
 class DisbursementError(Exception):
     """Base class: a disbursement transition was refused and nothing was written."""
 
@@ -77,6 +82,12 @@ class InvalidTransition(DisbursementError):
 
 class SelfApproval(DisbursementError):
     """Above DISBURSEMENT_TWO_PERSON_MIN the approver is someone other than the requester."""
+
+
+class CredentialResetConflict(SelfApproval):
+    """Above DISBURSEMENT_TWO_PERSON_MIN nobody approves a request when one of the two reset
+    the other's credentials after it was made or within STAFF_CREDENTIAL_COOLOFF_HOURS
+    before: the two accounts may be one person's."""
 
 
 class InsufficientFunds(DisbursementError):

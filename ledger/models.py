@@ -485,3 +485,7 @@ class TransparencyRelease(models.Model):
 
     def __str__(self) -> str:
         return f"release {self.period} ({self.status})"
+
+
+# Staff security's own tables (ledger.staff.records), registered with the app here.
+from ledger.staff.records import StaffCredentialReset, StaffLoginAddress  # noqa: E402, F401

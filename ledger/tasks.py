@@ -35,3 +35,20 @@ def purge_case_identifying_data() -> int:
     from ledger.casework.cases import cases_purge_identifying_data
 
     return cases_purge_identifying_data()
+
+
+@shared_task
+def purge_staff_login_addresses() -> int:
+    """Beat: erase staff login addresses older than STAFF_LOGIN_ADDRESS_RETENTION_DAYS."""
+    from ledger.staff.login_audit import login_addresses_purge
+
+    return login_addresses_purge()
+
+
+@shared_task
+def send_credential_reset_notices(reset_ids: list[int]) -> int:
+    """After a reset of someone's credentials by someone else commits: tell the account's
+    holder and the admins (ledger.staff.credentials)."""
+    from ledger.staff.credentials import notices_send
+
+    return notices_send(reset_ids)

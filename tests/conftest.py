@@ -245,9 +245,13 @@ def staff_client(staff_user):
     """staff_client("approver") → a test Client logged in with a password and a verified
     second factor, as that role. ``user=`` logs in an existing user instead; the user is
     ``client.user``. (Client.login() cannot be used: the lockout backend needs a request.)"""
+    import time
+
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ledger.staff.access import SECOND_FACTOR_TIME_SESSION_KEY
 
     def make(*roles: str, user=None, username: str = "") -> Client:
         user = user or staff_user(*roles, username=username)
@@ -256,9 +260,11 @@ def staff_client(staff_user):
             device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
         client = Client()
         client.force_login(user)
-        # What django_otp.login() stores once a code is accepted.
+        # What the second step stores once a code is accepted: django_otp.login()'s device,
+        # and the time the code was entered (approving and paying need it recent).
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[SECOND_FACTOR_TIME_SESSION_KEY] = int(time.time())
         session.save()
         client.user = user
         return client

@@ -176,6 +176,7 @@ def test_the_account_pages_are_the_only_ones_left_out():
     assert left_out == {
         "staff_auth:login",
         "staff_auth:verify",
+        "staff_auth:reverify",
         "staff_auth:enrol",
         "staff_auth:recovery_codes",
         "staff_auth:logout",

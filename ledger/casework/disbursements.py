@@ -58,6 +58,11 @@ from ledger.models import (
     RefundPayee,
     TransactionKind,
 )
+from ledger.staff.credentials import (
+    APPROVER_RESET_REQUESTER,
+    REQUESTER_RESET_APPROVER,
+    approval_conflict,
+)
 from ledger.staff.roles import Capability, require
 
 S = DisbursementStatus
@@ -191,10 +196,32 @@ def disbursement_request(
     return d
 
 
+# Why an approver may not approve, when one of the two reset the other's credentials.
+CONFLICTS = {
+    REQUESTER_RESET_APPROVER: "Someone else must approve this: its requester reset your "
+    "credentials after requesting it, or within {hours} hours before.",
+    APPROVER_RESET_REQUESTER: "Someone else must approve this: you reset its requester's "
+    "credentials after the request, or within {hours} hours before it.",
+}
+
+
 def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
     """Approve a request. Above DISBURSEMENT_TWO_PERSON_MIN the approver is not the
-    requester; available funds must cover it."""
+    requester, and neither of the two reset the other's credentials after the request or
+    within STAFF_CREDENTIAL_COOLOFF_HOURS before it (``ledger.staff.credentials``);
+    available funds must cover it. A refusal of the two-person rule is audited."""
     require(actor, Capability.APPROVE_DISBURSEMENT)
+    try:
+        return _approve(actor, disbursement)
+    except exceptions.SelfApproval as refusal:
+        # Written once the refused transaction has rolled back, so that it stays.
+        details = {"reason": getattr(refusal, "reason", "self_approval")}
+        action = "disbursement.approval_refused"
+        audit_record(actor, "disbursement", disbursement.pk, action, details)
+        raise
+
+
+def _approve(actor, disbursement: Disbursement) -> Disbursement:
     with transaction.atomic():
         books_lock()
         d = _locked(disbursement)
@@ -204,8 +231,17 @@ def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
             raise exceptions.InvalidTransition(
                 f"Only a requested disbursement can be approved; this one is {_state(d)}."
             )
-        if d.amount >= settings.DISBURSEMENT_TWO_PERSON_MIN and d.requested_by_id == actor.pk:
+        two_person = d.amount >= settings.DISBURSEMENT_TWO_PERSON_MIN
+        if two_person and d.requested_by_id == actor.pk:
             raise exceptions.SelfApproval("Someone other than the requester must approve this.")
+        conflict = two_person and approval_conflict(
+            approver_id=actor.pk, requester_id=d.requested_by_id, requested_at=d.requested_at
+        )
+        if conflict:
+            hours = settings.STAFF_CREDENTIAL_COOLOFF_HOURS
+            refusal = exceptions.CredentialResetConflict(CONFLICTS[conflict].format(hours=hours))
+            refusal.reason = conflict
+            raise refusal
         bank, cash = _funds()
         available = bank + cash - _approved_unpaid()
         if available < d.amount:

@@ -50,6 +50,7 @@ from ledger.models import (
     DisbursementStatus,
 )
 from ledger.staff.access import staff_view
+from ledger.staff.credentials import money_rights_paused, pause_reason
 from ledger.staff.forms_flow import form_page, form_submitted
 from ledger.staff.roles import Capability, user_can
 
@@ -203,9 +204,16 @@ def _disbursement_context(request, d: Disbursement, **forms) -> dict:
         "return_form": forms.get("return_form") or ReturnForm(prefix="return"),
         "forfeit_form": forms.get("forfeit_form") or ForfeitureForm(prefix="forfeit"),
         "action_error": forms.get("action_error"),
+        "money_paused": _money_paused(user),
         "available": funds_available(),
         "currency": settings.FUND_CURRENCY,
     }
+
+
+def _money_paused(user) -> str:
+    """Why the approve and pay buttons are missing, while the user's money rights pause."""
+    reset = money_rights_paused(user)
+    return pause_reason(reset) if reset is not None else ""
 
 
 def _disbursement_url(d: Disbursement) -> str:

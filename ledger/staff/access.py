@@ -8,6 +8,12 @@ setting ``required_capability``. For each request:
 - a password but no second factor yet: the code page, or enrolment for a user who has no
   authenticator app yet;
 - both factors but no role granting the capability (or no role at all): 403;
+- a money capability paused by a reset of the account's credentials by someone else
+  (``ledger.staff.credentials``): 403, with the reason and the end of the pause;
+- a POST needing a fresh second factor (``roles.FRESH_SECOND_FACTOR``: approve, pay) when
+  the session's was entered more than ``STAFF_FRESH_OTP_SECONDS`` ago: the page that asks
+  for a code again (``staff_auth:reverify``), which then sends the person back to the page
+  they were on;
 - allowed: the page, and the session's idle expiry starts again.
 
 Whatever its activity, a session ends ``STAFF_SESSION_MAX_SECONDS`` after its password
@@ -23,6 +29,7 @@ from __future__ import annotations
 import math
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -30,11 +37,14 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ledger.exceptions import NotPermitted
-from ledger.staff.roles import Capability, require, user_roles
+from ledger.books.posting import audit_record
+from ledger.exceptions import MoneyRightsPaused, NotPermitted
+from ledger.staff.roles import FRESH_SECOND_FACTOR, Capability, require, user_roles
 
 
 def is_verified(user) -> bool:
@@ -82,6 +92,43 @@ def end_expired_session(request: HttpRequest) -> bool:
     return True
 
 
+# When the session's second factor was last entered: at login, enrolment or re-verification.
+SECOND_FACTOR_TIME_SESSION_KEY = "staff_second_factor_time"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def record_second_factor_time(request: HttpRequest) -> None:
+    request.session[SECOND_FACTOR_TIME_SESSION_KEY] = int(time.time())
+
+
+def second_factor_is_fresh(request: HttpRequest) -> bool:
+    """Entered within ``STAFF_FRESH_OTP_SECONDS``; a session without the time recorded
+    (verified before it was) is not fresh."""
+    entered = request.session.get(SECOND_FACTOR_TIME_SESSION_KEY)
+    if not isinstance(entered, int):
+        return False
+    return time.time() - entered <= settings.STAFF_FRESH_OTP_SECONDS
+
+
+def _page_they_were_on(request: HttpRequest) -> str:
+    """Where the form just posted was: the referring page of this site, else the staff home."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        if parts.path.startswith("/") and not parts.path.startswith("//"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _ask_for_code_again(request: HttpRequest, capability: Capability) -> HttpResponse:
+    details = {"capability": capability.value}
+    audit_record(request.user, "user", request.user.pk, "staff.reverification_required", details)
+    next_url = _page_they_were_on(request)
+    return redirect(f"{reverse('staff_auth:reverify')}?{urlencode({'next': next_url})}")
+
+
 def refresh_idle_expiry(request: HttpRequest) -> None:
     """The idle timer starts again, never reaching past the session's absolute lifetime."""
     left = math.ceil(session_seconds_left(request))
@@ -106,7 +153,14 @@ def staff_access_refusal(
         if not user_roles(user):
             raise NotPermitted("This account has no staff role.")
     else:
-        require(user, capability)
+        try:
+            require(user, capability)
+        except MoneyRightsPaused as paused:
+            context = {"reason": str(paused)}
+            return render(request, "ledger/staff/refused.html", context, status=403)
+        fresh_needed = capability in FRESH_SECOND_FACTOR and request.method not in SAFE_METHODS
+        if fresh_needed and not second_factor_is_fresh(request):
+            return _ask_for_code_again(request, capability)
     refresh_idle_expiry(request)
     return None
 

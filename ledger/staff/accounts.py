@@ -3,7 +3,9 @@
 
 A staff member's second factor is one confirmed TOTP device (an authenticator app) and one
 static device holding their single-use recovery codes. Each change is audited without
-personal data: the audit row names the user by id only.
+personal data: the audit row names the user by id only. The signals of
+``ledger.staff.security_audit`` audit the devices' arrival and departure whatever makes
+them, and pause the money rights of an account changed by someone else.
 
 Recovery codes carry 140 random bits (28 base32 characters, shown as seven groups of
 four) and are shown once. The database keeps only a keyed hash of each
@@ -33,6 +35,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ledger.books.posting import audit_record
+from ledger.staff.actor import acting_user, acting_via
+from ledger.staff.credentials import RECOVERY_CODES, credential_changed
 from ledger.staff.roles import Role
 
 RECOVERY_CODE_COUNT = 10
@@ -148,11 +152,15 @@ def totp_enrolment_confirm(*, device: TOTPDevice, token: str) -> list[str] | Non
 
 
 def recovery_codes_regenerate(*, user) -> list[str]:
-    """New recovery codes for a user; the old ones stop working at once."""
+    """New recovery codes for a user; the old ones stop working at once. Made by anyone but
+    the user (a command, the shell), they pause the account's money rights
+    (``ledger.staff.credentials``)."""
     with transaction.atomic():
         codes = _recovery_codes_replace(user)
-        details = {"recovery_codes": len(codes)}
-        audit_record(user, "user", user.pk, "staff.recovery_codes_regenerated", details)
+        details = {"recovery_codes": len(codes), "via": acting_via()}
+        # The actor is whoever is acting (the user on their page; None for the shell).
+        audit_record(acting_user(), "user", user.pk, "staff.recovery_codes_regenerated", details)
+        credential_changed(user.pk, RECOVERY_CODES)
     return codes
 
 

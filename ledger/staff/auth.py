@@ -9,9 +9,14 @@
    code. Wrong codes are throttled per device by django-otp.
    ``/staff/enrol/`` instead, for an account without an authenticator app yet: a QR code
    (and the secret as text), confirmed with one code; ten recovery codes are shown once.
-3. The session then carries the verified device; ``ledger.staff.access`` checks it and the
-   user's roles on every staff page and ends the session after a quiet spell, or once it
-   is ``STAFF_SESSION_MAX_SECONDS`` old whatever its activity.
+3. The session then carries the verified device and the time the code was entered;
+   ``ledger.staff.access`` checks them and the user's roles on every staff page and ends
+   the session after a quiet spell, or once it is ``STAFF_SESSION_MAX_SECONDS`` old
+   whatever its activity.
+4. ``/staff/login/reverify/``: a code again, asked for before approving or paying when the
+   last was entered more than ``STAFF_FRESH_OTP_SECONDS`` ago.
+
+Every step is audited (``ledger.staff.login_audit``), with the client address kept apart.
 
 The Django admin sits behind the same two steps (:class:`StaffAdminSite`).
 """
@@ -57,10 +62,12 @@ from ledger.staff.access import (
     has_authenticator,
     is_verified,
     record_login_time,
+    record_second_factor_time,
     refresh_idle_expiry,
     second_step_url,
     staff_access_refusal,
 )
+from ledger.staff.login_audit import login_event, login_refused_without_role
 from ledger.staff.roles import user_roles
 
 WRONG_LOGIN = "Wrong username or password, or this account has no staff role."
@@ -113,8 +120,9 @@ def _second_factor_passed(request, device, method: str) -> None:
     # (for instance on a shared machine) carries over to the verified one.
     request.session.cycle_key()
     refresh_idle_expiry(request)
+    record_second_factor_time(request)
     details = {"second_factor": method}
-    audit_record(request.user, "user", request.user.pk, "staff.login", details)
+    login_event(request, request.user, request.user.pk, "staff.login", details)
 
 
 @sensitive_post_parameters("password")
@@ -145,6 +153,8 @@ def login(request):
             record_login_time(request)
             refresh_idle_expiry(request)
             return redirect(_with_next(second_step_url(user), next_url))
+        if user is not None:
+            login_refused_without_role(request, user)
         lockout.count_failed_login()
         form.add_error(None, WRONG_LOGIN)
     return render(request, "ledger/staff/login.html", {"form": form, "next": next_url})
@@ -219,16 +229,51 @@ def login_verify(request, user, next_url: str):
                 messages.warning(request, OUTDATED_RECOVERY_CODES)
                 return redirect("staff_auth:recovery_codes")
             return redirect(next_url)
-        details = {"method": method, "throttled": throttled is not None}
-        audit_record(user, "user", user.pk, "staff.second_factor_failed", details)
-        if throttled and throttled.get("locked_until"):
-            wait = math.ceil((throttled["locked_until"] - timezone.now()).total_seconds())
-            form.add_error(
-                None, f"Too many wrong codes: wait {max(wait, 1)} seconds, then try again."
-            )
-        else:
-            form.add_error(None, "That code is not right.")
+        _code_refused(form, user, method, throttled)
     return render(request, "ledger/staff/login_verify.html", {"form": form, "next": next_url})
+
+
+def _code_refused(form, user, method: str, throttled: dict | None, **details) -> None:
+    """Audit a wrong (or throttled) code and say so on the form."""
+    details = {"method": method, "throttled": throttled is not None, **details}
+    audit_record(user, "user", user.pk, "staff.second_factor_failed", details)
+    if throttled and throttled.get("locked_until"):
+        wait = math.ceil((throttled["locked_until"] - timezone.now()).total_seconds())
+        form.add_error(None, f"Too many wrong codes: wait {max(wait, 1)} seconds, then try again.")
+    else:
+        form.add_error(None, "That code is not right.")
+
+
+def _fresh_for() -> str:
+    seconds = settings.STAFF_FRESH_OTP_SECONDS
+    if seconds % 60:
+        return f"{seconds} seconds"
+    minutes = seconds // 60
+    return f"{minutes} minute{pluralize(minutes)}"
+
+
+@sensitive_post_parameters("code")
+@never_cache
+def reverify(request):
+    """A code again, for approving and paying (``ledger.staff.access``): the session's
+    second factor becomes fresh, and the person goes back to the page they were on."""
+    next_url = _next_url(request)
+    refusal = staff_access_refusal(request, None)
+    if refusal is not None:
+        return refusal
+    user = request.user
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device, method, throttled = _check_code(user, form.cleaned_data["code"])
+        if device is not None:
+            record_second_factor_time(request)
+            details = {"second_factor": method}
+            audit_record(user, "user", user.pk, "staff.reverified", details)
+            messages.info(request, "Code accepted. You can approve or pay now.")
+            return redirect(next_url)
+        _code_refused(form, user, method, throttled, reverify=True)
+    context = {"form": form, "next": next_url, "fresh_for": _fresh_for()}
+    return render(request, "ledger/staff/reverify.html", context)
 
 
 def _qr_svg(data: str) -> str:

@@ -4,7 +4,8 @@ Roles are Django groups with these names (created by a data migration). A user's
 capabilities are the union over their roles; a superuser holds the ``admin`` role. Views
 check a capability once, in the ``ledger.staff.access.staff_view`` decorator, and services
 check it again with :func:`require`, so a task, a command or a future view cannot skip it.
-``docs/permissions.md`` prints the same matrix for people.
+Money rights pause after someone else resets an account's credentials
+(``ledger.staff.credentials``). ``docs/permissions.md`` prints the same matrix for people.
 """
 
 from __future__ import annotations
@@ -73,6 +74,21 @@ MATRIX: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
 }
 
+# What moves money or records it moving: paused while someone else's reset of the account's
+# credentials cools off (``ledger.staff.credentials``).
+MONEY_CAPABILITIES = frozenset(
+    {
+        C.REQUEST_DISBURSEMENT,
+        C.APPROVE_DISBURSEMENT,
+        C.PAY_DISBURSEMENT,
+        C.RECORD_OUTCOME,
+        C.RECORD_OFFLINE_GIFT,
+    }
+)
+# What a staff page may do (by POST) only with the second factor entered within the last
+# STAFF_FRESH_OTP_SECONDS (``ledger.staff.access``).
+FRESH_SECOND_FACTOR = frozenset({C.APPROVE_DISBURSEMENT, C.PAY_DISBURSEMENT})
+
 
 def user_roles(user) -> frozenset[Role]:
     """The roles a user holds; none for anonymous or inactive users."""
@@ -88,11 +104,28 @@ def user_roles(user) -> frozenset[Role]:
     return cache
 
 
-def user_capabilities(user) -> frozenset[Capability]:
+def role_capabilities(user) -> frozenset[Capability]:
+    """What the user's roles grant, whether or not paused."""
     caps: set[Capability] = set()
     for role in user_roles(user):
         caps |= MATRIX[role]
     return frozenset(caps)
+
+
+def user_capabilities(user) -> frozenset[Capability]:
+    """What the user may do now: their roles' capabilities, less the money ones while a
+    reset of their credentials by someone else cools off."""
+    caps = role_capabilities(user)
+    if caps & MONEY_CAPABILITIES:
+        # Read once per user object, as the roles are: a page asks for every row.
+        paused = getattr(user, "_bailfund_money_paused", None)
+        if paused is None:
+            from ledger.staff.credentials import money_rights_paused
+
+            paused = user._bailfund_money_paused = money_rights_paused(user) is not None
+        if paused:
+            caps -= MONEY_CAPABILITIES
+    return caps
 
 
 def user_can(user, capability: Capability) -> bool:
@@ -100,6 +133,14 @@ def user_can(user, capability: Capability) -> bool:
 
 
 def require(user, capability: Capability) -> None:
-    """Raise :class:`NotPermitted` unless the user holds a role granting ``capability``."""
-    if not user_can(user, capability):
+    """Raise :class:`NotPermitted` unless the user holds a role granting ``capability``;
+    :class:`~ledger.exceptions.MoneyRightsPaused` (saying why and until when, and audited)
+    for a money capability while a reset of their credentials by someone else cools off."""
+    if capability not in role_capabilities(user):
         raise NotPermitted(f"Your role does not allow this ({capability.value.replace('_', ' ')}).")
+    if capability in MONEY_CAPABILITIES:
+        from ledger.staff.credentials import money_rights_refusal
+
+        refusal = money_rights_refusal(user, capability)
+        if refusal is not None:
+            raise refusal

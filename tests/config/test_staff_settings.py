@@ -12,7 +12,12 @@ import environ
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.staff_settings import healthz_token, positive_int, username_failure_limit
+from config.staff_settings import (
+    healthz_token,
+    positive_int,
+    staff_security,
+    username_failure_limit,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +81,54 @@ def test_the_site_refuses_to_start_with_a_bad_staff_setting():
 
     assert result.returncode != 0
     assert "STAFF_SESSION_MAX_SECONDS must be a whole number of at least 1" in result.stderr
+
+
+SECURITY_DEFAULTS = {
+    "STAFF_CREDENTIAL_COOLOFF_HOURS": 72,
+    "STAFF_FRESH_OTP_SECONDS": 300,
+    "STAFF_LOGIN_ADDRESS_RETENTION_DAYS": 30,
+}
+
+
+def test_the_staff_security_settings_default_and_are_read(monkeypatch):
+    for name in SECURITY_DEFAULTS:
+        monkeypatch.delenv(name, raising=False)
+    assert staff_security(environ.Env()) == SECURITY_DEFAULTS
+
+    monkeypatch.setenv("STAFF_FRESH_OTP_SECONDS", "120")
+    assert staff_security(environ.Env())["STAFF_FRESH_OTP_SECONDS"] == 120
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("STAFF_CREDENTIAL_COOLOFF_HOURS", "0"),
+        ("STAFF_CREDENTIAL_COOLOFF_HOURS", "three days"),
+        ("STAFF_FRESH_OTP_SECONDS", "5"),
+        ("STAFF_FRESH_OTP_SECONDS", "86400"),
+        ("STAFF_LOGIN_ADDRESS_RETENTION_DAYS", "0"),
+        ("STAFF_LOGIN_ADDRESS_RETENTION_DAYS", "3650"),
+    ],
+)
+def test_a_staff_security_setting_out_of_its_range_is_refused(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(ImproperlyConfigured, match=f"{name} must be a whole number from"):
+        staff_security(environ.Env())
+
+
+def test_the_site_refuses_to_start_with_a_bad_staff_security_setting():
+    env = dict(os.environ, DEBUG="1", STAFF_CREDENTIAL_COOLOFF_HOURS="0")
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "STAFF_CREDENTIAL_COOLOFF_HOURS must be a whole number from 1 to 720" in result.stderr

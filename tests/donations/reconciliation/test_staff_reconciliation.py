@@ -89,11 +89,12 @@ def test_the_lists_cost_a_fixed_number_of_queries(staff, django_assert_max_num_q
     for n in range(40):
         _run()
         open_discrepancy(run, kind=f"kind_{n}")
-    # At most 5 for the page, and 5 for staff access: the session, the user, the verified
-    # device, the roles, and saving the session's new idle expiry.
-    with django_assert_max_num_queries(10):
+    # At most 5 for the page, and 6 for staff access: the session, the user, the verified
+    # device, the roles, whether money rights are paused, and saving the session's new
+    # idle expiry.
+    with django_assert_max_num_queries(11):
         runs = staff.get("/staff/reconciliation/runs/")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         discrepancies = staff.get("/staff/reconciliation/discrepancies/")
 
     assert runs.status_code == 200 and discrepancies.status_code == 200

@@ -67,6 +67,8 @@ def _assert_no_day_court_or_reference(text: str) -> None:
 @pytest.mark.parametrize("name", STAFF_LISTS)
 def test_a_viewers_export_has_no_court_no_reference_and_only_months(staff_client, fund, name):
     rows = _export(staff_client("viewer"), name)
+    # The staff accounts' own events (set up, logged in) are no case rows: they keep their times.
+    rows = [row for row in rows if row.get("Object type") != "user"]
 
     assert rows
     assert not {"Court", "Outcome", "Ledger no.", "Waiting"} & set(rows[0])
@@ -202,9 +204,10 @@ def test_an_export_audit_row_names_the_filters_but_a_docket_number_only_as_given
 def test_an_export_format_the_pages_do_not_offer_shows_the_page_and_writes_nothing(
     staff_client, fund
 ):
+    viewer = staff_client("viewer")
     before = AuditEvent.objects.count()
 
-    response = staff_client("viewer").get(reverse("casework:outstanding"), {"_export": "json"})
+    response = viewer.get(reverse("casework:outstanding"), {"_export": "json"})
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     assert AuditEvent.objects.count() == before
