@@ -55,3 +55,10 @@ def witnesses(env) -> list[str]:
 def log_name(env, site_url: str) -> str:
     """What the signed heads call this fund's books: its site's host unless set."""
     return env.str("LEDGER_LOG_NAME", default="") or (urlsplit(site_url).netloc + "/ledger")
+
+
+def days_ahead(env) -> int:
+    days = env.int("LEDGER_MAX_DAYS_AHEAD", default=7)
+    if not 0 <= days <= 366:
+        raise ImproperlyConfigured("LEDGER_MAX_DAYS_AHEAD is a number of days from 0 to 366.")
+    return days

@@ -467,6 +467,8 @@ LEDGER_RETIRED_PUBLIC_KEYS = ledger_settings.public_keys(env, "LEDGER_RETIRED_PU
 LEDGER_HEAD_EVERY = env.int("LEDGER_HEAD_EVERY", default=1000)
 LEDGER_WITNESSES = ledger_settings.witnesses(env)
 LEDGER_LOG_NAME = ledger_settings.log_name(env, SITE_URL)
+# Postings dated more than this many days after today are refused (ledger.books.entries).
+LEDGER_MAX_DAYS_AHEAD = ledger_settings.days_ahead(env)
 
 # Keys for encrypted case fields, newest first (used by the disbursements side).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

@@ -163,8 +163,8 @@ def load_heads(sources: list[str]) -> list[dict]:
 def head_text(head: dict) -> bytes:
     return (
         f"{HEAD_TITLE}\nlog: {head['log']}\nsize: {head['size']}\nroot: {head['root']}\n"
-        f"chain: {head['chain']}\naudit: {head['audit']}\ntime: {head['time']}\n"
-        f"release: {head['release'] or '-'}\n"
+        f"chain: {head['chain']}\naudit: {head['audit']}\nclosed: {head.get('closed') or '-'}\n"
+        f"time: {head['time']}\nrelease: {head['release'] or '-'}\n"
     ).encode()
 
 

@@ -43,6 +43,18 @@ class PersonalDataInMemo(InvalidEntry):
     """Memos are read by auditors and the public: they never carry personal data."""
 
 
+class PeriodClosed(InvalidEntry):
+    """The entry is dated in a period the books have closed."""
+
+
+class DateTooFarAhead(InvalidEntry):
+    """The entry is dated further ahead than the books accept."""
+
+
+class PeriodNotClosable(LedgerError):
+    """The period cannot be closed: not ended, already closed, or not a whole period."""
+
+
 class IdempotencyConflict(LedgerError):
     """One idempotency key records one fact: reusing it with other content is refused."""
 

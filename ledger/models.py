@@ -201,6 +201,8 @@ class ChainHead(models.Model):
     # under the same lock.
     audit_sequence = models.BigIntegerField(default=0)
     audit_hash = models.CharField(max_length=64, default="0" * 64)
+    # Postings dated on or before this day are refused (``ledger.books.periods``).
+    closed_through = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -228,6 +230,8 @@ class Checkpoint(models.Model):
     previous_sequence = models.BigIntegerField(null=True, blank=True)
     # RFC 9162 consistency proof from the previous signed head (hex).
     consistency = models.JSONField(default=list, blank=True)
+    # The last day of the last closed period when the head was signed.
+    closed_through = models.DateField(null=True, blank=True)
     # The audit log's chain head when the head was signed.
     audit_sequence = models.BigIntegerField(default=0)
     audit_hash = models.CharField(max_length=64, blank=True, default="")
@@ -487,5 +491,7 @@ class TransparencyRelease(models.Model):
         return f"release {self.period} ({self.status})"
 
 
-# Staff security's own tables (ledger.staff.records), registered with the app here.
+# Tables kept in modules of their own, registered with the app here: staff security's
+# (ledger.staff.records) and the closed periods (ledger.books.closed_periods).
+from ledger.books.closed_periods import ClosedPeriod  # noqa: E402, F401
 from ledger.staff.records import StaffCredentialReset, StaffLoginAddress  # noqa: E402, F401

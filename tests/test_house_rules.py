@@ -46,6 +46,7 @@ BOOKS_DOORS = {
     "ledger/books/chart.py",
     "ledger/books/audit_chain.py",
     "ledger/books/tree_heads.py",
+    "ledger/books/periods.py",
 }
 STRIPE_DOOR = "donations/stripe_gateway.py"
 

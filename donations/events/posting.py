@@ -118,6 +118,8 @@ def entry_for(balance_transaction: dict) -> Entry | None:
         memo=recipe.memo,
         source_ref=f"stripe:{bt['id']}",
         currency=bt["currency"].lower(),
+        # It happened at Stripe whatever the books say (ledger.books.entries).
+        outside_fact=True,
     )
 
 
@@ -196,7 +198,12 @@ def payout_settlement_entries(payout: dict) -> list[Entry]:
     arrived_key = payout_key(payout["id"], "arrived")
     arrival_date = payout.get("arrival_date") or payout["created"]
     day = fund_date(arrival_date)
-    common = {"kind": TransactionKind.PAYOUT, "currency": payout["currency"].lower(), "date": day}
+    common = {
+        "kind": TransactionKind.PAYOUT,
+        "currency": payout["currency"].lower(),
+        "date": day,
+        "outside_fact": True,
+    }
     arrived = Entry(
         legs=((BANK, amount), (PAYOUTS_IN_TRANSIT, -amount)),
         idempotency_key=arrived_key,

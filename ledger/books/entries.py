@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from ledger import exceptions
+from ledger.books.fund_time import fund_today
 from ledger.models import JournalTransaction, TransactionKind
 
 MAX_ABS_AMOUNT = 10**15  # a quadrillion minor units: far above any fund, far below bigint
@@ -30,6 +31,11 @@ class Entry:
     source_ref: str = ""
     currency: str = ""
     reverses: JournalTransaction | None = None
+    # A fact another system keeps (Stripe's): it happened whatever the books say, so its
+    # date never stops it. Dated in a closed period (ledger.books.periods) it is posted on
+    # the first open day, its source still giving the day it happened; and it is not held
+    # to LEDGER_MAX_DAYS_AHEAD. Entries staff make are refused instead.
+    outside_fact: bool = False
 
     def content(self) -> tuple:
         """What an idempotency key stands for: everything but who posted it and when."""
@@ -52,6 +58,12 @@ def validate(entry: Entry) -> Entry:
         raise exceptions.InvalidEntry("Reversals are posted with transaction_reverse.")
     if not isinstance(entry.date, dt.date) or isinstance(entry.date, dt.datetime):
         raise exceptions.InvalidEntry("The economic date must be a date.")
+    latest = fund_today() + dt.timedelta(days=settings.LEDGER_MAX_DAYS_AHEAD)
+    if entry.date > latest and not entry.outside_fact:
+        raise exceptions.DateTooFarAhead(
+            f"{entry.date:%Y-%m-%d} is more than {settings.LEDGER_MAX_DAYS_AHEAD} days ahead: "
+            "post it on the day it happens."
+        )
     key = entry.idempotency_key
     if not isinstance(key, str) or not key.strip() or len(key) > 200:
         raise exceptions.InvalidEntry("An idempotency key of 1 to 200 characters is required.")
@@ -97,6 +109,7 @@ def validate(entry: Entry) -> Entry:
         source_ref=entry.source_ref,
         currency=currency,
         reverses=entry.reverses,
+        outside_fact=entry.outside_fact,
     )
 
 

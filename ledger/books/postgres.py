@@ -100,7 +100,7 @@ WITH head AS (
            hash = encode(sha256(
                convert_to(hash || E'\\n', 'UTF8') || %(prefix)s::bytea
                || convert_to((sequence + 1)::text, 'UTF8') || %(suffix)s::bytea), 'hex')
-     WHERE id = 1
+     WHERE id = 1 AND %(date)s::date > COALESCE(closed_through, '0001-01-01'::date)
  RETURNING sequence, prev_hash, hash
 ), txn AS (
     INSERT INTO ledger_journaltransaction
@@ -171,7 +171,7 @@ def post_one(entry: Entry, actor) -> JournalTransaction | None:
             row = cursor.fetchone()
     except (IntegrityError, psycopg.IntegrityError):
         return None
-    if row is None:  # no chain head row yet (an emptied database)
+    if row is None:  # no chain head row yet (an emptied database), or a closed period
         return None
     pk, sequence, prev_hash, digest = row
     return JournalTransaction(

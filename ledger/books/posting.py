@@ -11,6 +11,7 @@ posts in batches.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
@@ -89,10 +90,10 @@ def books_lock() -> None:
     _lock_head()
 
 
-def _stored_content(txn: JournalTransaction, legs: list[tuple[str, int]]) -> tuple:
+def _stored_content(txn: JournalTransaction, legs: list[tuple[str, int]], date=None) -> tuple:
     return (
         txn.kind,
-        txn.date,
+        date or txn.date,
         txn.currency,
         txn.memo,
         txn.source_ref,
@@ -228,7 +229,9 @@ def _write(entries: Sequence[Entry], actor) -> list[Posted]:
         key = entry.idempotency_key
         if key in existing:
             txn = existing[key]
-            if _stored_content(txn, existing_legs.get(txn.pk, [])) != entry.content():
+            # A fact moved out of a closed period was posted on another day than it says.
+            date = entry.date if entry.outside_fact else None
+            if _stored_content(txn, existing_legs.get(txn.pk, []), date) != entry.content():
                 raise exceptions.IdempotencyConflict(
                     f"The idempotency key {key!r} already records a different transaction "
                     f"(#{txn.sequence})."
@@ -242,7 +245,7 @@ def _write(entries: Sequence[Entry], actor) -> list[Posted]:
                 )
         else:
             first_in_batch[key] = entry
-            new_entries.append((index, entry))
+            new_entries.append((index, _in_open_period(entry, head.closed_through)))
 
     if new_entries:
         posted = _insert_new([entry for _, entry in new_entries], head, actor)
@@ -253,6 +256,20 @@ def _write(entries: Sequence[Entry], actor) -> list[Posted]:
             if results[index] is None:
                 results[index] = by_key[entry.idempotency_key]
     return results  # type: ignore[return-value]
+
+
+def _in_open_period(entry: Entry, closed: dt.date | None) -> Entry:
+    """The entry as it may be posted while the books are closed through ``closed``
+    (``ledger.books.periods``): refused if dated in a closed period, or moved to the first
+    open day if it records a fact that happened whatever the books say."""
+    if closed is None or entry.date > closed:
+        return entry
+    if not entry.outside_fact:
+        raise exceptions.PeriodClosed(
+            f"The books are closed through {closed:%Y-%m-%d}: {entry.date:%Y-%m-%d} is in a "
+            "closed period. Post the correction in the open period, referring back to it."
+        )
+    return dataclasses.replace(entry, date=closed + dt.timedelta(days=1))
 
 
 def _insert_new(entries: list[Entry], head: ChainHead, actor) -> list[Posted]:

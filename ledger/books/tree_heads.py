@@ -17,6 +17,7 @@ The signed text (UTF-8, one field per line, newline-terminated):
     root: <Merkle root, hex>
     chain: <hash of transaction number size, hex; 64 zeros for size 0>
     audit: <events in the audit log> <hash of the last, hex> (ledger.books.audit_chain)
+    closed: <the last day of the last closed period, YYYY-MM-DD, or -> (ledger.books.periods)
     time: <UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ>
     release: <hash of the public release published with it, or ->
 """
@@ -48,11 +49,19 @@ TITLE = "Bail Fund Ledger tree head v1"
 
 
 def head_text(
-    *, log: str, size: int, root: str, chain: str, audit: str, time: str, release: str
+    *,
+    log: str,
+    size: int,
+    root: str,
+    chain: str,
+    audit: str,
+    closed: str,
+    time: str,
+    release: str,
 ) -> bytes:
     return (
         f"{TITLE}\nlog: {log}\nsize: {size}\nroot: {root}\nchain: {chain}\n"
-        f"audit: {audit}\ntime: {time}\nrelease: {release or '-'}\n"
+        f"audit: {audit}\nclosed: {closed or '-'}\ntime: {time}\nrelease: {release or '-'}\n"
     ).encode()
 
 
@@ -63,9 +72,14 @@ def checkpoint_text(checkpoint: Checkpoint) -> bytes:
         root=checkpoint.root_hash,
         chain=checkpoint.hash,
         audit=f"{checkpoint.audit_sequence} {checkpoint.audit_hash}",
+        closed=_day(checkpoint.closed_through),
         time=format_recorded_at(checkpoint.created_at),
         release=checkpoint.release_hash,
     )
+
+
+def _day(value) -> str:
+    return value.isoformat() if value else ""
 
 
 @functools.lru_cache(maxsize=4)
@@ -145,6 +159,7 @@ def checkpoint_create(*, release_hash: str = "", only_if_grown: bool = False) ->
             frontier=[node.hex() for node in tree.frontier()],
             previous_sequence=known_size if previous else None,
             audit_sequence=head.audit_sequence,
+            closed_through=head.closed_through,
             audit_hash=head.audit_hash or GENESIS_HASH,
             consistency=[
                 node.hex()
@@ -172,6 +187,7 @@ def head_document(checkpoint: Checkpoint) -> dict:
         "root": checkpoint.root_hash,
         "chain": checkpoint.hash,
         "audit": f"{checkpoint.audit_sequence} {checkpoint.audit_hash}",
+        "closed": _day(checkpoint.closed_through) or None,
         "time": format_recorded_at(checkpoint.created_at),
         "release": checkpoint.release_hash or None,
         "key": checkpoint.public_key,
@@ -217,6 +233,7 @@ def head_text_of_document(head: dict) -> bytes:
             root=head["root"],
             chain=head["chain"],
             audit=head["audit"],
+            closed=head.get("closed") or "",
             time=head["time"],
             release=head.get("release") or "",
         )

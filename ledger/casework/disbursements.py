@@ -44,6 +44,7 @@ from ledger.books.chart import (
 from ledger.books.entries import MAX_ABS_AMOUNT
 from ledger.books.fund_time import fund_today
 from ledger.books.money import format_money
+from ledger.books.periods import closed_through
 from ledger.books.posting import audit_record, books_lock, transaction_post
 from ledger.models import (
     Account,
@@ -95,6 +96,11 @@ def _check_date(value, what: str) -> dt.date:
         raise exceptions.InvalidDisbursement(f"The {what} must be a date.")
     if value > fund_today():
         raise exceptions.InvalidDisbursement(f"The {what} cannot be in the future.")
+    closed = closed_through()
+    if closed is not None and value <= closed:
+        raise exceptions.InvalidDisbursement(
+            f"The books are closed through {closed:%Y-%m-%d}: give a {what} in the open period."
+        )
     return value
 
 

@@ -377,3 +377,24 @@ def test_memos_and_audit_details_carry_no_identifying_data(staff, paid):
     text += repr(list(AuditEvent.objects.values_list("details", flat=True)))
     for secret in ("Ana", "Example", "27-CR-26-1234", "CR-26"):
         assert secret not in text
+
+
+def test_a_payment_dated_in_a_closed_month_is_refused_and_changes_nothing(
+    staff, request_one, fund_bank
+):
+    from ledger.books.periods import period_close
+    from ledger.models import JournalTransaction
+
+    fund_bank(50_000)
+    d = request_one()
+    disbursement_approve(actor=staff["approver"], disbursement=d)
+    period_close(through=dt.date(2026, 3, 31))
+    before = JournalTransaction.objects.count()
+
+    with pytest.raises(exceptions.InvalidDisbursement, match="closed through 2026-03-31"):
+        disbursement_pay(actor=staff["approver"], disbursement=d, paid_on=PAID_ON)
+
+    d.refresh_from_db()
+    assert d.status == "approved" and JournalTransaction.objects.count() == before
+    paid = disbursement_pay(actor=staff["approver"], disbursement=d, paid_on=dt.date(2026, 4, 1))
+    assert paid.paid_on == dt.date(2026, 4, 1)

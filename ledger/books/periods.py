@@ -1,0 +1,95 @@
+"""Closing periods: once a month (or a year) is closed, nothing is posted dated in it.
+
+A bookkeeper closes a month once it has ended; an admin closes a year (its December). The
+books are then closed through that month's last day: a posting dated on or before it is
+refused (``exceptions.PeriodClosed``) and its correction is posted in the open period,
+referring back; a fact that happened whatever the books say (Stripe's) is posted on the
+first open day instead (``Entry.outside_fact``). The rule is one date on the chain head,
+read under the same lock as every posting, and each close is signed into a tree head
+(its ``closed:`` line), so a period reported on (a Form 990, a board report) cannot change
+unseen. Periods are closed in order and never reopened.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from ledger import exceptions
+from ledger.books.closed_periods import ClosedPeriod, PeriodKind
+from ledger.books.fund_time import fund_today
+from ledger.books.posting import audit_record, books_lock
+from ledger.books.tree_heads import checkpoint_create
+from ledger.models import ChainHead
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def closed_through() -> dt.date | None:
+    return ChainHead.objects.filter(id=1).values_list("closed_through", flat=True).first()
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_close(*, through: dt.date, kind: str = PeriodKind.MONTH, actor=None) -> ClosedPeriod:
+    """Close the books through ``through``: the last day of a month that has ended (of a
+    December for a year). Everything before it is closed with it. A year may be closed
+    after its December was closed as a month: the admin's close of the year is recorded
+    and signed all the same."""
+    if kind not in PeriodKind.values:
+        raise exceptions.PeriodNotClosable(f"Unknown period {kind!r}.")
+    if through != month_end(through.year, through.month):
+        raise exceptions.PeriodNotClosable("A period closes on the last day of a month.")
+    if kind == PeriodKind.YEAR and through.month != 12:
+        raise exceptions.PeriodNotClosable("A year closes on 31 December.")
+    if through >= fund_today():
+        raise exceptions.PeriodNotClosable(
+            f"{through:%Y-%m} has not ended yet: it can be closed from "
+            f"{through + ONE_DAY:%Y-%m-%d}."
+        )
+    with transaction.atomic():
+        books_lock()
+        current = closed_through()
+        year_again = kind == PeriodKind.YEAR and through == current
+        if current is not None and through <= current and not year_again:
+            raise exceptions.PeriodNotClosable(
+                f"The books are already closed through {current:%Y-%m-%d}."
+            )
+        if ClosedPeriod.objects.filter(kind=kind, through=through).exists():
+            raise exceptions.PeriodNotClosable(f"{through:%Y} is already closed.")
+        if kind == PeriodKind.YEAR:
+            start = dt.date(through.year, 1, 1)
+        else:
+            start = current + ONE_DAY if current is not None else through.replace(day=1)
+        ChainHead.objects.filter(id=1).update(closed_through=through)
+        checkpoint = checkpoint_create()
+        closed = ClosedPeriod.objects.create(
+            kind=kind,
+            start=start,
+            through=through,
+            closed_at=timezone.now(),
+            closed_by=actor,
+            checkpoint=checkpoint,
+        )
+        audit_record(
+            actor,
+            "period",
+            through.isoformat(),
+            f"period.{kind}_closed",
+            {
+                "start": start.isoformat(),
+                "through": through.isoformat(),
+                "head": checkpoint.sequence,
+            },
+        )
+    return closed
+
+
+def open_date(date: dt.date, closed: dt.date | None) -> dt.date:
+    """Where a fact dated ``date`` is posted when the books are closed through ``closed``."""
+    return date if closed is None or date > closed else closed + ONE_DAY
