@@ -24,6 +24,7 @@ from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record, books_lock
 from ledger.books.tree_heads import checkpoint_create
 from ledger.models import ChainHead
+from ledger.staff.roles import Capability, require
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -43,6 +44,8 @@ def period_close(*, through: dt.date, kind: str = PeriodKind.MONTH, actor=None) 
     and signed all the same."""
     if kind not in PeriodKind.values:
         raise exceptions.PeriodNotClosable(f"Unknown period {kind!r}.")
+    if actor is not None:
+        require(actor, Capability.CLOSE_YEAR if kind == PeriodKind.YEAR else Capability.CLOSE_MONTH)
     if through != month_end(through.year, through.month):
         raise exceptions.PeriodNotClosable("A period closes on the last day of a month.")
     if kind == PeriodKind.YEAR and through.month != 12:
@@ -90,6 +93,21 @@ def period_close(*, through: dt.date, kind: str = PeriodKind.MONTH, actor=None) 
     return closed
 
 
-def open_date(date: dt.date, closed: dt.date | None) -> dt.date:
-    """Where a fact dated ``date`` is posted when the books are closed through ``closed``."""
-    return date if closed is None or date > closed else closed + ONE_DAY
+def closable_months(today: dt.date | None = None) -> list[dt.date]:
+    """The last days of the months that have ended and are not closed, oldest first, back
+    to the first month with a posting (or last month, in empty books)."""
+    from ledger.models import JournalTransaction
+
+    today = today or fund_today()
+    last = today.replace(day=1) - ONE_DAY
+    current = closed_through()
+    if current is not None:
+        first = current + ONE_DAY
+    else:
+        earliest = JournalTransaction.objects.order_by("date").values_list("date", flat=True)
+        first = min(earliest.first() or last, last).replace(day=1)
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(month_end(day.year, day.month))
+        day = months[-1] + ONE_DAY
+    return months

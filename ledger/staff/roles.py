@@ -36,6 +36,8 @@ class Capability(StrEnum):
     RECORD_OUTCOME = "record_outcome"  # bail returned, court fees withheld, forfeiture
     RECORD_OFFLINE_GIFT = "record_offline_gift"  # checks and cash
     RECONCILE = "reconcile"  # retry Stripe events, run and resolve reconciliation
+    CLOSE_MONTH = "close_month"  # close the books through a month that has ended
+    CLOSE_YEAR = "close_year"  # close a year
 
 
 C = Capability
@@ -49,6 +51,7 @@ MATRIX: dict[Role, frozenset[Capability]] = {
             C.RECORD_OFFLINE_GIFT,
             C.RECONCILE,
             C.RECORD_OUTCOME,
+            C.CLOSE_MONTH,
         }
     ),
     Role.CASE_MANAGER: frozenset(

@@ -126,3 +126,47 @@ def test_the_command_closes_a_month_or_says_why_not(capsys):
         with pytest.raises(CommandError, match=message):
             call_command("close_period", *args)
     assert closed_through() == dt.date(2026, 2, 28)
+
+
+def test_a_bookkeeper_closes_the_next_month_on_the_staff_page_after_confirming(staff_client, post):
+    post(GIFT, date=dt.date(2026, 10, 5))
+    bookkeeper = staff_client("bookkeeper")
+
+    page = bookkeeper.get("/staff/periods/").content.decode()
+    assert "Close October 2026" in page and "cannot be undone" in page
+    assert "Close a year" not in page
+
+    unconfirmed = bookkeeper.post("/staff/periods/", {"kind": "month", "through": "2026-10-31"})
+    assert unconfirmed.status_code == 400 and closed_through() is None
+    year = bookkeeper.post(
+        "/staff/periods/", {"kind": "year", "through": "2025-12-31", "confirm": "yes"}
+    )
+    assert year.status_code == 400 and closed_through() is None
+
+    done = bookkeeper.post(
+        "/staff/periods/", {"kind": "month", "through": "2026-10-31", "confirm": "yes"}
+    )
+    assert done.status_code == 303 and closed_through() == dt.date(2026, 10, 31)
+    event = AuditEvent.objects.get(action="period.month_closed")
+    assert event.actor == bookkeeper.user
+    assert "Close November 2026" in bookkeeper.get("/staff/periods/").content.decode()
+
+
+def test_only_an_admin_closes_a_year_and_a_viewer_sees_no_form(staff_client, post):
+    post(GIFT, date=dt.date(2025, 12, 5))
+    period_close(through=dt.date(2025, 12, 31))
+    admin = staff_client("admin")
+
+    assert "Close 2025" in admin.get("/staff/periods/").content.decode()
+    done = admin.post(
+        "/staff/periods/", {"kind": "year", "through": "2025-12-31", "confirm": "yes"}
+    )
+    assert done.status_code == 303
+    assert AuditEvent.objects.filter(action="period.year_closed", actor=admin.user).exists()
+
+    viewer = staff_client("viewer").get("/staff/periods/")
+    assert viewer.status_code == 403
+    with pytest.raises(exceptions.NotPermitted):
+        period_close(
+            through=dt.date(2026, 1, 31), actor=staff_client("bookkeeper").user, kind="year"
+        )

@@ -1,0 +1,70 @@
+"""The staff page that closes periods (``ledger.books.periods``): what is closed, and a
+confirmation that says what closing the next month or a year means before it is done."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from ledger import exceptions
+from ledger.books.closed_periods import ClosedPeriod, PeriodKind
+from ledger.books.periods import closable_months, closed_through, period_close
+from ledger.staff.access import staff_view
+from ledger.staff.roles import Capability, user_can
+
+
+def _years_closable(closed: dt.date | None) -> list[int]:
+    """Years whose December is closed (or closable now) and that no admin closed yet."""
+    done = set(
+        ClosedPeriod.objects.filter(kind=PeriodKind.YEAR).values_list("through__year", flat=True)
+    )
+    ends = [day for day in closable_months() if day.month == 12]
+    if closed is not None and closed.month == 12:
+        ends.append(closed)
+    return sorted({day.year for day in ends} - done)
+
+
+@staff_view(Capability.VIEW_JOURNAL)
+@require_http_methods(["GET", "HEAD", "POST"])
+def periods(request):
+    closed = closed_through()
+    can_month = user_can(request.user, Capability.CLOSE_MONTH)
+    can_year = user_can(request.user, Capability.CLOSE_YEAR)
+    months = closable_months()
+    error = ""
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        try:
+            through = dt.date.fromisoformat(request.POST.get("through", ""))
+        except ValueError:
+            through = None
+        allowed = can_year if kind == PeriodKind.YEAR else can_month
+        if not allowed or through is None or request.POST.get("confirm") != "yes":
+            error = "Choose a period, tick the confirmation, and close it again."
+        else:
+            try:
+                done = period_close(through=through, kind=kind, actor=request.user)
+            except (exceptions.PeriodNotClosable, exceptions.NotPermitted) as refusal:
+                error = str(refusal)
+            else:
+                messages.success(
+                    request,
+                    f"The books are closed through {done.through:%Y-%m-%d}; "
+                    f"signed head #{done.checkpoint.sequence}.",
+                )
+                return HttpResponseRedirect(reverse("casework:periods"), status=303)
+    context = {
+        "closed": closed,
+        "next_month": months[0] if months else None,
+        "years": _years_closable(closed),
+        "can_month": can_month,
+        "can_year": can_year,
+        "history": ClosedPeriod.objects.select_related("closed_by", "checkpoint")[:60],
+        "error": error,
+    }
+    return render(request, "ledger/staff/periods.html", context, status=400 if error else 200)
