@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from ledger.casework import lists as lists
-from ledger.casework import period_views
+from ledger.casework import opening_views, period_views
 from ledger.casework import views as v
 
 app_name = "casework"
@@ -28,6 +28,7 @@ disbursement_pages = [
 
 urlpatterns = [
     path("periods/", period_views.periods, name="periods"),
+    path("opening-balances/", opening_views.opening_balances, name="opening_balances"),
     path("cases/", lists.CaseListView.as_view(), name="cases"),
     path("cases/new/", v.case_new, name="case_new"),
     path("cases/<uuid:public_id>/", include(case_pages)),

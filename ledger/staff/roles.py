@@ -38,6 +38,7 @@ class Capability(StrEnum):
     RECONCILE = "reconcile"  # retry Stripe events, run and resolve reconciliation
     CLOSE_MONTH = "close_month"  # close the books through a month that has ended
     CLOSE_YEAR = "close_year"  # close a year
+    OPEN_BOOKS = "open_books"  # bring the opening balances in from a trial balance, once
 
 
 C = Capability

@@ -1,0 +1,125 @@
+"""Opening balances: a fund moving from a spreadsheet brings its balances in once, from a
+trial balance, as one ``opening`` entry.
+
+The trial balance is CSV with a header: ``account`` (a code of the chart) and either
+``debit`` and ``credit`` or a signed ``amount`` (debits positive), in the fund's currency
+as typed on the staff pages (``1,250.00``). Only balance-sheet accounts (assets,
+liabilities, net assets) are accepted: income and expenses are closed into net assets
+before books start. When the lines do not sum to zero and ``net_assets:opening_balance``
+is not among them, it takes the difference; otherwise they must balance. The entry is
+posted under one idempotency key, so the books take opening balances once and refuse
+them after; its date must be in the open period like any posting.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django import forms
+from django.db import transaction
+
+from ledger import exceptions
+from ledger.books.chart import OPENING_BALANCE
+from ledger.books.posting import audit_record, transaction_post
+from ledger.models import Account, JournalTransaction, TransactionKind
+from ledger.staff.fields import MoneyField
+
+KEY = "opening-balances"
+BALANCE_SHEET = ("asset", "liability", "net_assets")
+
+
+class OpeningBalancesError(exceptions.LedgerError):
+    """The trial balance was refused; nothing was posted."""
+
+
+def opening_entry() -> JournalTransaction | None:
+    return JournalTransaction.objects.filter(idempotency_key=KEY).first()
+
+
+def _amount(text: str, line: int) -> int:
+    try:
+        return MoneyField(allow_zero=True, required=False).clean(text) or 0
+    except forms.ValidationError as error:
+        raise OpeningBalancesError(f"Line {line}: {' '.join(error.messages)}") from None
+
+
+def parse_trial_balance(text: str) -> list[tuple[str, int]]:
+    """(account code, amount in minor units, debit positive) per line, in file order."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    fields = {name.strip().lower() for name in reader.fieldnames or []}
+    if "account" not in fields or not ({"debit", "credit"} <= fields or "amount" in fields):
+        raise OpeningBalancesError(
+            "The first line must name the columns: account, and debit and credit (or amount)."
+        )
+    types = dict(Account.objects.values_list("code", "type"))
+    legs: dict[str, int] = {}
+    for line, row in enumerate(reader, start=2):
+        if None in row:
+            raise OpeningBalancesError(
+                f"Line {line}: more values than columns; an amount with a comma, such as "
+                '"1,250.00", goes in quotes.'
+            )
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        code = row.get("account", "")
+        if not code:
+            raise OpeningBalancesError(f"Line {line}: no account.")
+        if code not in types:
+            raise OpeningBalancesError(f"Line {line}: there is no account {code!r}.")
+        if types[code] not in BALANCE_SHEET:
+            raise OpeningBalancesError(
+                f"Line {line}: {code} is an {types[code]} account; a trial balance to open "
+                "the books holds assets, liabilities and net assets only."
+            )
+        if code in legs:
+            raise OpeningBalancesError(f"Line {line}: {code} is listed twice.")
+        if "amount" in row and row["amount"]:
+            negative = row["amount"].startswith("-")
+            value = _amount(row["amount"].lstrip("-"), line)
+            amount = -value if negative else value
+        else:
+            amount = _amount(row.get("debit", ""), line) - _amount(row.get("credit", ""), line)
+        if amount:
+            legs[code] = amount
+    if not legs:
+        raise OpeningBalancesError("The trial balance has no balances.")
+    return list(legs.items())
+
+
+def opening_balances_post(
+    *, legs: list[tuple[str, int]], date: dt.date, actor=None
+) -> JournalTransaction:
+    """Post the opening entry, balancing to ``net_assets:opening_balance`` when it is not
+    listed; refused if the books already have opening balances."""
+    if opening_entry() is not None:
+        raise OpeningBalancesError(
+            f"The books already have opening balances (#{opening_entry().sequence}); correct "
+            "them with an entry in the open period."
+        )
+    total = sum(amount for _, amount in legs)
+    codes = {code for code, _ in legs}
+    if total and OPENING_BALANCE in codes:
+        raise OpeningBalancesError(
+            f"The trial balance does not balance: debits exceed credits by {total} minor units."
+        )
+    if total:
+        legs = [*legs, (OPENING_BALANCE, -total)]
+    with transaction.atomic():
+        txn = transaction_post(
+            kind=TransactionKind.OPENING,
+            date=date,
+            legs=legs,
+            idempotency_key=KEY,
+            memo="Opening balances from the trial balance",
+            source_ref="opening",
+            actor=actor,
+        )
+        audit_record(
+            actor,
+            "journal_transaction",
+            txn.sequence,
+            "ledger.opening_balances",
+            {"legs": len(legs)},
+        )
+    return txn
