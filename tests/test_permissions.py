@@ -54,6 +54,7 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "casework:cases": ("GET", C.VIEW_REPORTS),
     "casework:periods": ("GET", C.VIEW_JOURNAL),
     "casework:opening_balances": ("GET", C.OPEN_BOOKS),
+    "casework:liquidity": ("GET", C.VIEW_REPORTS),
     "casework:case_new": ("GET", C.MANAGE_CASES),
     "casework:case": ("GET", C.VIEW_REPORTS),
     "casework:case_identity": ("GET", C.MANAGE_CASES),

@@ -2,8 +2,8 @@
 
 from django.urls import include, path
 
+from ledger.casework import books_views, opening_views
 from ledger.casework import lists as lists
-from ledger.casework import opening_views, period_views
 from ledger.casework import views as v
 
 app_name = "casework"
@@ -27,8 +27,9 @@ disbursement_pages = [
 ]
 
 urlpatterns = [
-    path("periods/", period_views.periods, name="periods"),
+    path("periods/", books_views.periods, name="periods"),
     path("opening-balances/", opening_views.opening_balances, name="opening_balances"),
+    path("liquidity/", books_views.liquidity, name="liquidity"),
     path("cases/", lists.CaseListView.as_view(), name="cases"),
     path("cases/new/", v.case_new, name="case_new"),
     path("cases/<uuid:public_id>/", include(case_pages)),

@@ -1,10 +1,12 @@
-"""The staff page that closes periods (``ledger.books.periods``): what is closed, and a
-confirmation that says what closing the next month or a year means before it is done."""
+"""Staff pages about the books as a whole: closing periods (``ledger.books.periods``),
+with a confirmation that says what closing the next month or a year means before it is
+done, and the bail expected back (``ledger.casework.liquidity``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from ledger import exceptions
 from ledger.books.closed_periods import ClosedPeriod, PeriodKind
 from ledger.books.periods import closable_months, closed_through, period_close
+from ledger.casework.liquidity import MIN_HISTORY, liquidity_forecast
 from ledger.staff.access import staff_view
 from ledger.staff.roles import Capability, user_can
 
@@ -68,3 +71,18 @@ def periods(request):
         "error": error,
     }
     return render(request, "ledger/staff/periods.html", context, status=400 if error else 200)
+
+
+@staff_view(Capability.VIEW_REPORTS)
+@require_http_methods(["GET", "HEAD"])
+def liquidity(request):
+    """Bail expected back over the next six months, an estimate with its basis."""
+    forecast = liquidity_forecast()
+    share = round(100 * forecast.return_share) if forecast.return_share is not None else None
+    context = {
+        "f": forecast,
+        "share": share,
+        "min_history": MIN_HISTORY,
+        "currency": settings.FUND_CURRENCY,
+    }
+    return render(request, "ledger/staff/liquidity.html", context)
