@@ -317,6 +317,8 @@ class DisbursementStatus(models.TextChoices):
     PARTLY_RETURNED = "partly_returned", "Partly returned"
     RETURNED = "returned", "Returned"
     FORFEITED = "forfeited", "Forfeited"
+    # Nothing outstanding, part returned (or withheld as fees) and part forfeited.
+    SETTLED = "settled", "Settled: part returned, part forfeited"
     CANCELLED = "cancelled", "Cancelled"
 
 

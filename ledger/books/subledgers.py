@@ -62,6 +62,7 @@ PAID_STATES = frozenset(
         DisbursementStatus.PARTLY_RETURNED,
         DisbursementStatus.RETURNED,
         DisbursementStatus.FORFEITED,
+        DisbursementStatus.SETTLED,
     }
 )
 

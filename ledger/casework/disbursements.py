@@ -67,7 +67,7 @@ from ledger.staff.credentials import (
 from ledger.staff.roles import Capability, require
 
 S = DisbursementStatus
-PAID_STATES = frozenset({S.PAID, S.PARTLY_RETURNED, S.RETURNED, S.FORFEITED})
+PAID_STATES = frozenset({S.PAID, S.PARTLY_RETURNED, S.RETURNED, S.FORFEITED, S.SETTLED})
 BANK, CASH = BANK, CASH
 
 
@@ -348,7 +348,7 @@ def _settle_status(d: Disbursement) -> str:
         return S.PARTLY_RETURNED if resolved_back or d.forfeited_amount else S.PAID
     if d.forfeited_amount == 0:
         return S.RETURNED
-    return S.FORFEITED if resolved_back == 0 else S.PARTLY_RETURNED
+    return S.FORFEITED if resolved_back == 0 else S.SETTLED
 
 
 def _record_outcome(

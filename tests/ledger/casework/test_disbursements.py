@@ -127,7 +127,8 @@ def test_part_returned_then_the_rest_forfeited(staff, paid):
 
     d = record_forfeiture(staff["bookkeeper"], d, 39_000, on=dt.date(2026, 7, 1))
 
-    assert d.status == "partly_returned" and d.outstanding == 0
+    # Nothing outstanding: settled, not "partly returned".
+    assert d.status == "settled" and d.outstanding == 0
     assert d.settled_on == dt.date(2026, 7, 1)
     balances = account_balances()
     assert balances["assets:bail_outstanding"] == 0
