@@ -222,5 +222,8 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             # The Stripe SDK logs every request at INFO: request ids are useful, the volume
             # is not.
             "stripe": {"level": "WARNING"},
+            # The OFX reader logs every element of a statement it reads at INFO (and the
+            # bank's text at DEBUG): none of it belongs in the logs.
+            "ofxtools": {"level": "WARNING"},
         },
     }

@@ -15,7 +15,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config import ledger_settings
+from config import bank_settings, ledger_settings
 from config.database_settings import databases
 from config.logs import logging_config
 from config.payment_settings import fee_rates, statement_descriptor
@@ -345,6 +345,9 @@ HEALTHZ_TOKEN = healthz_token(env)
 # The balance check compares Stripe's balance and the books as of this long ago, so gifts
 # whose events are still on their way count on neither side (donations/reconciliation/as_of.py).
 RECONCILIATION_BALANCE_LAG_SECONDS = env.int("RECONCILIATION_BALANCE_LAG_SECONDS", default=60)
+# A bank statement line and an entry on the bank account are proposed as a match when
+# dated at most this many days apart (donations/bank/matching.py).
+BANK_MATCH_DAYS = bank_settings.match_days(env)
 ALLOW_STRIPE_SANDBOX = env.bool("ALLOW_STRIPE_SANDBOX", default=False)
 if (
     not DEBUG

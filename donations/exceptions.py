@@ -39,3 +39,12 @@ class UnprocessableEvent(DonationError):
 
 class InvalidOfflineGift(DonationError):
     """An offline gift has a positive amount, a method (check or cash) and a past date."""
+
+
+class InvalidBankStatement(DonationError):
+    """A bank statement is imported whole or not at all: a file that cannot be read, or a
+    line that does not make sense, refuses the whole file, naming the line."""
+
+
+class InvalidBankMatch(DonationError):
+    """A statement line and an entry in the books are matched at most once each."""

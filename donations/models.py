@@ -339,3 +339,15 @@ class OfflineGift(models.Model):
 
     def __str__(self) -> str:
         return f"offline gift {self.pk}"
+
+
+# The bank statements and their matches with the books live beside their services.
+from donations.bank.models import (  # noqa: E402, F401
+    BankCsvMapping,
+    BankMatch,
+    BankStatement,
+    BankStatementLine,
+    DecimalStyle,
+    MatchStatus,
+    StatementFormat,
+)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from donations.bank import views as bank
 from donations.checkout import proof
 from donations.checkout import views as checkout
 from donations.events import views as events
@@ -46,5 +47,26 @@ urlpatterns = [
         "staff/gifts/<int:pk>/bounced/",
         offline.offline_gift_bounced_view,
         name="staff_gift_bounced",
+    ),
+    path("staff/bank/", bank.BankStatementListView.as_view(), name="staff_bank_statements"),
+    path("staff/bank/import/", bank.statement_import_view, name="staff_bank_import"),
+    path("staff/bank/mappings/", bank.BankCsvMappingListView.as_view(), name="staff_bank_mappings"),
+    path("staff/bank/mappings/new/", bank.mapping_new_view, name="staff_bank_mapping_new"),
+    path("staff/bank/statements/<int:pk>/", bank.statement_view, name="staff_bank_statement"),
+    path(
+        "staff/bank/statements/<int:pk>/propose/",
+        bank.statement_propose_view,
+        name="staff_bank_propose",
+    ),
+    path("staff/bank/statements/<int:pk>/report/", bank.report_view, name="staff_bank_report"),
+    path(
+        "staff/bank/matches/<int:pk>/confirm/",
+        bank.match_confirm_view,
+        name="staff_bank_match_confirm",
+    ),
+    path(
+        "staff/bank/matches/<int:pk>/reject/",
+        bank.match_reject_view,
+        name="staff_bank_match_reject",
     ),
 ]

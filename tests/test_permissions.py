@@ -35,6 +35,7 @@ from ledger.casework.cases import Identity
 from ledger.models import AuditEvent, BailCase, Disbursement
 from ledger.staff.access import capability_of
 from ledger.staff.roles import MATRIX, Capability, Role
+from tests.donations.bank.factories import a_proposed_match, a_statement
 from tests.donations.conftest import charge_event, open_discrepancy
 from tests.ledger.conftest import open_case, request_disbursement
 
@@ -73,6 +74,15 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "casework:audit": ("GET", C.VIEW_REPORTS),
     "casework:journal": ("GET", C.VIEW_JOURNAL),
     "releases:list": ("GET", C.VIEW_REPORTS),
+    "donations:staff_bank_statements": ("GET", C.RECONCILE),
+    "donations:staff_bank_import": ("GET", C.RECONCILE),
+    "donations:staff_bank_mappings": ("GET", C.RECONCILE),
+    "donations:staff_bank_mapping_new": ("GET", C.RECONCILE),
+    "donations:staff_bank_statement": ("GET", C.RECONCILE),
+    "donations:staff_bank_propose": ("POST", C.RECONCILE),
+    "donations:staff_bank_report": ("GET", C.RECONCILE),
+    "donations:staff_bank_match_confirm": ("POST", C.RECONCILE),
+    "donations:staff_bank_match_reject": ("POST", C.RECONCILE),
 }
 
 # The login, second-factor and logout pages: open to people who are not verified yet.
@@ -138,11 +148,21 @@ DISBURSEMENT_URLS = (
     "casework:forfeit",
 )
 
+# The pages of one bank statement, and the decisions on one proposed match.
+BANK_STATEMENT_URLS = (
+    "donations:staff_bank_statement",
+    "donations:staff_bank_propose",
+    "donations:staff_bank_report",
+)
+BANK_MATCH_URLS = ("donations:staff_bank_match_confirm", "donations:staff_bank_match_reject")
+
 # The objects a URL's path names, made afresh for every request.
 URL_KWARGS = {
     "donations:staff_event_retry": lambda: {"pk": _failed_event().pk},
     "donations:staff_discrepancy_resolve": lambda: {"pk": _open_discrepancy().pk},
     "donations:staff_gift_bounced": lambda: {"pk": _gift().pk},
+    **dict.fromkeys(BANK_STATEMENT_URLS, lambda: {"pk": a_statement().pk}),
+    **dict.fromkeys(BANK_MATCH_URLS, lambda: {"pk": a_proposed_match().pk}),
     **dict.fromkeys(CASE_URLS, lambda: {"public_id": _case().public_id}),
     **dict.fromkeys(DISBURSEMENT_URLS, lambda: {"pk": _disbursement().pk}),
 }
