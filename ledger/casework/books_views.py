@@ -64,6 +64,7 @@ def periods(request):
     context = {
         "closed": closed,
         "next_month": months[0] if months else None,
+        "first_open": months[0] + dt.timedelta(days=1) if months else None,
         "years": _years_closable(closed),
         "can_month": can_month,
         "can_year": can_year,
