@@ -189,13 +189,22 @@ def _disbursement_context(request, d: Disbursement, **forms) -> dict:
     outstanding = (
         d.purpose == DisbursementPurpose.BAIL and d.status in PAID_STATES and (d.outstanding > 0)
     )
+    # A button that can only fail is not shown: the requester cannot approve their own.
+    own_request = (
+        d.status == DisbursementStatus.REQUESTED
+        and d.requested_by_id == user.pk
+        and d.amount >= settings.DISBURSEMENT_TWO_PERSON_MIN
+        and user_can(user, Capability.APPROVE_DISBURSEMENT)
+    )
     return {
         "d": d,
         **_details_shown(user, d.case),
         "identity": case_identity_shown(actor=user, case=d.case),
         "outcomes": d.outcomes.select_related("recorded_by", "transaction"),
         "can_approve": d.status == DisbursementStatus.REQUESTED
-        and user_can(user, Capability.APPROVE_DISBURSEMENT),
+        and user_can(user, Capability.APPROVE_DISBURSEMENT)
+        and not own_request,
+        "own_request": own_request,
         "can_pay": d.status == DisbursementStatus.APPROVED
         and user_can(user, Capability.PAY_DISBURSEMENT),
         "can_cancel": waiting and user_can(user, Capability.CANCEL_DISBURSEMENT),

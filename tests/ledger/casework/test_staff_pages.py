@@ -189,6 +189,9 @@ def test_a_requester_who_is_also_an_approver_is_told_to_find_a_second_person(
     )
     d = Disbursement.objects.get()
 
+    page = both.get(reverse("casework:disbursement", args=[d.pk])).content.decode()
+    assert 'id="approve"' not in page  # no button that can only fail
+    assert "You requested this disbursement: someone else must approve it." in page
     response = both.post(reverse("casework:approve", args=[d.pk]))
 
     assert response.status_code == 400
