@@ -44,11 +44,16 @@ def _instrument_reference() -> forms.CharField:
     return forms.CharField(max_length=60, required=False, label="Check or wire reference")
 
 
+def _chosen(choices) -> list[tuple[str, str]]:
+    """A choice the person makes: the list starts empty, so nothing is saved unseen."""
+    return [("", "Choose…"), *choices]
+
+
 class DisbursementRequestForm(TokenForm):
-    purpose = forms.ChoiceField(choices=DisbursementPurpose.choices)
+    purpose = forms.ChoiceField(choices=_chosen(DisbursementPurpose.choices))
     amount = MoneyField()
-    payee_kind = forms.ChoiceField(choices=PayeeKind.choices, label="Paid to")
-    method = forms.ChoiceField(choices=PaymentMethod.choices)
+    payee_kind = forms.ChoiceField(choices=_chosen(PayeeKind.choices), label="Paid to")
+    method = forms.ChoiceField(choices=_chosen(PaymentMethod.choices))
     instrument_reference = _instrument_reference()
 
 

@@ -323,3 +323,14 @@ def test_a_formula_typed_by_staff_is_inert_in_every_export(
               if r["Name"] == "Someone Else"]  # fmt: skip
     # Shown as typed, never run (a leading tab or return is trimmed when the case is saved).
     assert row["Court"] == ("'" + court if court == court.strip() else court.strip())
+
+
+def test_the_request_form_saves_no_payee_or_method_nobody_chose(staff_client, case):
+    manager = staff_client("case_manager")
+    page = manager.get(reverse("casework:case", args=[case.public_id])).content.decode()
+    assert '<option value="" selected>Choose…</option>' in page
+
+    response = _request_on_page(manager, case, amount="40", payee_kind="", method="")
+
+    assert response.status_code == 400
+    assert not Disbursement.objects.exists()
