@@ -57,9 +57,13 @@ class DisbursementRequestForm(TokenForm):
     instrument_reference = _instrument_reference()
 
 
+CONFIRM = "I have checked it: this is recorded in the books and cannot be undone"
+
+
 class PayForm(forms.Form):
     paid_on = PastDateField(label="Paid on")
     instrument_reference = _instrument_reference()
+    confirm = forms.BooleanField(label=CONFIRM)
 
 
 class ReturnForm(TokenForm):
@@ -78,3 +82,4 @@ class ReturnForm(TokenForm):
 class ForfeitureForm(TokenForm):
     occurred_on = PastDateField(label="Forfeited on")
     amount = MoneyField(label="Amount forfeited")
+    confirm = forms.BooleanField(label=CONFIRM)

@@ -250,9 +250,12 @@ def disbursement_detail(request, pk: int):
 
 
 def _act(request, pk: int, service, done: str):
-    """Call ``service`` (one that takes no form) on the disbursement and go back to it; a
+    """Call ``service`` (one that takes no form) on the disbursement and go back to it,
+    once the person ticked the confirmation that states the amount and what follows; a
     refusal shows the page again with the reason."""
     d = _get_disbursement(pk)
+    if request.POST.get("confirm") != "yes":
+        return _refused(request, d, action_error="Tick the confirmation first: nothing was done.")
     try:
         service(actor=request.user, disbursement=d)
     except exceptions.DisbursementError as error:
@@ -269,6 +272,7 @@ def _act_with_form(request, pk: int, form_class, prefix: str, service, done: str
     form = form_class(request.POST, prefix=prefix)
 
     def act(data):
+        data = {name: value for name, value in data.items() if name != "confirm"}
         service(actor=request.user, disbursement=d, **data)
         return done.format(pk=d.pk), _disbursement_url(d)
 

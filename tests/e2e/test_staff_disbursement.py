@@ -73,12 +73,16 @@ def test_bail_is_requested_approved_by_a_second_person_paid_and_returned(
     expect(abe.locator("#available")).to_contain_text("$2,000.00")
     screenshots.take(abe, "approver-queue")
     abe.locator(f'a[href="/staff/disbursements/{d.pk}/"]').first.click()
+    # Each step that cannot be undone states the amount and what follows, to be ticked.
+    expect(abe.get_by_label(re.compile(r"Approve \$1,500\.00: it is set aside"))).to_be_visible()
+    abe.get_by_label(re.compile(r"Approve \$1,500\.00")).check()
     abe.locator("#approve").click()
     expect(abe.locator("h1")).to_have_text(f"Disbursement {d.pk}: approved")
     expect(abe.locator(".messages")).to_contain_text(f"Disbursement {d.pk} approved.")
     assert funds_available() == 200_000 - 150_000
     screenshots.take(abe, "approver-approved")
     abe.get_by_label("Check or wire reference").fill("CC-4471")
+    abe.get_by_label(re.compile("I have checked it: this is recorded in the books")).check()
     abe.locator("#pay").click()
     expect(abe.locator("h1")).to_have_text(f"Disbursement {d.pk}: paid")
     expect(abe.locator("#outstanding")).to_have_text("$1,500.00")

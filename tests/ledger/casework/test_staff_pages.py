@@ -140,11 +140,18 @@ def test_the_life_of_a_bail_payment_through_the_pages(staff_client, case, staff_
     queue = approver.get(reverse("casework:queue")).content.decode()
     assert "$2,000.00" in queue and f'href="/staff/disbursements/{d.pk}/"' in queue
 
-    assert approver.post(reverse("casework:approve", args=[d.pk])).status_code == 302
+    assert (
+        approver.post(reverse("casework:approve", args=[d.pk]), {"confirm": "yes"}).status_code
+        == 302
+    )
     assert (
         approver.post(
             reverse("casework:pay", args=[d.pk]),
-            {"pay-paid_on": "2026-03-03", "pay-instrument_reference": "CC-4471"},
+            {
+                "pay-paid_on": "2026-03-03",
+                "pay-instrument_reference": "CC-4471",
+                "pay-confirm": "on",
+            },
         ).status_code
         == 302
     )
@@ -192,7 +199,7 @@ def test_a_requester_who_is_also_an_approver_is_told_to_find_a_second_person(
     page = both.get(reverse("casework:disbursement", args=[d.pk])).content.decode()
     assert 'id="approve"' not in page  # no button that can only fail
     assert "You requested this disbursement: someone else must approve it." in page
-    response = both.post(reverse("casework:approve", args=[d.pk]))
+    response = both.post(reverse("casework:approve", args=[d.pk]), {"confirm": "yes"})
 
     assert response.status_code == 400
     assert "Someone other than the requester" in response.content.decode()
@@ -219,7 +226,9 @@ def test_bad_amounts_get_a_form_error_and_change_nothing(staff_client, case, amo
 def test_paying_beyond_available_funds_is_a_clear_error(staff_client, case, staff_user):
     manager = staff_user("case_manager")
     d = request_disbursement(manager, case, 10_000, payee_kind="jail", method="cash", token="t-1")
-    response = staff_client("approver").post(reverse("casework:approve", args=[d.pk]))
+    response = staff_client("approver").post(
+        reverse("casework:approve", args=[d.pk]), {"confirm": "yes"}
+    )
 
     assert response.status_code == 400
     assert "Available funds ($0.00) do not cover" in response.content.decode()
@@ -236,8 +245,10 @@ def test_seeded_identities_stay_out_of_logs_memos_and_public_pages(
     _request_on_page(manager, case, amount="500", method="check")
     d = Disbursement.objects.get()
     approver = staff_client("approver")
-    approver.post(reverse("casework:approve", args=[d.pk]))
-    approver.post(reverse("casework:pay", args=[d.pk]), {"pay-paid_on": "2026-03-04"})
+    approver.post(reverse("casework:approve", args=[d.pk]), {"confirm": "yes"})
+    approver.post(
+        reverse("casework:pay", args=[d.pk]), {"pay-paid_on": "2026-03-04", "pay-confirm": "on"}
+    )
 
     logged = caplog.text
     books = repr(list(JournalTransaction.objects.values_list("memo", "source_ref")))
@@ -334,3 +345,19 @@ def test_the_request_form_saves_no_payee_or_method_nobody_chose(staff_client, ca
 
     assert response.status_code == 400
     assert not Disbursement.objects.exists()
+
+
+def test_approving_without_ticking_the_confirmation_does_nothing(staff_client, case, staff_user):
+    _money_in_bank(staff_client("bookkeeper"), "100")
+    _request_on_page(staff_client("case_manager"), case, amount="40", method="check")
+    d = Disbursement.objects.get()
+    approver = staff_client("approver")
+
+    page = approver.get(reverse("casework:disbursement", args=[d.pk])).content.decode()
+    assert "Approve $40.00: it is set aside from available funds" in page
+    response = approver.post(reverse("casework:approve", args=[d.pk]))
+
+    assert response.status_code == 400
+    assert "Tick the confirmation first: nothing was done." in response.content.decode()
+    d.refresh_from_db()
+    assert d.status == "requested"

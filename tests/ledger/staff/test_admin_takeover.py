@@ -101,7 +101,9 @@ def test_an_admin_who_takes_over_an_approver_cannot_approve_their_own_request(
     enrolled = taker.post("/staff/enrol/", {"code": totp_code(approver)})
     # …and approves the admin's own request.
     d_url = reverse("casework:disbursement", args=[d.pk])
-    refused = taker.post(reverse("casework:approve", args=[d.pk]), HTTP_REFERER=d_url)
+    refused = taker.post(
+        reverse("casework:approve", args=[d.pk]), {"confirm": "yes"}, HTTP_REFERER=d_url
+    )
 
     assert changed.status_code == 302 and deleted.status_code == 302
     assert first["Location"].startswith("/staff/enrol/") and enrolled.status_code == 200
@@ -139,7 +141,9 @@ def test_an_admin_who_takes_over_an_approver_cannot_approve_their_own_request(
     # Once the pause is over, the approval is still refused: the requester reset the
     # approver's credentials after requesting.
     pauses.update(until=timezone.now() - dt.timedelta(seconds=1))
-    later = taker.post(reverse("casework:approve", args=[d.pk]), HTTP_REFERER=d_url)
+    later = taker.post(
+        reverse("casework:approve", args=[d.pk]), {"confirm": "yes"}, HTTP_REFERER=d_url
+    )
 
     assert later.status_code == 400
     assert "its requester reset your credentials" in later.content.decode()
@@ -154,7 +158,9 @@ def test_the_second_admin_can_approve_it(people, field_keys, staff_client):
     admin, second_admin, _ = people
     d = _request_by(admin, field_keys)
 
-    response = staff_client(user=second_admin).post(reverse("casework:approve", args=[d.pk]))
+    response = staff_client(user=second_admin).post(
+        reverse("casework:approve", args=[d.pk]), {"confirm": "yes"}
+    )
 
     assert response.status_code == 302
     d.refresh_from_db()
@@ -184,7 +190,10 @@ def test_changing_ones_own_password_or_enrolling_a_first_app_pauses_nothing(
     assert user_can(admin, Capability.APPROVE_DISBURSEMENT)
     assert user_can(newcomer, Capability.APPROVE_DISBURSEMENT)
     d = _request_by(second_admin, field_keys)
-    assert first_login.post(reverse("casework:approve", args=[d.pk])).status_code == 302
+    assert (
+        first_login.post(reverse("casework:approve", args=[d.pk]), {"confirm": "yes"}).status_code
+        == 302
+    )
 
 
 def test_a_reset_by_command_pauses_money_rights_and_says_why_and_until_when(

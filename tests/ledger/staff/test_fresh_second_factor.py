@@ -50,7 +50,9 @@ def _page(d) -> str:
 
 
 def _approve(client, d):
-    return client.post(reverse("casework:approve", args=[d.pk]), HTTP_REFERER=_page(d))
+    return client.post(
+        reverse("casework:approve", args=[d.pk]), {"confirm": "yes"}, HTTP_REFERER=_page(d)
+    )
 
 
 def _wrong(code: str) -> str:
@@ -109,7 +111,7 @@ def test_paying_needs_it_too(staff_client, requested, person):
 
     asked = client.post(
         reverse("casework:pay", args=[requested.pk]),
-        {"pay-paid_on": "2026-03-04"},
+        {"pay-paid_on": "2026-03-04", "pay-confirm": "on"},
         HTTP_REFERER=_page(requested),
     )
 
@@ -164,6 +166,7 @@ def test_the_way_back_never_leaves_the_site(staff_client, requested):
 
     asked = client.post(
         reverse("casework:approve", args=[requested.pk]),
+        {"confirm": "yes"},
         HTTP_REFERER="https://attacker.example/staff/",
     )
 
