@@ -24,6 +24,7 @@ urlpatterns = [
     path("staff/", include("ledger.staff.urls")),
     path("staff/", include("ledger.casework.urls")),
     path("staff/", include("ledger.public.release_urls")),
+    path("staff/", include("ledger.reports.urls")),
     path("", include("ledger.public.urls")),
     path("", include("donations.urls")),
 ]

@@ -2,8 +2,9 @@
 estimate, labelled as one, with its basis.
 
 The basis is every bail disbursement the courts have settled (nothing outstanding:
-returned, withheld as fees or forfeited, in any mix): how long each took from payment to settlement, and what share of the
-money came back (the rest went to court fees and forfeitures). For each bail still
+returned, withheld as fees or forfeited, in any mix): how long each took from payment to
+settlement, and what share of the money came back (the rest went to court fees and
+forfeitures). For each bail still
 outstanding, the chance that it settles in a coming month is the share of settled cases
 that took that long, among those that took at least as long as it has been out already
 (the empirical distribution, conditioned on its age). Its expected return in that month is
