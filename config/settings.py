@@ -427,6 +427,10 @@ if EARLY_FRAUD_WARNING_ACTION not in ("refund", "review"):
 # How long the stop link in a monthly gift's receipt works (each month's receipt brings a
 # new one); an expired link offers to email a fresh one to the gift's address.
 STOP_LINK_MAX_AGE_DAYS = env.int("STOP_LINK_MAX_AGE_DAYS", default=400)
+# How long the link to a donor's printable year-end statement works, in days (1 to 3660).
+STATEMENT_LINK_MAX_AGE_DAYS = env.int("STATEMENT_LINK_MAX_AGE_DAYS", default=400)
+if not 1 <= STATEMENT_LINK_MAX_AGE_DAYS <= 3660:
+    raise ImproperlyConfigured("STATEMENT_LINK_MAX_AGE_DAYS is a number of days from 1 to 3660.")
 # Card-testing protection: Checkout sessions a client may create per window.
 CHECKOUT_RATE_LIMIT_PER_IP = env.int("CHECKOUT_RATE_LIMIT_PER_IP", default=10)
 CHECKOUT_RATE_LIMIT_PER_SESSION = env.int("CHECKOUT_RATE_LIMIT_PER_SESSION", default=5)

@@ -322,6 +322,12 @@ class OfflineGift(models.Model):
     currency = models.CharField(max_length=3)
     received_on = models.DateField()
     reference = models.CharField(max_length=60, blank=True, help_text="Check number, receipt no.")
+    # Optional, for the donor's year-end statement; erased like a card donor's
+    # DONOR_DATA_RETENTION_DAYS after the gift (``donations.retention.erasure``).
+    donor_name = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, default="en")
+    donor_data_erased_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=64, unique=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -351,3 +357,6 @@ from donations.bank.models import (  # noqa: E402, F401
     MatchStatus,
     StatementFormat,
 )
+
+# The donors' year-end statement runs live beside their services.
+from donations.statements.models import DonorStatementRun, DonorStatementSent  # noqa: E402, F401

@@ -83,3 +83,13 @@ def erase_donor_data() -> int:
     from donations.retention.erasure import donor_data_erase, donor_messages_erase
 
     return donor_data_erase() + donor_messages_erase()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
+def send_donor_statements(year: int) -> int:
+    """Start or resume the donors' year-end statements of ``year``; a worker that dies
+    leaves the task to be delivered again, and it resumes where the run stopped, never
+    emailing a donor twice. Returns how many were sent in all."""
+    from donations.statements.sending import run_send
+
+    return run_send(year).sent

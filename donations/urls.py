@@ -7,6 +7,7 @@ from donations.events import views as events
 from donations.intake import views as intake
 from donations.offline import views as offline
 from donations.reconciliation import views as reconciliation
+from donations.statements import views as statements
 
 app_name = "donations"
 
@@ -18,8 +19,10 @@ urlpatterns = [
     path("donate/monthly/card/<str:token>/", checkout.update_card, name="update_card"),
     path("donate/proof/<str:token>/", proof.proof_page, name="proof"),
     path("donate/proof/<str:token>/proof.json", proof.proof_json, name="proof_json"),
+    path("donate/statement/<str:token>/", statements.statement_page, name="statement"),
     path("stripe/webhook/", intake.stripe_webhook, name="stripe_webhook"),
     path("staff/", reconciliation.staff_home, name="staff_home"),
+    path("staff/statements/", statements.statement_runs, name="staff_statement_runs"),
     path("staff/stripe/events/", events.StripeEventListView.as_view(), name="staff_events"),
     path(
         "staff/stripe/events/<int:pk>/retry/",

@@ -52,6 +52,7 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "donations:staff_gifts": ("GET", C.VIEW_REPORTS),
     "donations:staff_gift_new": ("GET", C.RECORD_OFFLINE_GIFT),
     "donations:staff_gift_bounced": ("POST", C.RECORD_OFFLINE_GIFT),
+    "donations:staff_statement_runs": ("GET", C.VIEW_REPORTS),
     "casework:cases": ("GET", C.VIEW_REPORTS),
     "casework:periods": ("GET", C.VIEW_JOURNAL),
     "casework:opening_balances": ("GET", C.OPEN_BOOKS),

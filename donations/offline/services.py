@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,7 +35,13 @@ def offline_gift_record(
     received_on: dt.date,
     token: str,
     reference: str = "",
+    donor_name: str = "",
+    email: str = "",
+    language: str = "",
 ) -> OfflineGift:
+    """Record a check or cash gift and post it. The donor's name, email and language are
+    optional (their year-end statement needs an email); they never reach the books, the
+    memo or the audit log."""
     require(actor, Capability.RECORD_OFFLINE_GIFT)
     token = (token or "").strip()
     if not token or len(token) > 64:
@@ -47,6 +55,17 @@ def offline_gift_record(
     reference = reference.strip()
     if len(reference) > 60:
         raise InvalidOfflineGift("The reference is at most 60 characters.")
+    donor_name, email = (donor_name or "").strip(), (email or "").strip()
+    language = language or settings.LANGUAGE_CODE
+    if len(donor_name) > 120 or len(email) > 254:
+        raise InvalidOfflineGift("The donor's name or email is too long.")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidOfflineGift("Enter a valid email address, or none.") from None
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidOfflineGift("Choose one of the site's languages.")
     with transaction.atomic():
         earlier = OfflineGift.objects.filter(token=token).first()
         if earlier is not None:
@@ -73,6 +92,9 @@ def offline_gift_record(
             currency=settings.FUND_CURRENCY.lower(),
             received_on=received_on,
             reference=reference,
+            donor_name=donor_name,
+            email=email,
+            language=language,
             token=token,
             recorded_by=actor,
             recorded_at=timezone.now(),

@@ -1,5 +1,6 @@
 """Erasing what the fund no longer needs to keep, run by beat (``donations.tasks``):
-donors' email addresses and names once their gift is over, their free-text messages
+donors' email addresses and names once their gift is over (card gifts and check or cash
+gifts recorded with the donor's details), their free-text messages
 after DONOR_MESSAGE_RETENTION_DAYS unless shown on the public wall, and the stored copies
 of processed Stripe events. The audit log records counts, never who.
 """
@@ -18,9 +19,11 @@ from donations.models import (
     DonationStatus,
     EventStatus,
     Frequency,
+    OfflineGift,
     StripeEvent,
 )
 from donations.wall import ON_THE_WALL
+from ledger.books.fund_time import fund_date
 from ledger.books.posting import audit_record
 
 
@@ -40,11 +43,31 @@ def donor_data_erase(*, now: dt.datetime | None = None) -> int:
         .exclude(running)
         .exclude(charges__charged_at__gte=cutoff)
     )
-    return erase_in_batches(
+    erased = erase_in_batches(
         candidates,
         {"email": "", "donor_name": "", "donor_data_erased_at": now},
         action="donations.donor_data_erased",
         details={"no_charge_since": cutoff.date().isoformat()},
+    )
+    return erased + offline_donor_data_erase(now=now)
+
+
+def offline_donor_data_erase(*, now: dt.datetime | None = None) -> int:
+    """The same rule for a check or cash gift recorded with the donor's details: their
+    name and email are erased DONOR_DATA_RETENTION_DAYS after the day the gift was
+    received (each offline gift is a gift of its own). Returns how many gifts."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.DONOR_DATA_RETENTION_DAYS)
+    received_before = fund_date(cutoff)
+    candidates = OfflineGift.objects.filter(
+        donor_data_erased_at__isnull=True, received_on__lt=received_before
+    ).exclude(email="", donor_name="")
+    return erase_in_batches(
+        candidates,
+        {"email": "", "donor_name": "", "donor_data_erased_at": now},
+        action="donations.offline_donor_data_erased",
+        details={"received_before": received_before.isoformat()},
+        object_type="offline_gift",
     )
 
 
@@ -88,20 +111,23 @@ def donor_messages_erase(*, now: dt.datetime | None = None) -> int:
     )
 
 
-def erase_in_batches(candidates, values: dict, *, action: str, details: dict) -> int:
-    """Set ``values`` on the donations ``candidates`` selects, a thousand per transaction
-    with one audit row each (the count and ``details``, never whose); returns how many."""
+def erase_in_batches(
+    candidates, values: dict, *, action: str, details: dict, object_type: str = "donation"
+) -> int:
+    """Set ``values`` on the rows ``candidates`` selects (donations, or offline gifts), a
+    thousand per transaction with one audit row each (the count and ``details``, never
+    whose); returns how many."""
     erased = 0
     while True:
         with transaction.atomic():
             pks = list(candidates.values_list("pk", flat=True)[:1000])
             if not pks:
                 return erased
-            count = Donation.objects.filter(pk__in=pks).update(**values)
+            count = candidates.model.objects.filter(pk__in=pks).update(**values)
             audit_record(
                 actor=None,
                 action=action,
-                object_type="donation",
+                object_type=object_type,
                 object_id="",
                 details={"count": count, **details},
             )
