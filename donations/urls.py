@@ -29,6 +29,7 @@ urlpatterns = [
         events.stripe_event_retry_view,
         name="staff_event_retry",
     ),
+    path("staff/reconciliation/run-now/", reconciliation.reconcile_now, name="staff_reconcile_now"),
     path(
         "staff/reconciliation/runs/",
         reconciliation.ReconciliationRunListView.as_view(),

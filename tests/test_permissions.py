@@ -82,6 +82,7 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "reports:bail_roll_forward": ("GET", C.VIEW_JOURNAL),
     "reports:activity_by_county": ("GET", C.VIEW_JOURNAL),
     "reports:activity_by_court": ("GET", C.VIEW_JOURNAL),
+    "donations:staff_reconcile_now": ("POST", C.RECONCILE),
     "donations:staff_bank_statements": ("GET", C.RECONCILE),
     "donations:staff_bank_import": ("GET", C.RECONCILE),
     "donations:staff_bank_mappings": ("GET", C.RECONCILE),

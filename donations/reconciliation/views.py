@@ -3,6 +3,7 @@ discrepancies with their resolution."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from donations.models import (
     StripeEvent,
 )
 from donations.reconciliation.discrepancies import discrepancy_resolve
+from donations.reconciliation.home import cash_position, to_do
 from donations.tables import DiscrepancyTable, ReconciliationRunTable
 from ledger.staff.access import staff_view
 from ledger.staff.lists import StaffTableView
@@ -34,8 +36,22 @@ def staff_home(request):
         "counts": counts,
         "last_success": ReconciliationRun.objects.filter(status=RunStatus.SUCCEEDED).first(),
         "open_discrepancies": Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count(),
+        "to_do": to_do(),
+        "cash": cash_position(),
+        "currency": settings.FUND_CURRENCY,
     }
     return render(request, "donations/staff/home.html", context)
+
+
+@staff_view(Capability.RECONCILE)
+@require_POST
+def reconcile_now(request):
+    """Start a complete reconciliation with Stripe now, through the worker."""
+    from donations.tasks import reconcile_stripe
+
+    reconcile_stripe.delay(kind="all")
+    messages.success(request, "Reconciliation started: its run appears below when it ends.")
+    return redirect("donations:staff_runs")
 
 
 class ReconciliationRunListView(StaffTableView):

@@ -100,3 +100,37 @@ def test_the_lists_cost_a_fixed_number_of_queries(staff, django_assert_max_num_q
     assert runs.status_code == 200 and discrepancies.status_code == 200
     assert runs.content.decode().count("<tr") > 20
     assert "kind_0" in discrepancies.content.decode() or "kind_39" in discrepancies.content.decode()
+
+
+def test_the_staff_home_says_what_needs_doing_and_where_the_money_is(
+    staff, post, staff_user, settings
+):
+    from cryptography.fernet import Fernet
+
+    from ledger.casework.cases import Identity
+    from tests.ledger.conftest import open_case, request_disbursement
+
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    post([("assets:bank", 120_000), ("income:donations", -120_000)], kind="offline_gift")
+    post([("assets:bail_outstanding", 50_000), ("assets:bank", -50_000)], kind="disbursement")
+    manager = staff_user("case_manager")
+    request_disbursement(manager, open_case(manager, Identity(name="Ana Example")), 10_000)
+    open_discrepancy(_run(), kind="kind_x")
+
+    body = staff.get("/staff/").content.decode()
+
+    assert "1 request waiting for approval</a>, the oldest since" in body
+    assert "1 open discrepancy</a>" in body
+    assert "0 bank statement lines not matched yet" in body
+    assert "Donations are open." in body
+    assert '<td>Bank</td><td class="money">$700.00</td>' in body
+    assert '<td>Held by courts as bail</td><td class="money">$500.00</td>' in body
+
+
+def test_reconciliation_can_be_started_now_by_those_who_reconcile(staff, staff_client):
+    response = staff.post("/staff/reconciliation/run-now/")
+
+    assert response.status_code == 302 and response["Location"].endswith("/runs/")
+    assert ReconciliationRun.objects.exists()  # ran in-process here: through a worker live
+    assert staff_client("viewer").post("/staff/reconciliation/run-now/").status_code == 403
+    assert 'id="reconcile-now"' not in staff_client("viewer").get("/staff/").content.decode()

@@ -1,0 +1,50 @@
+"""What the staff home page says needs doing, and where the money is: counts with their
+links, the oldest request waiting, and the cash position from the books as they stand."""
+
+from __future__ import annotations
+
+from django.db.models import Min
+from django.utils import timezone
+
+from donations.bank.models import BankStatementLine, MatchStatus
+from donations.checkout.services import donations_pause_state
+from donations.models import (
+    Discrepancy,
+    DiscrepancyStatus,
+    Donation,
+    EventStatus,
+    StripeEvent,
+)
+from ledger.books.selectors import account_balances, approved_unpaid_total
+from ledger.models import Disbursement, DisbursementStatus
+
+CASH_POSITION = (
+    ("bank", "assets:bank"),
+    ("cash", "assets:cash"),
+    ("at Stripe", "assets:stripe"),
+    ("on its way from Stripe to the bank", "assets:payouts_in_transit"),
+    ("held by courts as bail", "assets:bail_outstanding"),
+)
+
+
+def to_do() -> dict:
+    waiting = Disbursement.objects.filter(status=DisbursementStatus.REQUESTED)
+    unmatched = BankStatementLine.objects.exclude(matches__status=MatchStatus.CONFIRMED).distinct()
+    return {
+        "approvals": waiting.count(),
+        "oldest_request": waiting.aggregate(at=Min("requested_at"))["at"],
+        "failed_events": StripeEvent.objects.filter(status=EventStatus.FAILED).count(),
+        "open_discrepancies": Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count(),
+        "unmatched_bank_lines": unmatched.count(),
+        "wall_waiting": Donation.objects.filter(
+            show_on_wall=True, wall_approved_at__isnull=True, anonymous=False
+        ).count(),
+        "paused": donations_pause_state()[0],
+    }
+
+
+def cash_position() -> dict:
+    """The books' balances now, by where the money is, and what approval has promised."""
+    balances = account_balances()
+    rows = [(label, balances.get(code, 0)) for label, code in CASH_POSITION]
+    return {"as_of": timezone.now(), "rows": rows, "promised": approved_unpaid_total()}
