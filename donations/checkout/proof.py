@@ -50,7 +50,7 @@ def _entry_of(token: str) -> tuple[StripeCharge | None, JournalTransaction | Non
     return charge, gift_entry(charge) if charge else None
 
 
-def _check_against(document: dict, text: str) -> list[str]:
+def _check_against(entry: JournalTransaction, text: str) -> list[str]:
     """The proof of this entry in the books the pasted head signed."""
     try:
         head = json.loads(text)
@@ -64,9 +64,8 @@ def _check_against(document: dict, text: str) -> list[str]:
     ours = Checkpoint.objects.filter(sequence=size, root_hash=head.get("root")).first()
     if ours is None:
         return [_("The books do not hold that head.")]
-    if size < document["entry"]["sequence"]:
+    if size < entry.sequence:
         return [_("That head is older than your gift: use a later one.")]
-    entry = JournalTransaction.objects.get(sequence=document["entry"]["sequence"])
     return proof_problems(inclusion_document(entry, ours), head)
 
 
@@ -84,7 +83,7 @@ def proof_page(request, token):
         if request.method == "POST":
             text = request.POST.get("head", "").strip()[:MAX_HEAD_BYTES]
             context["checked"] = True
-            context["check_problems"] = _check_against(document, text)
+            context["check_problems"] = _check_against(entry, text)
     return render(request, "donations/proof.html", context)
 
 

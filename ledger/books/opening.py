@@ -92,9 +92,10 @@ def opening_balances_post(
 ) -> JournalTransaction:
     """Post the opening entry, balancing to ``net_assets:opening_balance`` when it is not
     listed; refused if the books already have opening balances."""
-    if opening_entry() is not None:
+    earlier = opening_entry()
+    if earlier is not None:
         raise OpeningBalancesError(
-            f"The books already have opening balances (#{opening_entry().sequence}); correct "
+            f"The books already have opening balances (#{earlier.sequence}); correct "
             "them with an entry in the open period."
         )
     total = sum(amount for _, amount in legs)

@@ -43,11 +43,11 @@ from ledger.books.chart import (
     COURT_FEES,
     DIRECT_SUPPORT,
 )
+from ledger.casework.disbursements import PAID_STATES
 from ledger.models import (
     AuditEvent,
     Checkpoint,
     DisbursementPurpose,
-    DisbursementStatus,
     JournalTransaction,
     OutcomeKind,
     PaymentMethod,
@@ -56,15 +56,6 @@ from ledger.models import (
 
 K = TransactionKind
 FETCH = 2000
-PAID_STATES = frozenset(
-    {
-        DisbursementStatus.PAID,
-        DisbursementStatus.PARTLY_RETURNED,
-        DisbursementStatus.RETURNED,
-        DisbursementStatus.FORFEITED,
-        DisbursementStatus.SETTLED,
-    }
-)
 
 
 @dataclass

@@ -21,12 +21,12 @@ from ledger.staff.access import staff_view
 from ledger.staff.roles import Capability, user_can
 
 
-def _years_closable(closed: dt.date | None) -> list[int]:
+def _years_closable(closed: dt.date | None, months: list[dt.date]) -> list[int]:
     """Years whose December is closed (or closable now) and that no admin closed yet."""
     done = set(
         ClosedPeriod.objects.filter(kind=PeriodKind.YEAR).values_list("through__year", flat=True)
     )
-    ends = [day for day in closable_months() if day.month == 12]
+    ends = [day for day in months if day.month == 12]
     if closed is not None and closed.month == 12:
         ends.append(closed)
     return sorted({day.year for day in ends} - done)
@@ -65,7 +65,7 @@ def periods(request):
         "closed": closed,
         "next_month": months[0] if months else None,
         "first_open": months[0] + dt.timedelta(days=1) if months else None,
-        "years": _years_closable(closed),
+        "years": _years_closable(closed, months),
         "can_month": can_month,
         "can_year": can_year,
         "history": ClosedPeriod.objects.select_related("closed_by", "checkpoint")[:60],
