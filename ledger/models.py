@@ -320,6 +320,7 @@ class DisbursementStatus(models.TextChoices):
     # Nothing outstanding, part returned (or withheld as fees) and part forfeited.
     SETTLED = "settled", "Settled: part returned, part forfeited"
     CANCELLED = "cancelled", "Cancelled"
+    VOIDED = "voided", "Voided"
 
 
 class PayeeKind(models.TextChoices):
@@ -493,7 +494,7 @@ class TransparencyRelease(models.Model):
         return f"release {self.period} ({self.status})"
 
 
-# Tables kept in modules of their own, registered with the app here: staff security's
-# (ledger.staff.records) and the closed periods (ledger.books.closed_periods).
+# Tables kept in modules of their own, registered with the app here.
 from ledger.books.closed_periods import ClosedPeriod  # noqa: E402, F401
+from ledger.casework.correction_records import Correction  # noqa: E402, F401
 from ledger.staff.records import StaffCredentialReset, StaffLoginAddress  # noqa: E402, F401

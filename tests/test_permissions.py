@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from donations.models import (
     Discrepancy,
@@ -32,6 +33,7 @@ from donations.models import (
 )
 from donations.offline.services import offline_gift_record
 from ledger.casework.cases import Identity
+from ledger.casework.correction_records import Correction
 from ledger.models import AuditEvent, BailCase, Disbursement
 from ledger.staff.access import capability_of
 from ledger.staff.roles import MATRIX, Capability, Role
@@ -72,6 +74,11 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "casework:cancel": ("POST", C.CANCEL_DISBURSEMENT),
     "casework:return": ("POST", C.RECORD_OUTCOME),
     "casework:forfeit": ("POST", C.RECORD_OUTCOME),
+    "casework:void": ("POST", C.CORRECT_ENTRIES),
+    "casework:correct_payment": ("POST", C.CORRECT_ENTRIES),
+    "casework:undo_outcome": ("POST", C.CORRECT_ENTRIES),
+    "casework:correction_apply": ("POST", C.CORRECT_ENTRIES),
+    "casework:correction_withdraw": ("POST", C.CORRECT_ENTRIES),
     "casework:audit": ("GET", C.VIEW_REPORTS),
     "casework:journal": ("GET", C.VIEW_JOURNAL),
     "releases:list": ("GET", C.VIEW_REPORTS),
@@ -131,6 +138,24 @@ def _disbursement() -> Disbursement:
     return request_disbursement(_someone("case_manager"), _case(), 1_000, token=token)
 
 
+def _correction_kwargs() -> dict:
+    """A proposed void, as the service would record it, of a disbursement: applying it
+    without the confirmation ticked is a form error, withdrawing it goes back to the page."""
+    d = _disbursement()
+    c = Correction.objects.create(
+        disbursement=d,
+        kind="void",
+        token=f"matrix-{next(_numbers)}",
+        reason="Never cashed.",
+        old_amount=d.amount,
+        old_date=dt.date(2026, 3, 1),
+        new_date=dt.date(2026, 3, 2),
+        proposed_by=_someone("bookkeeper"),
+        proposed_at=timezone.now(),
+    )
+    return {"pk": d.pk, "correction": c.pk}
+
+
 def _gift() -> OfflineGift:
     return offline_gift_record(
         actor=_someone("bookkeeper"),
@@ -155,7 +180,11 @@ DISBURSEMENT_URLS = (
     "casework:cancel",
     "casework:return",
     "casework:forfeit",
+    "casework:void",
+    "casework:correct_payment",
+    "casework:undo_outcome",
 )
+CORRECTION_URLS = ("casework:correction_apply", "casework:correction_withdraw")
 
 # The pages of one bank statement, and the decisions on one proposed match.
 BANK_STATEMENT_URLS = (
@@ -174,6 +203,7 @@ URL_KWARGS = {
     **dict.fromkeys(BANK_MATCH_URLS, lambda: {"pk": a_proposed_match().pk}),
     **dict.fromkeys(CASE_URLS, lambda: {"public_id": _case().public_id}),
     **dict.fromkeys(DISBURSEMENT_URLS, lambda: {"pk": _disbursement().pk}),
+    **dict.fromkeys(CORRECTION_URLS, lambda: _correction_kwargs()),
 }
 
 
@@ -181,6 +211,8 @@ def _sample_kwargs(name: str) -> dict:
     """Path arguments that resolve without touching the database."""
     if name in CASE_URLS:
         return {"public_id": uuid.UUID(int=1)}
+    if name in CORRECTION_URLS:
+        return {"pk": 1, "correction": 1}
     return {"pk": 1} if name in URL_KWARGS else {}
 
 

@@ -15,7 +15,8 @@
 "On a statement" means matched (confirmed) to a line the bank booked by the closing date;
 an entry matched to a later line was still outstanding then. Entries dated before the
 account's first imported statement are taken as in its opening balance, unless matched to
-a line after the closing date.
+a line after the closing date. An entry and its reversal (a check voided, a deposit that
+bounced) that the bank booked neither of are not reconciling items: they cancel.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from django.db.models import Min
 from donations.bank.books import BankLeg, balance_as_of, legs_between, legs_by_posting
 from donations.models import BankMatch, BankStatement, BankStatementLine, MatchStatus
 from ledger.books.money import format_units
+from ledger.models import JournalTransaction
 from ledger.staff.lists import spreadsheet_safe
 
 
@@ -81,6 +83,21 @@ def first_statement_start(account_code: str) -> dt.date | None:
     )["start"]
 
 
+def _without_voided(outstanding: list[BankLeg]) -> list[BankLeg]:
+    """``outstanding`` less each entry reversed by another outstanding one for the same
+    amount (a check voided, a deposit that bounced, before the bank booked either): the
+    pair never reaches the bank, so neither is a reconciling item."""
+    by_transaction = {leg.transaction_id: leg for leg in outstanding}
+    pairs = JournalTransaction.objects.filter(
+        pk__in=list(by_transaction), reverses_id__in=list(by_transaction)
+    ).values_list("pk", "reverses_id")
+    gone: set[int] = set()
+    for reversal, original in pairs:
+        if by_transaction[reversal].amount == -by_transaction[original].amount:
+            gone |= {reversal, original}
+    return [leg for leg in outstanding if leg.transaction_id not in gone]
+
+
 def reconcile(statement: BankStatement) -> Reconciliation:
     code, end = statement.account_code, statement.period_end
     start = first_statement_start(code) or statement.period_start
@@ -95,6 +112,7 @@ def reconcile(statement: BankStatement) -> Reconciliation:
             )
         )
     )
+    outstanding = _without_voided(outstanding)
     outstanding.sort(key=lambda leg: (leg.date, leg.sequence))
     matched_lines = confirmed.filter(line__posted_on__lte=end, transaction__date__lte=end)
     unmatched = list(

@@ -224,7 +224,11 @@ SELECT d.id, d.purpose, d.status, d.method, d.amount, d.returned_amount, d.court
   LEFT JOIN ledger_journaltransaction pt ON pt.id = d.payment_transaction_id
   LEFT JOIN (SELECT disbursement_id, SUM(returned_amount) AS returned,
                     SUM(court_fees) AS fees, SUM(forfeited_amount) AS forfeited
-               FROM ledger_disbursementoutcome GROUP BY disbursement_id) o
+               FROM ledger_disbursementoutcome
+              WHERE NOT EXISTS (SELECT 1 FROM ledger_correction c
+                                 WHERE c.outcome_id = ledger_disbursementoutcome.id
+                                   AND c.status = 'applied')
+              GROUP BY disbursement_id) o
          ON o.disbursement_id = d.id
   LEFT JOIN ({_ENTRIES_BY_SOURCE}) j ON j.source_ref = 'disbursement:' || CAST(d.id AS TEXT)
  ORDER BY d.id

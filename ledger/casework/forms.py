@@ -44,16 +44,16 @@ def _instrument_reference() -> forms.CharField:
     return forms.CharField(max_length=60, required=False, label="Check or wire reference")
 
 
-def _chosen(choices) -> list[tuple[str, str]]:
+def chosen(choices) -> list[tuple[str, str]]:
     """A choice the person makes: the list starts empty, so nothing is saved unseen."""
     return [("", "Choose…"), *choices]
 
 
 class DisbursementRequestForm(TokenForm):
-    purpose = forms.ChoiceField(choices=_chosen(DisbursementPurpose.choices))
+    purpose = forms.ChoiceField(choices=chosen(DisbursementPurpose.choices))
     amount = MoneyField()
-    payee_kind = forms.ChoiceField(choices=_chosen(PayeeKind.choices), label="Paid to")
-    method = forms.ChoiceField(choices=_chosen(PaymentMethod.choices))
+    payee_kind = forms.ChoiceField(choices=chosen(PayeeKind.choices), label="Paid to")
+    method = forms.ChoiceField(choices=chosen(PaymentMethod.choices))
     instrument_reference = _instrument_reference()
 
 

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from ledger.casework import books_views, opening_views
+from ledger.casework import correction_views as corrections
 from ledger.casework import lists as lists
 from ledger.casework import views as v
 
@@ -24,6 +25,15 @@ disbursement_pages = [
     path("cancel/", v.disbursement_cancel_view, name="cancel"),
     path("return/", v.disbursement_return_view, name="return"),
     path("forfeit/", v.disbursement_forfeit_view, name="forfeit"),
+    path("void/", corrections.void_view, name="void"),
+    path("correct-payment/", corrections.payment_correction_view, name="correct_payment"),
+    path("undo-outcome/", corrections.outcome_correction_view, name="undo_outcome"),
+    path("corrections/<int:correction>/apply/", corrections.apply_view, name="correction_apply"),
+    path(
+        "corrections/<int:correction>/withdraw/",
+        corrections.withdraw_view,
+        name="correction_withdraw",
+    ),
 ]
 
 urlpatterns = [

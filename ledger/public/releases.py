@@ -39,6 +39,7 @@ from django.utils import timezone
 from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record
 from ledger.books.tree_heads import checkpoint_create
+from ledger.casework.correction_records import standing
 from ledger.exceptions import LedgerError
 from ledger.models import (
     Disbursement,
@@ -128,7 +129,7 @@ def snapshot(period: str) -> dict:
     for case_id, county, bail_type, purpose, amount, paid_on in paid:
         index = 0 if purpose == DisbursementPurpose.BAIL else 4
         add(person(case_id, county, bail_type), index, amount, paid_on)
-    outcomes = DisbursementOutcome.objects.filter(occurred_on__lte=end).values_list(
+    outcomes = standing(DisbursementOutcome.objects.filter(occurred_on__lte=end)).values_list(
         "disbursement__case_id",
         "disbursement__case__county",
         "disbursement__case__bail_type",

@@ -18,6 +18,7 @@ from collections import defaultdict
 
 from django.db.models import Count, Q, Sum
 
+from ledger.casework.correction_records import standing
 from ledger.models import Disbursement, DisbursementOutcome, DisbursementPurpose
 from ledger.reports.statements import Books
 from ledger.reports.tables import COUNT, MONEY, TOTAL, Column, Report, Row
@@ -46,7 +47,7 @@ def _figures(books: Books, *group: str) -> dict[tuple[str, ...], list[int]]:
         figures = by_group[tuple(key)]
         figures[0:3] = [count, bail_paid or 0, support or 0]
     outcomes = (
-        DisbursementOutcome.objects.filter(occurred_on__range=(start, end))
+        standing(DisbursementOutcome.objects.filter(occurred_on__range=(start, end)))
         .order_by()
         .values_list(*(f"disbursement__{field}" for field in group))
         .annotate(

@@ -39,6 +39,7 @@ class Capability(StrEnum):
     CLOSE_MONTH = "close_month"  # close the books through a month that has ended
     CLOSE_YEAR = "close_year"  # close a year
     OPEN_BOOKS = "open_books"  # bring the opening balances in from a trial balance, once
+    CORRECT_ENTRIES = "correct_entries"  # propose voiding or correcting a paid disbursement
 
 
 C = Capability
@@ -53,6 +54,7 @@ MATRIX: dict[Role, frozenset[Capability]] = {
             C.RECONCILE,
             C.RECORD_OUTCOME,
             C.CLOSE_MONTH,
+            C.CORRECT_ENTRIES,
         }
     ),
     Role.CASE_MANAGER: frozenset(
@@ -73,6 +75,7 @@ MATRIX: dict[Role, frozenset[Capability]] = {
             C.PAY_DISBURSEMENT,
             C.CANCEL_DISBURSEMENT,
             C.RECORD_OUTCOME,
+            C.CORRECT_ENTRIES,
         }
     ),
     Role.ADMIN: frozenset(Capability),
@@ -87,11 +90,12 @@ MONEY_CAPABILITIES = frozenset(
         C.PAY_DISBURSEMENT,
         C.RECORD_OUTCOME,
         C.RECORD_OFFLINE_GIFT,
+        C.CORRECT_ENTRIES,
     }
 )
 # What a staff page may do (by POST) only with the second factor entered within the last
 # STAFF_FRESH_OTP_SECONDS (``ledger.staff.access``).
-FRESH_SECOND_FACTOR = frozenset({C.APPROVE_DISBURSEMENT, C.PAY_DISBURSEMENT})
+FRESH_SECOND_FACTOR = frozenset({C.APPROVE_DISBURSEMENT, C.PAY_DISBURSEMENT, C.CORRECT_ENTRIES})
 
 
 def user_roles(user) -> frozenset[Role]:

@@ -11,6 +11,7 @@ from donations.bank.importing import statement_import
 from donations.bank.matching import match_confirm, propose_matches
 from donations.bank.report import reconcile, report_csv
 from donations.models import BankMatch
+from ledger.casework.corrections import correction_apply, correction_propose
 from tests.donations.bank.conftest import day, statement_file
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,30 @@ def test_the_csv_carries_every_figure_and_keeps_formulas_inert(march):
     assert by_section["Difference"][4] == "0.00"
     unmatched = by_section["Unmatched statement line"]
     assert unmatched[3] == '\'=HYPERLINK("http://x.example")' and unmatched[4] == "-12.00"
+
+
+def test_a_check_voided_before_the_bank_saw_it_is_no_longer_outstanding(
+    march, march_books, post, staff_user
+):
+    post([("expenses:processing_fees", 1_200), ("assets:bank", -1_200)], date=day(31))
+    propose_matches(march)
+    match_confirm(actor=staff_user("bookkeeper"), match=BankMatch.objects.get(status="proposed"))
+    # Check 1043 never reached the bank: the court sent it back, and it is voided.
+    proposal = correction_propose(
+        actor=staff_user("bookkeeper"),
+        disbursement=march_books.later_bail,
+        kind="void",
+        reason="The court returned check 1043 uncashed.",
+        token="void-1043",
+        new_date=day(30),
+    )
+    correction_apply(actor=staff_user("approver"), correction=proposal)
+
+    report = reconcile(march)
+
+    assert report.outstanding_checks == []
+    assert [(leg.transaction_id, leg.amount) for leg in report.deposits_in_transit] == [
+        (march_books.later_gift.transaction_id, 7_500)
+    ]
+    assert report.book_balance == 1_166_310 + 80_000
+    assert report.difference == 0 and report.reconciled
