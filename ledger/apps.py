@@ -5,6 +5,9 @@ from django.db.models.signals import post_migrate
 class LedgerConfig(AppConfig):
     name = "ledger"
     verbose_name = "Books"
+    # Records of this app checked against the books by verify_ledger, beyond the
+    # disbursements (ledger.books.subledgers).
+    subledger_checks = ("ledger.public.release_checks.check_closed_releases",)
 
     def ready(self) -> None:
         # Registers the deployment checks.

@@ -151,6 +151,13 @@ def _money_in(flows: dict) -> dict:
     }
 
 
+def money_in_now(period: str) -> dict:
+    """The money-in figures of ``period`` (month and total) as the books give them now."""
+    start, end = month_bounds(period)
+    total, month = _books(end, start)
+    return {"month": _money_in(month), "total": _money_in(total)}
+
+
 def _shown(cell: dict):
     return cell["value"] if cell["published"] else SUPPRESSED
 
