@@ -360,7 +360,9 @@ def entry_post(entry: Entry, *, actor=None) -> JournalTransaction:
     :func:`transaction_reverse`)."""
     entry = validate(entry)
     books_time_zone_check()
-    if connection.vendor == "postgresql":
+    # The fast path writes no ``reverses``: an entry naming the one it reverses goes the
+    # portable way, which writes and hashes it.
+    if connection.vendor == "postgresql" and entry.reverses is None:
         posted = postgres.post_one(entry, actor)
         if posted is not None:
             schedule_after(posted.sequence - 1, posted.sequence)

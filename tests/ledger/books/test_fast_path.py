@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ledger.books import postgres
 from ledger.books.entries import Entry, validate
-from ledger.books.posting import transactions_post_batch
+from ledger.books.posting import entry_post, transactions_post_batch
 from ledger.books.verification import verify_ledger
 from ledger.models import Account, ChainHead, JournalTransaction, MonthlyTotal, Posting
 from tests.ledger.books.strategies import balanced_legs
@@ -92,3 +92,24 @@ def test_the_one_statement_posting_writes_what_the_portable_path_writes(drawn):
         portable = _posted_through(_portable, entries)
     assert len(fast["journal"]) == len(entries)
     assert fast == portable
+
+
+def test_an_entry_naming_the_one_it_reverses_is_written_and_hashed_with_it():
+    """The one statement writes no ``reverses``; such an entry takes the portable path."""
+    legs = (("assets:bank", 5_000), ("net_assets:opening_balance", -5_000))
+    first = entry_post(
+        Entry(kind="adjustment", date=NOW.date(), legs=legs, idempotency_key="first")
+    )
+    undone = tuple((code, -amount) for code, amount in legs)
+    second = entry_post(
+        Entry(
+            kind="adjustment",
+            date=NOW.date(),
+            legs=undone,
+            idempotency_key="second",
+            reverses=first,
+        )
+    )
+
+    assert JournalTransaction.objects.get(pk=second.pk).reverses_id == first.pk
+    assert verify_ledger().ok
