@@ -4,6 +4,8 @@ mapping."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from donations.bank.csv_reader import DELIMITERS, mapping_problems
 from donations.bank.parsing import MAX_FILE_BYTES
@@ -32,23 +34,23 @@ def _asset_accounts():
 
 
 class StatementImportForm(forms.Form):
-    format = forms.ChoiceField(choices=StatementFormat.choices, label="Format")
-    file = forms.FileField(label="Statement file")
-    account = forms.ChoiceField(label="Account in the books", initial=BANK)
+    format = forms.ChoiceField(choices=StatementFormat.choices, label=_("Format"))
+    file = forms.FileField(label=_("Statement file"))
+    account = forms.ChoiceField(label=_("Account in the books"), initial=BANK)
     mapping = forms.ModelChoiceField(
         queryset=BankCsvMapping.objects.all(),
         required=False,
-        label="CSV mapping (for a CSV file)",
+        label=_("CSV mapping (for a CSV file)"),
     )
     closing_balance = SignedMoneyField(
         required=False,
         allow_zero=True,
-        label="Closing balance (for a CSV file without a balance column)",
+        label=_("Closing balance (for a CSV file without a balance column)"),
     )
     period_end = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        label="Statement end date (for a CSV file, when after its last line)",
+        label=_("Statement end date (for a CSV file, when after its last line)"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -59,7 +61,8 @@ class StatementImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(
-                f"The file is larger than {MAX_FILE_BYTES // 2**20} MB; export a shorter period."
+                gettext("The file is larger than %(size)d MB; export a shorter period.")
+                % {"size": MAX_FILE_BYTES // 2**20}
             )
         return upload
 
@@ -68,7 +71,7 @@ class StatementImportForm(forms.Form):
         if data.get("format") == StatementFormat.CSV and data.get("mapping") is None:
             only = list(BankCsvMapping.objects.all()[:2])
             if len(only) != 1:
-                self.add_error("mapping", "Choose the bank's CSV mapping.")
+                self.add_error("mapping", gettext("Choose the bank's CSV mapping."))
             else:
                 data["mapping"] = only[0]
         if data.get("format") != StatementFormat.CSV:

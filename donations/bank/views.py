@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from donations.bank.forms import CsvMappingForm, StatementImportForm
@@ -89,7 +90,7 @@ def statement_import_view(request):
     response = form_submitted(request, form, act, refusals=InvalidBankStatement)
     if response is not None:
         return response
-    context = {"form": form, "title": "Import a bank statement"}
+    context = {"form": form, "title": gettext("Import a bank statement")}
     status = 400 if form.is_bound else 200
     return render(request, "donations/staff/bank_import.html", context, status=status)
 
@@ -139,10 +140,17 @@ def _back_to_statement(request, statement_id: int):
 def statement_propose_view(request, pk: int):
     statement = get_object_or_404(BankStatement, pk=pk)
     proposed = statement_propose(actor=request.user, statement=statement)
-    messages.success(
-        request,
-        f"{proposed.proposals} new matches proposed; {proposed.unmatched} lines still without one.",
-    )
+    found = ngettext(
+        "%(proposals)d new match proposed;",
+        "%(proposals)d new matches proposed;",
+        proposed.proposals,
+    ) % {"proposals": proposed.proposals}
+    left = ngettext(
+        "%(unmatched)d line still without one.",
+        "%(unmatched)d lines still without one.",
+        proposed.unmatched,
+    ) % {"unmatched": proposed.unmatched}
+    messages.success(request, f"{found} {left}")
     return _back_to_statement(request, statement.pk)
 
 
@@ -160,13 +168,13 @@ def _decide(request, pk: int, service, done: str):
 @staff_view(Capability.RECONCILE)
 @require_POST
 def match_confirm_view(request, pk: int):
-    return _decide(request, pk, match_confirm, "Match confirmed.")
+    return _decide(request, pk, match_confirm, gettext("Match confirmed."))
 
 
 @staff_view(Capability.RECONCILE)
 @require_POST
 def match_reject_view(request, pk: int):
-    return _decide(request, pk, match_reject, "Proposal rejected.")
+    return _decide(request, pk, match_reject, gettext("Proposal rejected."))
 
 
 @staff_view(Capability.RECONCILE)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from ledger import exceptions
@@ -48,18 +49,17 @@ def periods(request):
             through = None
         allowed = can_year if kind == PeriodKind.YEAR else can_month
         if not allowed or through is None or request.POST.get("confirm") != "yes":
-            error = "Choose a period, tick the confirmation, and close it again."
+            error = gettext("Choose a period, tick the confirmation, and close it again.")
         else:
             try:
                 done = period_close(through=through, kind=kind, actor=request.user)
             except (exceptions.PeriodNotClosable, exceptions.NotPermitted) as refusal:
                 error = str(refusal)
             else:
-                messages.success(
-                    request,
-                    f"The books are closed through {done.through:%Y-%m-%d}; "
-                    f"signed head #{done.checkpoint.sequence}.",
-                )
+                closed_message = gettext(
+                    "The books are closed through %(day)s; signed head #%(sequence)s."
+                ) % {"day": f"{done.through:%Y-%m-%d}", "sequence": done.checkpoint.sequence}
+                messages.success(request, closed_message)
                 return HttpResponseRedirect(reverse("casework:periods"), status=303)
     context = {
         "closed": closed,

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from ledger.books.opening import (
@@ -25,10 +27,10 @@ MAX_BYTES = 1_000_000
 
 
 class OpeningForm(forms.Form):
-    trial_balance = forms.FileField(label="Trial balance (CSV: account, debit, credit)")
-    date = PastDateField(label="The day the balances hold")
+    trial_balance = forms.FileField(label=_("Trial balance (CSV: account, debit, credit)"))
+    date = PastDateField(label=_("The day the balances hold"))
     confirm = forms.BooleanField(
-        label="I have checked the trial balance: the books take opening balances only once",
+        label=_("I have checked the trial balance: the books take opening balances only once"),
     )
 
 
@@ -42,17 +44,24 @@ def opening_balances(request):
         upload = form.cleaned_data["trial_balance"]
         try:
             if upload.size > MAX_BYTES:
-                raise OpeningBalancesError("The file is larger than a trial balance can be.")
+                raise OpeningBalancesError(
+                    gettext("The file is larger than a trial balance can be.")
+                )
             legs = parse_trial_balance(upload.read().decode("utf-8"))
             txn = opening_balances_post(
                 legs=legs, date=form.cleaned_data["date"], actor=request.user
             )
         except UnicodeDecodeError:
-            error = "The file is not UTF-8 text: save it from the spreadsheet as CSV UTF-8."
+            error = gettext(
+                "The file is not UTF-8 text: save it from the spreadsheet as CSV UTF-8."
+            )
         except (OpeningBalancesError, InvalidEntry) as refusal:
             error = str(refusal)
         else:
-            messages.success(request, f"Opening balances posted as #{txn.sequence}.")
+            messages.success(
+                request,
+                gettext("Opening balances posted as #%(sequence)s.") % {"sequence": txn.sequence},
+            )
             return HttpResponseRedirect(reverse("casework:opening_balances"), status=303)
     status = 400 if request.method == "POST" and (error or not form.is_valid()) else 200
     context = {"entry": entry, "form": form, "error": error}

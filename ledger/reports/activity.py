@@ -17,13 +17,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ledger.casework.correction_records import standing
 from ledger.models import Disbursement, DisbursementOutcome, DisbursementPurpose
-from ledger.reports.statements import Books
+from ledger.reports.statements import Books, for_the_period
 from ledger.reports.tables import COUNT, MONEY, TOTAL, Column, Report, Row
 
-NO_COURT = "(no court recorded)"
+NO_COURT = gettext_noop("(no court recorded)")
 # Per group: disbursements paid, bail paid, support paid, returned, court fees, forfeited.
 FIGURES = 6
 
@@ -63,13 +65,13 @@ def _figures(books: Books, *group: str) -> dict[tuple[str, ...], list[int]]:
 
 def _columns(*leading: str) -> tuple[Column, ...]:
     return (
-        *(Column(name) for name in leading),
-        Column("Disbursements paid", COUNT),
-        Column("Bail paid", MONEY),
-        Column("Support paid", MONEY),
-        Column("Bail returned", MONEY),
-        Column("Court fees", MONEY),
-        Column("Forfeited", MONEY),
+        *(Column(_(name), csv_heading=name) for name in leading),
+        Column(_("Disbursements paid"), COUNT, "Disbursements paid"),
+        Column(_("Bail paid"), MONEY, "Bail paid"),
+        Column(_("Support paid"), MONEY, "Support paid"),
+        Column(_("Bail returned"), MONEY, "Bail returned"),
+        Column(_("Court fees"), MONEY, "Court fees"),
+        Column(_("Forfeited"), MONEY, "Forfeited"),
     )
 
 
@@ -80,7 +82,7 @@ def _activity_report(books: Books, *, slug: str, title: str, columns, groups) ->
         title=title,
         period=period,
         currency=books.currency,
-        subtitle=f"For the period {period.label}",
+        subtitle=for_the_period(period),
         columns=columns,
     )
     totals = [0] * FIGURES
@@ -89,15 +91,17 @@ def _activity_report(books: Books, *, slug: str, title: str, columns, groups) ->
         figures = groups[key]
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
         report.rows.append(Row((*key, *figures)))
-    report.rows.append(Row(("Total", *[""] * (leading - 1), *totals), style=TOTAL))
+    report.rows.append(Row((_("Total"), *[""] * (leading - 1), *totals), style=TOTAL))
     report.notes.append(
-        "Staff only: counties and courts are never published. Disbursements count when "
-        "paid; returns and forfeitures on the day they occurred. Court fees are withheld "
-        "from returned bail."
+        _(
+            "Staff only: counties and courts are never published. Disbursements count when "
+            "paid; returns and forfeitures on the day they occurred. Court fees are withheld "
+            "from returned bail."
+        )
     )
     bail = books.bail
     report.check(
-        "Bail paid, returned, court fees and forfeited total as in the bail roll-forward",
+        _("Bail paid, returned, court fees and forfeited total as in the bail roll-forward"),
         (totals[1], totals[3], totals[4], totals[5])
         == (bail.paid, bail.returned, bail.court_fees, bail.forfeited),
     )
@@ -109,21 +113,21 @@ def activity_by_county(books: Books) -> Report:
     return _activity_report(
         books,
         slug="activity-by-county",
-        title="Bail activity by county",
-        columns=_columns("County"),
+        title=_("Bail activity by county"),
+        columns=_columns(gettext_noop("County")),
         groups=groups,
     )
 
 
 def activity_by_court(books: Books) -> Report:
     groups = {
-        (court or NO_COURT, county): figures
+        (court or _(NO_COURT), county): figures
         for (court, county), figures in _figures(books, "case__court", "case__county").items()
     }
     return _activity_report(
         books,
         slug="activity-by-court",
-        title="Bail activity by court",
-        columns=_columns("Court", "County"),
+        title=_("Bail activity by court"),
+        columns=_columns(gettext_noop("Court"), gettext_noop("County")),
         groups=groups,
     )

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from ledger.reports.activity import activity_by_county, activity_by_court
 from ledger.reports.dates import Period
 from ledger.reports.statements import (
@@ -20,54 +23,54 @@ from ledger.reports.tables import Report
 @dataclass(frozen=True)
 class Statement:
     slug: str
-    title: str
+    title: str | Promise  # in the page's language
     url_name: str  # in the ``reports`` namespace
     build: Callable[[Books], Report]
-    summary: str
+    summary: str | Promise
 
 
 STATEMENTS: tuple[Statement, ...] = (
     Statement(
         "trial-balance",
-        "Trial balance",
+        _("Trial balance"),
         "trial_balance",
         trial_balance,
-        "Every account: opening balance, debits, credits and closing balance.",
+        _("Every account: opening balance, debits, credits and closing balance."),
     ),
     Statement(
         "financial-position",
-        "Statement of financial position",
+        _("Statement of financial position"),
         "financial_position",
         financial_position,
-        "Assets, liabilities and net assets at the start and the end of the period.",
+        _("Assets, liabilities and net assets at the start and the end of the period."),
     ),
     Statement(
         "activities",
-        "Statement of activities",
+        _("Statement of activities"),
         "activities",
         activities,
-        "Revenue and expenses of the period, and the change in net assets.",
+        _("Revenue and expenses of the period, and the change in net assets."),
     ),
     Statement(
         "bail-roll-forward",
-        "Bail roll-forward",
+        _("Bail roll-forward"),
         "bail_roll_forward",
         bail_roll_forward,
-        "Outstanding bail at the start, paid, returned, court fees, forfeited, at the end.",
+        _("Outstanding bail at the start, paid, returned, court fees, forfeited, at the end."),
     ),
     Statement(
         "activity-by-county",
-        "Bail activity by county",
+        _("Bail activity by county"),
         "activity_by_county",
         activity_by_county,
-        "Disbursements paid, bail paid, returned and forfeited per county (staff only).",
+        _("Disbursements paid, bail paid, returned and forfeited per county (staff only)."),
     ),
     Statement(
         "activity-by-court",
-        "Bail activity by court",
+        _("Bail activity by court"),
         "activity_by_court",
         activity_by_court,
-        "The same per court (staff only).",
+        _("The same per court (staff only)."),
     ),
 )
 BY_SLUG = {statement.slug: statement for statement in STATEMENTS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ledger.reports.dates import InvalidPeriod, Period
 
@@ -11,13 +12,13 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def _date_field(label: str, help_text: str) -> forms.DateField:
+def _date_field(label, help_text) -> forms.DateField:
     return forms.DateField(
         label=label,
         input_formats=["%Y-%m-%d"],
         widget=DateInput(format="%Y-%m-%d"),
         help_text=help_text,
-        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )
 
 
@@ -27,8 +28,8 @@ class PeriodForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so the fields are added here rather than declared.
-        self.fields["from"] = _date_field("From", "First day, included (YYYY-MM-DD).")
-        self.fields["to"] = _date_field("To", "Last day, included (YYYY-MM-DD).")
+        self.fields["from"] = _date_field(_("From"), _("First day, included (YYYY-MM-DD)."))
+        self.fields["to"] = _date_field(_("To"), _("Last day, included (YYYY-MM-DD)."))
         for name, field in self.fields.items():
             field.widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}-help"
 

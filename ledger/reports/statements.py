@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ledger.books.chart import BAIL_OUTSTANDING, CHART, COURT_FEES
 from ledger.models import Account, AccountType, TransactionKind
@@ -142,22 +143,30 @@ def _money(heading: str, csv_heading: str = "") -> Column:
     return Column(heading, MONEY, csv_heading)
 
 
+def for_the_period(period: Period) -> str:
+    """The subtitle of a statement over a span of days, in the page's language."""
+    return _("For the period %(start)s to %(end)s") % {
+        "start": f"{period.start:%Y-%m-%d}",
+        "end": f"{period.end:%Y-%m-%d}",
+    }
+
+
 def trial_balance(books: Books) -> Report:
     period = books.period
     report = Report(
         slug="trial-balance",
-        title="Trial balance",
+        title=_("Trial balance"),
         period=period,
         currency=books.currency,
-        subtitle=f"For the period {period.label}",
+        subtitle=for_the_period(period),
         columns=(
-            Column("Account"),
-            Column("Name"),
-            Column("Type"),
-            _money("Opening balance"),
-            _money("Debits"),
-            _money("Credits"),
-            _money("Closing balance"),
+            Column(_("Account"), csv_heading="Account"),
+            Column(_("Name"), csv_heading="Name"),
+            Column(_("Type"), csv_heading="Type"),
+            _money(_("Opening balance"), "Opening balance"),
+            _money(_("Debits"), "Debits"),
+            _money(_("Credits"), "Credits"),
+            _money(_("Closing balance"), "Closing balance"),
         ),
     )
     sums = [0, 0, 0, 0]
@@ -169,15 +178,17 @@ def trial_balance(books: Books) -> Report:
         sums = [a + b for a, b in zip(sums, figures, strict=True)]
         cells = (account.code, account.name, account.type_label, *figures)
         report.rows.append(Row(cells))
-    report.rows.append(Row(("Total", "", "", *sums), style=TOTAL))
+    report.rows.append(Row((_("Total"), "", "", *sums), style=TOTAL))
     report.notes.append(
-        f"Opening balances at the close of {period.eve:%Y-%m-%d}; closing balances at the "
-        f"close of {period.end:%Y-%m-%d}. Balances are signed as in the journal: debit "
-        "positive, credit negative."
+        _(
+            "Opening balances at the close of %(eve)s; closing balances at the close of "
+            "%(end)s. Balances are signed as in the journal: debit positive, credit negative."
+        )
+        % {"eve": f"{period.eve:%Y-%m-%d}", "end": f"{period.end:%Y-%m-%d}"}
     )
-    report.check("Debits equal credits", sums[1] == sums[2])
-    report.check("Opening balances sum to zero", sums[0] == 0)
-    report.check("Closing balances sum to zero", sums[3] == 0)
+    report.check(_("Debits equal credits"), sums[1] == sums[2])
+    report.check(_("Opening balances sum to zero"), sums[0] == 0)
+    report.check(_("Closing balances sum to zero"), sums[3] == 0)
     return report
 
 
@@ -221,22 +232,29 @@ def financial_position(books: Books) -> Report:
     start, end = position(books, books.opening), position(books, books.closing)
     report = Report(
         slug="financial-position",
-        title="Statement of financial position",
+        title=_("Statement of financial position"),
         period=period,
         currency=books.currency,
-        subtitle=f"As of {period.eve:%Y-%m-%d} and {period.end:%Y-%m-%d}",
+        subtitle=_("As of %(eve)s and %(end)s")
+        % {"eve": f"{period.eve:%Y-%m-%d}", "end": f"{period.end:%Y-%m-%d}"},
         columns=(
-            Column("Account"),
-            Column("Line"),
-            _money(f"At {period.eve:%Y-%m-%d}", "at start"),
-            _money(f"At {period.end:%Y-%m-%d}", "at end"),
+            Column(_("Account"), csv_heading="Account"),
+            Column(_("Line"), csv_heading="Line"),
+            _money(_("At %(day)s") % {"day": f"{period.eve:%Y-%m-%d}"}, "at start"),
+            _money(_("At %(day)s") % {"day": f"{period.end:%Y-%m-%d}"}, "at end"),
         ),
     )
     rows = report.rows
     both = (start, end)
     sections = (
-        ("Assets", T.ASSET, "assets", "Total assets", "total_assets"),
-        ("Liabilities", T.LIABILITY, "liabilities", "Total liabilities", "total_liabilities"),
+        (_("Assets"), T.ASSET, "assets", _("Total assets"), "total_assets"),
+        (
+            _("Liabilities"),
+            T.LIABILITY,
+            "liabilities",
+            _("Total liabilities"),
+            "total_liabilities",
+        ),
     )
     for name, account_type, figures, total_label, total in sections:
         accounts = books.of_type(account_type)
@@ -244,8 +262,9 @@ def financial_position(books: Books) -> Report:
             cells = (account.code, account.name, *(getattr(p, figures)[account.id] for p in both))
             rows.append(Row(cells, section=name))
         if not accounts:
-            rows.append(Row(("", "None", 0, 0), section=name))
+            rows.append(Row(("", _("None"), 0, 0), section=name))
         rows.append(Row(("", total_label, *(getattr(p, total) for p in both)), name, SUBTOTAL))
+    net_assets = _("Net assets")
     for account in books.of_type(T.NET_ASSETS):
         cells = (
             account.code,
@@ -253,20 +272,23 @@ def financial_position(books: Books) -> Report:
             start.net_asset_accounts[account.id],
             end.net_asset_accounts[account.id],
         )
-        rows.append(Row(cells, section="Net assets"))
-    label = "Change in net assets since the books began (revenue less expenses)"
-    rows.append(Row(("", label, start.accumulated_change, end.accumulated_change), "Net assets"))
-    net_total = ("", "Total net assets", start.total_net_assets, end.total_net_assets)
-    rows.append(Row(net_total, "Net assets", SUBTOTAL))
+        rows.append(Row(cells, section=net_assets))
+    label = _("Change in net assets since the books began (revenue less expenses)")
+    rows.append(Row(("", label, start.accumulated_change, end.accumulated_change), net_assets))
+    net_total = ("", _("Total net assets"), start.total_net_assets, end.total_net_assets)
+    rows.append(Row(net_total, net_assets, SUBTOTAL))
     totals = [p.total_liabilities + p.total_net_assets for p in (start, end)]
-    rows.append(Row(("", "Total liabilities and net assets", *totals), style=TOTAL))
+    rows.append(Row(("", _("Total liabilities and net assets"), *totals), style=TOTAL))
     report.notes.append(
-        f"Balances at the close of {period.eve:%Y-%m-%d} (the day before the period) and of "
-        f"{period.end:%Y-%m-%d}. Liabilities and net assets are shown as positive figures."
+        _(
+            "Balances at the close of %(eve)s (the day before the period) and of %(end)s. "
+            "Liabilities and net assets are shown as positive figures."
+        )
+        % {"eve": f"{period.eve:%Y-%m-%d}", "end": f"{period.end:%Y-%m-%d}"}
     )
     for when, p in ((period.eve, start), (period.end, end)):
         report.check(
-            f"Assets equal liabilities plus net assets at {when:%Y-%m-%d}",
+            _("Assets equal liabilities plus net assets at %(day)s") % {"day": f"{when:%Y-%m-%d}"},
             p.total_assets == p.total_liabilities + p.total_net_assets,
         )
     return report
@@ -304,37 +326,48 @@ def activities(books: Books) -> Report:
     figures = activities_of(books)
     report = Report(
         slug="activities",
-        title="Statement of activities",
+        title=_("Statement of activities"),
         period=period,
         currency=books.currency,
-        subtitle=f"For the period {period.label}",
-        columns=(Column("Account"), Column("Line"), _money("Amount")),
+        subtitle=for_the_period(period),
+        columns=(
+            Column(_("Account"), csv_heading="Account"),
+            Column(_("Line"), csv_heading="Line"),
+            _money(_("Amount"), "Amount"),
+        ),
     )
     rows = report.rows
+    revenue, expenses = _("Revenue"), _("Expenses")
     for account in books.of_type(T.INCOME):
-        rows.append(Row((account.code, account.name, figures.revenue[account.id]), "Revenue"))
-    rows.append(Row(("", "Total revenue", figures.total_revenue), "Revenue", SUBTOTAL))
+        rows.append(Row((account.code, account.name, figures.revenue[account.id]), revenue))
+    rows.append(Row(("", _("Total revenue"), figures.total_revenue), revenue, SUBTOTAL))
     for account in books.of_type(T.EXPENSE):
-        rows.append(Row((account.code, account.name, figures.expenses[account.id]), "Expenses"))
-    rows.append(Row(("", "Total expenses", figures.total_expenses), "Expenses", SUBTOTAL))
+        rows.append(Row((account.code, account.name, figures.expenses[account.id]), expenses))
+    rows.append(Row(("", _("Total expenses"), figures.total_expenses), expenses, SUBTOTAL))
     at_start, at_end = books.net_assets(books.opening), books.net_assets(books.closing)
-    section = "Net assets"
-    rows.append(Row(("", "Change in net assets", figures.change), section, SUBTOTAL))
-    rows.append(Row(("", f"Net assets at {period.eve:%Y-%m-%d}", at_start), section))
-    label = "Brought in to the net-asset accounts in the period (opening balances)"
+    section = _("Net assets")
+    rows.append(Row(("", _("Change in net assets"), figures.change), section, SUBTOTAL))
+    net_assets_at = _("Net assets at %(day)s")
+    rows.append(Row(("", net_assets_at % {"day": f"{period.eve:%Y-%m-%d}"}, at_start), section))
+    label = _("Brought in to the net-asset accounts in the period (opening balances)")
     rows.append(Row(("", label, figures.brought_in), section))
-    rows.append(Row(("", f"Net assets at {period.end:%Y-%m-%d}", at_end), style=TOTAL))
+    rows.append(Row(("", net_assets_at % {"day": f"{period.end:%Y-%m-%d}"}, at_end), style=TOTAL))
     report.notes.append(
-        "Revenue is the income accounts' credits less their debits (donations less refunds, "
-        "and any other income); expenses are the expense accounts' debits less their credits."
+        _(
+            "Revenue is the income accounts' credits less their debits (donations less "
+            "refunds, and any other income); expenses are the expense accounts' debits less "
+            "their credits."
+        )
     )
     report.check(
-        "The change in net assets equals the change between the two statements of "
-        "financial position, less what was brought in directly",
+        _(
+            "The change in net assets equals the change between the two statements of "
+            "financial position, less what was brought in directly"
+        ),
         figures.change == at_end - at_start - figures.brought_in,
     )
     report.check(
-        "Net assets at the start, the change and what was brought in add up to the end",
+        _("Net assets at the start, the change and what was brought in add up to the end"),
         at_start + figures.change + figures.brought_in == at_end,
     )
     return report
@@ -347,30 +380,34 @@ def bail_roll_forward(books: Books) -> Report:
     closing = books.balance_of(BAIL_OUTSTANDING, books.closing)
     report = Report(
         slug="bail-roll-forward",
-        title="Bail roll-forward",
+        title=_("Bail roll-forward"),
         period=period,
         currency=books.currency,
-        subtitle=f"For the period {period.label}",
-        columns=(Column("Line"), _money("Amount")),
+        subtitle=for_the_period(period),
+        columns=(Column(_("Line"), csv_heading="Line"), _money(_("Amount"), "Amount")),
     )
     rolled = opening + bail.net
+    outstanding_at = _("Outstanding bail at %(day)s")
     report.rows += [
-        Row((f"Outstanding bail at {period.eve:%Y-%m-%d}", opening)),
-        Row(("Bail paid", bail.paid)),
-        Row(("Bail returned to the fund", -bail.returned)),
-        Row(("Court fees withheld from returned bail", -bail.court_fees)),
-        Row(("Bail forfeited", -bail.forfeited)),
-        Row(("Reversals, adjustments and other entries", bail.other)),
-        Row((f"Outstanding bail at {period.end:%Y-%m-%d}", rolled), style=TOTAL),
+        Row((outstanding_at % {"day": f"{period.eve:%Y-%m-%d}"}, opening)),
+        Row((_("Bail paid"), bail.paid)),
+        Row((_("Bail returned to the fund"), -bail.returned)),
+        Row((_("Court fees withheld from returned bail"), -bail.court_fees)),
+        Row((_("Bail forfeited"), -bail.forfeited)),
+        Row((_("Reversals, adjustments and other entries"), bail.other)),
+        Row((outstanding_at % {"day": f"{period.end:%Y-%m-%d}"}, rolled), style=TOTAL),
     ]
     report.notes.append(
-        f"From the legs on {BAIL_OUTSTANDING} by kind of transaction: payments "
-        "(disbursement), returns (bail_return, with the court fees on "
-        f"{COURT_FEES}) and forfeitures (forfeiture). Amounts are signed by their effect "
-        "on the bail outstanding."
+        _(
+            "From the legs on %(bail)s by kind of transaction: payments (disbursement), "
+            "returns (bail_return, with the court fees on %(fees)s) and forfeitures "
+            "(forfeiture). Amounts are signed by their effect on the bail outstanding."
+        )
+        % {"bail": BAIL_OUTSTANDING, "fees": COURT_FEES}
     )
     report.check(
-        f"The roll-forward ends at the balance of {BAIL_OUTSTANDING} ({period.end:%Y-%m-%d})",
+        _("The roll-forward ends at the balance of %(account)s (%(day)s)")
+        % {"account": BAIL_OUTSTANDING, "day": f"{period.end:%Y-%m-%d}"},
         rolled == closing,
     )
     return report

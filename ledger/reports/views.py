@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
@@ -100,14 +101,17 @@ def statement_page(request, statement: Statement):
     file_format = request.GET.get("format", "")
     if file_format == "pdf" and not pdf_available():
         file_format = ""
-    report = statement.build(Books(period))
     if file_format in FILE_FORMATS:
+        # Files are read by programs and kept: always in English, whatever the page's language.
+        with translation.override("en"):
+            report = statement.build(Books(period))
         exported(request.user, statement, period, file_format)
         response = HttpResponse(render_file(report, file_format))
         response["Content-Type"] = CONTENT_TYPES[file_format]
         name = report.file_name(file_format)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+    report = statement.build(Books(period))
     context |= report_context(report) | {"pdf": pdf_available()}
     return render(request, "ledger/reports/statement.html", context)
 

@@ -41,11 +41,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render, resolve_url
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -70,25 +71,35 @@ from ledger.staff.access import (
 from ledger.staff.login_audit import login_event, login_refused_without_role
 from ledger.staff.roles import user_roles
 
-WRONG_LOGIN = "Wrong username or password, or this account has no staff role."
-LOGINS_PAUSED = (
-    "Staff logins are paused for everyone: there were too many failed logins. "
-    "Try again in {minutes} minute{s}."
-)
-OUTDATED_RECOVERY_CODES = (
+WRONG_LOGIN = gettext_noop("Wrong username or password, or this account has no staff role.")
+OUTDATED_RECOVERY_CODES = gettext_noop(
     "Your recovery codes are of an older, shorter kind. Generate new ones now: "
     "the old ones stop working at once."
 )
+
+
+def logins_paused(minutes: int) -> str:
+    return ngettext(
+        "Staff logins are paused for everyone: there were too many failed logins. "
+        "Try again in %(minutes)d minute.",
+        "Staff logins are paused for everyone: there were too many failed logins. "
+        "Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 TOTP_CODE = re.compile(r"\d{6}")
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    password = forms.CharField(strip=False, widget=forms.PasswordInput)
+    username = forms.CharField(max_length=150, label=_("Username"))
+    password = forms.CharField(strip=False, widget=forms.PasswordInput, label=_("Password"))
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    code = forms.CharField(
+        max_length=64, label=_("Code"), widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
 
     def clean_code(self) -> str:
         # Apps show codes as "123 456"; recovery codes come in groups, copied with stray
@@ -137,7 +148,7 @@ def login(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and (paused := lockout.logins_paused_for()):
         minutes = math.ceil(paused / 60)
-        form.add_error(None, LOGINS_PAUSED.format(minutes=minutes, s=pluralize(minutes)))
+        form.add_error(None, logins_paused(minutes))
         context = {"form": form, "next": next_url}
         return render(request, "ledger/staff/login.html", context, status=429)
     if request.method == "POST" and form.is_valid():
@@ -156,7 +167,7 @@ def login(request):
         if user is not None:
             login_refused_without_role(request, user)
         lockout.count_failed_login()
-        form.add_error(None, WRONG_LOGIN)
+        form.add_error(None, gettext(WRONG_LOGIN))
     return render(request, "ledger/staff/login.html", {"form": form, "next": next_url})
 
 
@@ -219,14 +230,16 @@ def login_verify(request, user, next_url: str):
             _second_factor_passed(request, device, method)
             if method == "recovery_code":
                 left = staff_accounts.recovery_codes_left(user)
-                messages.warning(
-                    request,
-                    f"You used a recovery code; {left} left. Generate new ones if you are short.",
+                used = ngettext(
+                    "You used a recovery code; %(left)d left. Generate new ones if you are short.",
+                    "You used a recovery code; %(left)d left. Generate new ones if you are short.",
+                    left,
                 )
+                messages.warning(request, used % {"left": left})
             if staff_accounts.recovery_codes_outdated(user):
                 # Codes of the earlier kind work until replaced: every login says so and
                 # opens the page that replaces them.
-                messages.warning(request, OUTDATED_RECOVERY_CODES)
+                messages.warning(request, gettext(OUTDATED_RECOVERY_CODES))
                 return redirect("staff_auth:recovery_codes")
             return redirect(next_url)
         _code_refused(form, user, method, throttled)
@@ -239,17 +252,19 @@ def _code_refused(form, user, method: str, throttled: dict | None, **details) ->
     audit_record(user, "user", user.pk, "staff.second_factor_failed", details)
     if throttled and throttled.get("locked_until"):
         wait = math.ceil((throttled["locked_until"] - timezone.now()).total_seconds())
-        form.add_error(None, f"Too many wrong codes: wait {max(wait, 1)} seconds, then try again.")
+        wait = max(wait, 1)
+        too_many = gettext("Too many wrong codes: wait %(wait)d seconds, then try again.")
+        form.add_error(None, too_many % {"wait": wait})
     else:
-        form.add_error(None, "That code is not right.")
+        form.add_error(None, gettext("That code is not right."))
 
 
 def _fresh_for() -> str:
     seconds = settings.STAFF_FRESH_OTP_SECONDS
     if seconds % 60:
-        return f"{seconds} seconds"
+        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
     minutes = seconds // 60
-    return f"{minutes} minute{pluralize(minutes)}"
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
 
 
 @sensitive_post_parameters("code")
@@ -269,7 +284,7 @@ def reverify(request):
             record_second_factor_time(request)
             details = {"second_factor": method}
             audit_record(user, "user", user.pk, "staff.reverified", details)
-            messages.info(request, "Code accepted. You can approve or pay now.")
+            messages.info(request, gettext("Code accepted. You can approve or pay now."))
             return redirect(next_url)
         _code_refused(form, user, method, throttled, reverify=True)
     context = {"form": form, "next": next_url, "fresh_for": _fresh_for()}
@@ -308,7 +323,8 @@ def enrol(request, user, next_url: str):
             _second_factor_passed(request, device, "totp")
             return _recovery_codes_page(request, codes, next_url)
         form.add_error(
-            "code", "That code is not right. Check the phone's clock and type the newest code."
+            "code",
+            gettext("That code is not right. Check the phone's clock and type the newest code."),
         )
     context = {
         "form": form,
@@ -337,7 +353,7 @@ def recovery_codes(request):
 @require_POST
 def logout(request):
     auth_logout(request)
-    messages.info(request, "You are logged out.")
+    messages.info(request, gettext("You are logged out."))
     return redirect("staff_auth:login")
 
 
