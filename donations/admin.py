@@ -3,6 +3,7 @@ from django.contrib import admin
 from donations.models import Donation, DonationSwitch, StripeCharge, StripeEvent
 from donations.wall import wall_entries_approve, wall_entries_remove
 from ledger.admin import ReadOnlyAdmin
+from ledger.staff.roles import Capability, user_can
 
 
 class WallFilter(admin.SimpleListFilter):
@@ -39,7 +40,7 @@ class DonationAdmin(ReadOnlyAdmin):
     actions = ("approve_for_wall", "remove_from_wall")
 
     def has_moderate_wall_permission(self, request) -> bool:
-        return request.user.has_perm("donations.change_donation")
+        return user_can(request.user, Capability.MODERATE_WALL)
 
     @admin.action(description="Approve for the public donor wall", permissions=["moderate_wall"])
     def approve_for_wall(self, request, queryset):

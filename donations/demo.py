@@ -129,6 +129,7 @@ def _demo_cases(staff: dict) -> None:
                 purpose="bail",
                 amount=bail,
                 payee_kind="immigration_office" if n == 2 else "court",
+                payee_name="ICE Field Office" if n == 2 else f"{case.county} County Court Clerk",
                 method="cashiers_check",
                 token=key,
             )
@@ -159,6 +160,7 @@ def _demo_cases(staff: dict) -> None:
             purpose="support",
             amount=12000,
             payee_kind="immigration_office",
+            payee_name="ICE Field Office",
             method="online",
             token=f"demo:support:{month_index}",
         )

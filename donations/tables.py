@@ -3,11 +3,12 @@
 import django_tables2 as tables
 
 from donations.models import Discrepancy, OfflineGift, ReconciliationRun, StripeEvent
-from ledger.books.money import format_money
+from ledger.staff.columns import DayColumn, ListTable, MomentColumn, MoneyColumn
 from ledger.staff.lists import button_column
 
 
-class StripeEventTable(tables.Table):
+class StripeEventTable(ListTable):
+    received_at = MomentColumn()
     event_id = tables.Column(verbose_name="Event")
     retry = button_column("donations/staff/_retry_button.html")
 
@@ -17,7 +18,10 @@ class StripeEventTable(tables.Table):
         order_by = ("-received_at",)
 
 
-class ReconciliationRunTable(tables.Table):
+class ReconciliationRunTable(ListTable):
+    started_at = MomentColumn()
+    finished_at = MomentColumn()
+
     class Meta:
         model = ReconciliationRun
         fields = (
@@ -34,7 +38,10 @@ class ReconciliationRunTable(tables.Table):
         order_by = ("-started_at",)
 
 
-class DiscrepancyTable(tables.Table):
+class DiscrepancyTable(ListTable):
+    last_seen_at = MomentColumn()
+    expected = MoneyColumn(verbose_name="Expected")
+    found = MoneyColumn(verbose_name="Found")
     resolve = button_column("donations/staff/_resolve_form.html")
 
     class Meta:
@@ -52,9 +59,12 @@ class DiscrepancyTable(tables.Table):
         order_by = ("-last_seen_at",)
 
 
-class OfflineGiftTable(tables.Table):
-    amount = tables.Column(attrs={"td": {"class": "money"}})
+class OfflineGiftTable(ListTable):
+    received_on = DayColumn()
+    # Gifts are recorded in the fund's currency (``offline_gift_record``), so they add up.
+    amount = MoneyColumn(currency_field="currency")
     recorded_by = tables.Column(accessor="recorded_by__username", verbose_name="Recorded by")
+    recorded_at = MomentColumn()
     sequence = tables.Column(accessor="transaction__sequence", verbose_name="Ledger no.")
     bounced = button_column("donations/staff/_bounce_button.html")
 
@@ -70,6 +80,3 @@ class OfflineGiftTable(tables.Table):
             "sequence",
         )
         order_by = ("-received_on",)
-
-    def render_amount(self, value, record):
-        return format_money(value, record.currency)

@@ -8,6 +8,7 @@ from donations.intake import views as intake
 from donations.offline import views as offline
 from donations.reconciliation import views as reconciliation
 from donations.statements import views as statements
+from donations.wall_views import wall_moderation
 
 app_name = "donations"
 
@@ -46,6 +47,7 @@ urlpatterns = [
         name="staff_discrepancy_resolve",
     ),
     path("staff/gifts/", offline.OfflineGiftListView.as_view(), name="staff_gifts"),
+    path("staff/wall/", wall_moderation, name="staff_wall"),
     path("staff/gifts/new/", offline.offline_gift_new, name="staff_gift_new"),
     path(
         "staff/gifts/<int:pk>/bounced/",

@@ -8,6 +8,9 @@ listed newest approval first, with nothing that ties a name to a day's books.
 
 What donors type for the wall is plain text (``wall_text``): the form cleans it before it
 is stored, and the wall cleans it again before showing it.
+
+Approving and removing entries needs ``moderate_wall`` (``ledger.staff.roles``), checked
+here and by the staff page (``donations.wall_views``) and the Django admin's actions.
 """
 
 from __future__ import annotations
@@ -22,16 +25,15 @@ from django.utils import timezone
 from donations.models import Donation, DonationStatus
 from ledger.books.posting import audit_record
 from ledger.public.transparency import forget
+from ledger.staff.roles import Capability, require
 
 WALL_LIMIT = 200
 _SHOWN_STATUSES = (DonationStatus.SUCCEEDED, DonationStatus.CANCELLED)
-# The donations the wall shows: asked for, not anonymous, approved, and paid.
-ON_THE_WALL = Q(
-    show_on_wall=True,
-    anonymous=False,
-    wall_approved_at__isnull=False,
-    status__in=_SHOWN_STATUSES,
-)
+# Asked for, not anonymous, and paid: the wall shows these once approved (ON_THE_WALL);
+# until then they wait for a person to read them (WAITING).
+_ASKED_AND_PAID = {"show_on_wall": True, "anonymous": False, "status__in": _SHOWN_STATUSES}
+ON_THE_WALL = Q(**_ASKED_AND_PAID, wall_approved_at__isnull=False)
+WAITING = Q(**_ASKED_AND_PAID, wall_approved_at__isnull=True)
 
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEPT_CONTROLS = frozenset("\t\n\r")
@@ -80,8 +82,37 @@ def wall_entries(limit: int = WALL_LIMIT) -> list[dict]:
     return entries
 
 
+def wall_moderation_rows(donations: QuerySet[Donation], limit: int = WALL_LIMIT) -> list[dict]:
+    """The entries of ``donations`` for the people who moderate the wall: name and message
+    as the wall would show them, the gift and whether its amount would show, the day."""
+    rows = donations.values(
+        "public_id",
+        "display_name",
+        "message",
+        "show_amount",
+        "gift_amount",
+        "currency",
+        "frequency",
+        "created_at",
+    )[:limit]
+    return [
+        {
+            "public_id": row["public_id"],
+            "name": wall_text(row["display_name"]),
+            "message": wall_text(row["message"]),
+            "amount": row["gift_amount"],
+            "currency": row["currency"],
+            "amount_shown": row["show_amount"],
+            "monthly": row["frequency"] == "monthly",
+            "given_at": row["created_at"],
+        }
+        for row in rows
+    ]
+
+
 def _wall_change(donations: QuerySet[Donation], *, actor, action: str, **update) -> int:
     """Update the chosen donations, audit each by its public id, and serve the wall anew."""
+    require(actor, Capability.MODERATE_WALL)
     with transaction.atomic():
         chosen = list(donations.values_list("pk", "public_id"))
         Donation.objects.filter(pk__in=[pk for pk, _ in chosen]).update(**update)
@@ -108,9 +139,10 @@ def wall_entries_approve(*, donations: QuerySet[Donation], actor) -> int:
 
 
 def wall_entries_remove(*, donations: QuerySet[Donation], actor) -> int:
-    """Take entries off the wall (the donor asked, or it should not have been approved)."""
+    """Take entries off the wall (the donor asked, or it should not have been approved), or
+    decline entries still waiting; returns how many."""
     return _wall_change(
-        donations.filter(wall_approved_at__isnull=False),
+        donations.filter(Q(wall_approved_at__isnull=False) | Q(show_on_wall=True)),
         actor=actor,
         action="donation.wall_removed",
         show_on_wall=False,

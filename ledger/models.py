@@ -289,6 +289,7 @@ class BailCase(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     county = models.CharField(max_length=80)
     court = models.CharField(max_length=120, blank=True)
+    next_court_date = models.DateField(null=True, blank=True)  # only for view_case_details
     bail_type = models.CharField(max_length=20, choices=BailType.choices)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
@@ -359,6 +360,7 @@ class Disbursement(models.Model):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     payee_kind = models.CharField(max_length=20, choices=PayeeKind.choices)
+    payee_name = models.CharField(max_length=120, blank=True)  # required on new requests
     method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     refund_payee = models.CharField(
         max_length=8, choices=RefundPayee.choices, default=RefundPayee.FUND

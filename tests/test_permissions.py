@@ -52,6 +52,7 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "donations:staff_event_retry": ("POST", C.RECONCILE),
     "donations:staff_discrepancy_resolve": ("POST", C.RECONCILE),
     "donations:staff_gifts": ("GET", C.VIEW_REPORTS),
+    "donations:staff_wall": ("GET", C.MODERATE_WALL),
     "donations:staff_gift_new": ("GET", C.RECORD_OFFLINE_GIFT),
     "donations:staff_gift_bounced": ("POST", C.RECORD_OFFLINE_GIFT),
     "donations:staff_statement_runs": ("GET", C.VIEW_REPORTS),
@@ -62,6 +63,7 @@ STAFF_URLS: dict[str, tuple[str, Capability]] = {
     "casework:case_new": ("GET", C.MANAGE_CASES),
     "casework:case": ("GET", C.VIEW_REPORTS),
     "casework:case_identity": ("GET", C.MANAGE_CASES),
+    "casework:case_court_date": ("GET", C.MANAGE_CASES),
     "casework:case_close": ("POST", C.MANAGE_CASES),
     "casework:disbursement_new": ("POST", C.REQUEST_DISBURSEMENT),
     "casework:disbursements": ("GET", C.VIEW_REPORTS),
@@ -170,6 +172,7 @@ def _gift() -> OfflineGift:
 CASE_URLS = (
     "casework:case",
     "casework:case_identity",
+    "casework:case_court_date",
     "casework:case_close",
     "casework:disbursement_new",
 )
@@ -313,7 +316,10 @@ def test_every_role_is_allowed_or_refused_as_the_matrix_says(name, staff_user, s
 
 # The outstanding-bail CSV's columns, by role: the court and the day (with the age in days)
 # for the roles whose work needs them, names and dockets for those who may see identities.
-_MONTHS = ["No.", "County", "Status", "Paid on", "Age", "Bail paid", "Outstanding", "Payee kind"]
+_MONTHS = [
+    *("No.", "County", "Status", "Paid on", "Age"),
+    *("Bail paid (USD)", "Outstanding (USD)", "Payee kind"),
+]
 _DETAILS = [*_MONTHS[:2], "Court", *_MONTHS[2:]]
 _IDENTITIES = [_DETAILS[0], "Name", "Docket", *_DETAILS[1:]]
 OUTSTANDING_COLUMNS = {

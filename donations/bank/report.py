@@ -30,9 +30,8 @@ from django.db.models import Min
 
 from donations.bank.books import BankLeg, balance_as_of, legs_between, legs_by_posting
 from donations.models import BankMatch, BankStatement, BankStatementLine, MatchStatus
-from ledger.books.money import format_units
 from ledger.models import JournalTransaction
-from ledger.staff.lists import spreadsheet_safe
+from ledger.staff import csv_cells
 
 
 @dataclass
@@ -129,19 +128,22 @@ def reconcile(statement: BankStatement) -> Reconciliation:
     )
 
 
-CSV_HEADER = ("Section", "Date", "Ledger no.", "What", "Amount")
+def csv_header(currency: str) -> tuple[str, ...]:
+    return ("Section", "Date", "Ledger no.", "What", csv_cells.money_heading("Amount", currency))
 
 
 def report_rows(report: Reconciliation) -> list[tuple]:
-    """The report as rows of a spreadsheet; amounts as plain numbers (12345.67)."""
+    """The report as rows of a spreadsheet, written as every staff CSV is
+    (``ledger.staff.csv_cells``): amounts as plain numbers (12345.67), ISO dates."""
     statement, currency = report.statement, report.statement.currency
     rows: list[tuple] = []
 
     def add(section: str, amount: int | None, day=None, sequence="", what="") -> None:
-        money = "" if amount is None else format_units(amount, currency)
-        rows.append((section, f"{day:%Y-%m-%d}" if day else "", sequence, what, money))
+        money = csv_cells.money(amount, currency)
+        rows.append((section, csv_cells.day(day), sequence, what, money))
 
-    period = f"{statement.period_start:%Y-%m-%d} to {statement.period_end:%Y-%m-%d}"
+    # An ISO 8601 interval, as the other cells are ISO dates.
+    period = f"{csv_cells.day(statement.period_start)}/{csv_cells.day(statement.period_end)}"
     rows.append(("Statement", period, "", statement.account_code, ""))
     add("Bank closing balance", report.bank_closing, statement.period_end)
     for leg in report.deposits_in_transit:
@@ -165,7 +167,7 @@ def report_csv(report: Reconciliation) -> str:
     that starts like a formula is written as text."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([spreadsheet_safe(cell) for cell in CSV_HEADER])
+    writer.writerow([csv_cells.cell(cell) for cell in csv_header(report.statement.currency)])
     for row in report_rows(report):
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
+        writer.writerow([csv_cells.cell(cell) for cell in row])
     return out.getvalue()

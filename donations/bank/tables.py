@@ -6,17 +6,21 @@ import django_filters
 import django_tables2 as tables
 
 from donations.models import BankCsvMapping, BankStatement, StatementFormat
-from ledger.books.money import format_money, format_units
-from ledger.staff.lists import date_range_filter
+from ledger.staff.columns import DayColumn, ListTable, MomentColumn, MoneyColumn
+from ledger.staff.lists import date_range_filter, search_filter, text_search
 
 
-class BankStatementTable(tables.Table):
+class BankStatementTable(ListTable):
     pk = tables.Column(
         linkify=("donations:staff_bank_statement", [tables.A("pk")]), verbose_name="Statement"
     )
-    closing_balance = tables.Column(
-        verbose_name="Closing balance", attrs={"td": {"class": "money"}}
+    period_start = DayColumn()
+    period_end = DayColumn()
+    # Balances at different dates do not add up: the footer counts statements instead.
+    closing_balance = MoneyColumn(
+        currency_field="currency", total=False, verbose_name="Closing balance"
     )
+    imported_at = MomentColumn()
     imported_by = tables.Column(accessor="imported_by__username", verbose_name="Imported by")
 
     class Meta:
@@ -35,24 +39,27 @@ class BankStatementTable(tables.Table):
         )
         order_by = ("-period_end",)
 
-    def render_closing_balance(self, value, record):
-        return format_money(value, record.currency)
-
-    def value_closing_balance(self, value, record):
-        return format_units(value, record.currency)
-
 
 class BankStatementFilter(django_filters.FilterSet):
+    q = search_filter()
     account_code = django_filters.CharFilter(label="Books account")
     format = django_filters.ChoiceFilter(choices=StatementFormat.choices)
     period_end = date_range_filter()
 
     class Meta:
         model = BankStatement
-        fields = ["account_code", "format", "period_end"]
+        fields = ["q", "account_code", "format", "period_end"]
+
+    def search(self, queryset, name, value):
+        return text_search(
+            queryset,
+            value,
+            contains=("account_code", "file_name", "bank_statement_id"),
+            numbers=("pk",),
+        )
 
 
-class BankCsvMappingTable(tables.Table):
+class BankCsvMappingTable(ListTable):
     class Meta:
         model = BankCsvMapping
         fields = (
@@ -73,8 +80,11 @@ class BankCsvMappingTable(tables.Table):
 
 
 class BankCsvMappingFilter(django_filters.FilterSet):
-    name = django_filters.CharFilter(lookup_expr="icontains", label="Name contains")
+    q = search_filter()
 
     class Meta:
         model = BankCsvMapping
-        fields = ["name"]
+        fields = ["q"]
+
+    def search(self, queryset, name, value):
+        return text_search(queryset, value, contains=("name", "bank_name"))

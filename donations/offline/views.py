@@ -54,6 +54,10 @@ def offline_gift_new(request):
 @require_POST
 def offline_gift_bounced_view(request, pk: int):
     gift = get_object_or_404(OfflineGift.objects.select_related("transaction"), pk=pk)
+    # The box beside the button states the amount and that this cannot be undone.
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the confirmation first: nothing was done.")
+        return redirect("donations:staff_gifts")
     try:
         offline_gift_bounced(actor=request.user, gift=gift)
     except (DonationError, LedgerError) as error:

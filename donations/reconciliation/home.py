@@ -3,6 +3,8 @@ links, the oldest request waiting, and the cash position from the books as they 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Min
 from django.utils import timezone
 
@@ -15,8 +17,10 @@ from donations.models import (
     EventStatus,
     StripeEvent,
 )
+from donations.wall import WAITING
+from ledger.books.fund_time import fund_today
 from ledger.books.selectors import account_balances, approved_unpaid_total
-from ledger.models import Disbursement, DisbursementStatus
+from ledger.models import BailCase, Disbursement, DisbursementStatus
 
 CASH_POSITION = (
     ("bank", "assets:bank"),
@@ -27,7 +31,12 @@ CASH_POSITION = (
 )
 
 
+# How far ahead the home page looks for open cases' court dates.
+COURT_DATES_AHEAD = dt.timedelta(days=7)
+
+
 def to_do() -> dict:
+    today = fund_today()
     waiting = Disbursement.objects.filter(status=DisbursementStatus.REQUESTED)
     unmatched = BankStatementLine.objects.exclude(matches__status=MatchStatus.CONFIRMED).distinct()
     return {
@@ -36,8 +45,11 @@ def to_do() -> dict:
         "failed_events": StripeEvent.objects.filter(status=EventStatus.FAILED).count(),
         "open_discrepancies": Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count(),
         "unmatched_bank_lines": unmatched.count(),
-        "wall_waiting": Donation.objects.filter(
-            show_on_wall=True, wall_approved_at__isnull=True, anonymous=False
+        "wall_waiting": Donation.objects.filter(WAITING).count(),
+        "court_dates_soon": BailCase.objects.filter(
+            closed_on__isnull=True,
+            next_court_date__gte=today,
+            next_court_date__lt=today + COURT_DATES_AHEAD,
         ).count(),
         "paused": donations_pause_state()[0],
     }

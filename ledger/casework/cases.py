@@ -17,6 +17,7 @@ from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record
 from ledger.casework import crypto
 from ledger.casework.case_rows import month_start, month_start_at
+from ledger.casework.correction_records import Correction
 from ledger.models import BailCase, BailType, Disbursement, DisbursementOutcome, DisbursementStatus
 from ledger.staff.roles import Capability, require, user_can
 
@@ -79,6 +80,7 @@ def case_create(
     opened_on: dt.date,
     identity: Identity,
     court: str = "",
+    next_court_date: dt.date | None = None,
 ) -> BailCase:
     require(actor, Capability.MANAGE_CASES)
     if not county.strip() or bail_type not in BailType.values:
@@ -86,11 +88,13 @@ def case_create(
     if len(county.strip()) > 80 or len(court.strip()) > 120:
         raise InvalidCase("The county is at most 80 characters and the court 120.")
     _check_date(opened_on, "opening date")
+    _check_court_date(next_court_date, opened_on=opened_on)
     _check_identity(identity)
     with transaction.atomic():
         case = BailCase.objects.create(
             county=county.strip(),
             court=court.strip(),
+            next_court_date=next_court_date,
             bail_type=bail_type,
             opened_on=opened_on,
             identity_ciphertext=crypto.encrypt_json(asdict(identity)),
@@ -116,6 +120,43 @@ def case_update_identity(*, actor, case: BailCase, identity: Identity) -> BailCa
         case.docket_lookup = _docket_lookup(identity)
         case.save(update_fields=["identity_ciphertext", "docket_lookup", "updated_at"])
         audit_record(actor, "case", case.public_id, "case.identity_changed", {"fields": changed})
+    return case
+
+
+# How far ahead a court date may be: further is a mistyped year.
+COURT_DATE_MAX_YEARS_AHEAD = 5
+
+
+def _check_court_date(value, *, opened_on: dt.date) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidCase("The next court date must be a date.")
+    if value < opened_on:
+        raise InvalidCase("The next court date cannot be before the case opened.")
+    if value.year > fund_today().year + COURT_DATE_MAX_YEARS_AHEAD:
+        raise InvalidCase(
+            f"The next court date is more than {COURT_DATE_MAX_YEARS_AHEAD} years ahead; "
+            "check the year."
+        )
+
+
+def case_set_court_date(*, actor, case: BailCase, next_court_date: dt.date | None) -> BailCase:
+    """Set, change or clear (``None``) an open case's next court date. Like the court, it
+    is a detail that could match the case to a court record: the audit row says whether a
+    date is set now, never which."""
+    require(actor, Capability.MANAGE_CASES)
+    with transaction.atomic():
+        case = BailCase.objects.select_for_update().get(pk=case.pk)
+        if case.closed_on is not None:
+            raise InvalidCase("This case is closed; its court date can no longer change.")
+        _check_court_date(next_court_date, opened_on=case.opened_on)
+        if case.next_court_date == next_court_date:
+            return case
+        case.next_court_date = next_court_date
+        case.save(update_fields=["next_court_date", "updated_at"])
+        details = {"date_set": next_court_date is not None}
+        audit_record(actor, "case", case.public_id, "case.court_date_changed", details)
     return case
 
 
@@ -179,9 +220,10 @@ def case_find_by_docket(docket_number: str) -> BailCase | None:
 
 # What the retention purge blanks, and the dates it keeps only to the month.
 PURGE_ERASES = {
-    BailCase: ("identity_ciphertext", "docket_lookup", "court", "outcome"),
-    Disbursement: ("instrument_reference",),
+    BailCase: ("identity_ciphertext", "docket_lookup", "court", "next_court_date", "outcome"),
+    Disbursement: ("instrument_reference", "payee_name"),
     DisbursementOutcome: (),
+    Correction: ("reason",),
 }
 PURGE_TO_THE_MONTH = {
     BailCase: ("created_at", "updated_at", "opened_on", "closed_on"),
@@ -194,6 +236,7 @@ PURGE_TO_THE_MONTH = {
         "settled_on",
     ),
     DisbursementOutcome: ("occurred_on", "recorded_at"),
+    Correction: ("old_date", "new_date", "proposed_at", "decided_at"),
 }
 
 
@@ -203,6 +246,11 @@ def _to_the_month(value):
     return None if value is None else month_start(value)
 
 
+def _blank(model, name: str):
+    """What an erased field holds: no date for a date, an empty text for a text."""
+    return None if model._meta.get_field(name).null else ""
+
+
 def _purge_rows(rows) -> None:
     """Blank and coarsen each row of ``rows`` (one case's, a handful) with an UPDATE that
     sets exactly those fields: ``save()`` would stamp ``updated_at`` with the day."""
@@ -210,7 +258,7 @@ def _purge_rows(rows) -> None:
     month_fields = PURGE_TO_THE_MONTH[model]
     for row in rows.values("pk", *month_fields):
         changes = {name: _to_the_month(row[name]) for name in month_fields}
-        changes |= dict.fromkeys(PURGE_ERASES[model], "")
+        changes |= {name: _blank(model, name) for name in PURGE_ERASES[model]}
         model.objects.filter(pk=row["pk"]).update(**changes)
 
 
@@ -221,8 +269,9 @@ def _purged_fields(table: dict) -> list[str]:
 def cases_purge_identifying_data(*, now: dt.datetime | None = None) -> int:
     """Purge cases closed longer than CASE_PII_RETENTION_DAYS ago, so that nothing in the
     case, its disbursements or their outcomes can be matched to a court record: erase the
-    identifying data, the court, the outcome note and the instrument references, and keep
-    each date only to the month (``pii_purged_at`` too: it would date the closing).
+    identifying data, the court and the next court date, the outcome note, and the
+    disbursements' payee names and instrument references, and keep each date only to the
+    month (``pii_purged_at`` too: it would date the closing).
 
     Amounts stay: the books and the funds rule need them. The journal keeps its exact
     dates (it is append-only, and only the bookkeeping roles read it). Public figures count
@@ -241,6 +290,7 @@ def cases_purge_identifying_data(*, now: dt.datetime | None = None) -> int:
             _purge_rows(BailCase.objects.filter(pk=pk))
             _purge_rows(Disbursement.objects.filter(case_id=pk))
             _purge_rows(DisbursementOutcome.objects.filter(disbursement__case_id=pk))
+            _purge_rows(Correction.objects.filter(disbursement__case_id=pk))
             BailCase.objects.filter(pk=pk).update(pii_purged_at=month_start_at(now))
             details = {
                 "retention_days": settings.CASE_PII_RETENTION_DAYS,

@@ -145,13 +145,15 @@ def disbursement_request(
     purpose: str,
     amount: int,
     payee_kind: str,
+    payee_name: str,
     method: str,
     token: str,
     refund_payee: str | None = None,
     instrument_reference: str = "",
 ) -> Disbursement:
-    """Ask the fund to pay ``amount`` for a case. A second call with the same form token
-    returns the first request."""
+    """Ask the fund to pay ``amount`` for a case, to ``payee_name`` (the court clerk, jail
+    or agent the check is written to). A second call with the same form token returns the
+    first request."""
     require(actor, Capability.REQUEST_DISBURSEMENT)
     token = _check_token(token)
     amount = _check_amount(amount, "amount")
@@ -160,6 +162,11 @@ def disbursement_request(
     if payee_kind not in PayeeKind.values:
         raise exceptions.InvalidDisbursement(
             "Choose who is paid: court, jail, bond agent or immigration office."
+        )
+    payee_name = payee_name.strip()
+    if not payee_name or len(payee_name) > 120:
+        raise exceptions.InvalidDisbursement(
+            "Name who is paid (as written on the check), in at most 120 characters."
         )
     if method not in PaymentMethod.values:
         raise exceptions.InvalidDisbursement("Choose how it is paid.")
@@ -192,6 +199,7 @@ def disbursement_request(
             amount=amount,
             currency=settings.FUND_CURRENCY.lower(),
             payee_kind=payee_kind,
+            payee_name=payee_name,
             method=method,
             refund_payee=refund_payee,
             instrument_reference=reference,

@@ -1,13 +1,20 @@
 """Filters for the staff tables. The docket search goes through the keyed hash (exact
-match, no decryption) and is offered only to roles that may see identifying data. Roles
-that see case rows by the month (``ledger.casework.case_rows``) get no filter finer than a month:
-a date range, or an age counted from the day, would find the day."""
+match on the normalised number, no decryption) and is offered only to roles that may see
+identifying data. Roles that see case rows by the month (``ledger.casework.case_rows``)
+get no filter finer than a month: a date range, or an age counted from the day, would find
+the day; nor a search by what they may not see (a court, a ledger number).
+
+Each list has a text search, ``q``: by ids, county and, for roles that see them, court and
+ledger numbers. A case is also found by its exact docket number, for roles that may see
+identities; nothing else personal is searchable."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import django_filters
+from django.db.models import Q
 
 from ledger.books.fund_time import fund_today
 from ledger.casework import crypto
@@ -25,8 +32,17 @@ from ledger.models import (
     Posting,
     TransactionKind,
 )
-from ledger.staff.lists import date_range_filter
+from ledger.staff.lists import date_range_filter, search_filter, text_search
 from ledger.staff.roles import Capability, user_can
+
+# The start of a public id as the lists show it (eight hex digits), dashes allowed.
+_ID_PREFIX = re.compile(r"[0-9a-f]{4,32}")
+
+
+def id_prefix(value: str) -> str | None:
+    """'3F2A-91' -> '3f2a91': the start of a public id, or None if ``value`` is not one."""
+    digits = value.strip().lower().replace("-", "")
+    return digits if _ID_PREFIX.fullmatch(digits) else None
 
 
 class StaffFilterSet(django_filters.FilterSet):
@@ -36,8 +52,25 @@ class StaffFilterSet(django_filters.FilterSet):
         self.user = user
         super().__init__(*args, **kwargs)
 
+    @property
+    def sees_details(self) -> bool:
+        return RowView.of(self.user).details
+
+    def case_search(self, value: str, case: str = "") -> Q:
+        """Rows whose case's public id starts with ``value``, or whose county (or, for
+        roles that see courts, court) holds it; ``case`` is the path to the case."""
+        value = value.strip()
+        match = Q(**{f"{case}county__icontains": value})
+        if self.sees_details:
+            match |= Q(**{f"{case}court__icontains": value})
+        prefix = id_prefix(value)
+        if prefix:
+            match |= Q(**{f"{case}public_id__istartswith": prefix})
+        return match
+
 
 class CaseFilter(StaffFilterSet):
+    q = search_filter()
     docket = django_filters.CharFilter(method="by_docket", label="Docket number (exact)")
     county = django_filters.CharFilter(lookup_expr="iexact")
     bail_type = django_filters.ChoiceFilter(choices=BailType.choices)
@@ -47,21 +80,33 @@ class CaseFilter(StaffFilterSet):
 
     class Meta:
         model = BailCase
-        fields = ["docket", "county", "bail_type", "open"]
+        fields = ["q", "docket", "county", "bail_type", "open"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not user_can(self.user, Capability.VIEW_IDENTITY):
+        self.sees_identity = user_can(self.user, Capability.VIEW_IDENTITY)
+        if not self.sees_identity:
             del self.filters["docket"]
+        else:
+            self.filters["q"].label = "Search (case id, county, court or exact docket)"
 
     def by_docket(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        if not crypto.normalise_docket(value):
             return queryset
         return queryset.filter(docket_lookup=crypto.docket_lookup_hash(value))
 
+    def search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        match = self.case_search(value)
+        if self.sees_identity and crypto.normalise_docket(value):
+            # Exact only: the lookup is a keyed hash of the normalised number.
+            match |= Q(docket_lookup=crypto.docket_lookup_hash(value))
+        return queryset.filter(match)
+
 
 class DisbursementFilter(StaffFilterSet):
+    q = search_filter()
     status = django_filters.ChoiceFilter(choices=DisbursementStatus.choices)
     purpose = django_filters.ChoiceFilter(choices=DisbursementPurpose.choices)
     method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
@@ -69,7 +114,17 @@ class DisbursementFilter(StaffFilterSet):
 
     class Meta:
         model = Disbursement
-        fields = ["status", "purpose", "method", "county"]
+        fields = ["q", "status", "purpose", "method", "county"]
+
+    def search(self, queryset, name, value):
+        """By the disbursement's number, or its case (id, county, court)."""
+        value = value.strip()
+        if not value:
+            return queryset
+        match = self.case_search(value, "case__")
+        if value.isdigit() and len(value) < 18:
+            match |= Q(pk=int(value))
+        return queryset.filter(match)
 
 
 class OutstandingFilter(StaffFilterSet):
@@ -79,12 +134,15 @@ class OutstandingFilter(StaffFilterSet):
         ("180", "180 days or more"),
         ("365", "365 days or more"),
     )
+    q = search_filter()
     older_than = django_filters.ChoiceFilter(choices=AGES, method="by_age", label="Age")
     county = django_filters.CharFilter(field_name="case__county", lookup_expr="iexact")
 
     class Meta:
         model = Disbursement
-        fields = ["older_than", "county"]
+        fields = ["q", "older_than", "county"]
+
+    search = DisbursementFilter.search
 
     def by_age(self, queryset, name, value):
         cutoff = fund_today() - dt.timedelta(days=int(value))
@@ -96,12 +154,26 @@ class OutstandingFilter(StaffFilterSet):
 
 
 class OutcomeFilter(StaffFilterSet):
+    q = search_filter()
     kind = django_filters.ChoiceFilter(choices=OutcomeKind.choices)
     occurred_on = date_range_filter()
 
     class Meta:
         model = DisbursementOutcome
-        fields = ["kind", "occurred_on"]
+        fields = ["q", "kind", "occurred_on"]
+
+    def search(self, queryset, name, value):
+        """By the disbursement's number, its case (id, county, court) or, for roles that
+        see it, the ledger number."""
+        value = value.strip()
+        if not value:
+            return queryset
+        match = self.case_search(value, "disbursement__case__")
+        if value.isdigit() and len(value) < 18:
+            match |= Q(disbursement_id=int(value))
+            if self.sees_details:
+                match |= Q(transaction__sequence=int(value))
+        return queryset.filter(match)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,6 +182,7 @@ class OutcomeFilter(StaffFilterSet):
 
 
 class AuditFilter(StaffFilterSet):
+    q = search_filter()
     object_type = django_filters.ChoiceFilter(
         choices=(
             ("case", "Case"),
@@ -123,10 +196,17 @@ class AuditFilter(StaffFilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["object_type", "object_id", "action"]
+        fields = ["q", "object_type", "object_id", "action"]
+
+    def search(self, queryset, name, value):
+        """By the action, the kind of object or its id (the log holds no personal data)."""
+        return text_search(
+            queryset, value, contains=("action", "object_type"), exact=("object_id",)
+        )
 
 
 class JournalFilter(StaffFilterSet):
+    q = search_filter()
     kind = django_filters.ChoiceFilter(
         field_name="transaction__kind", choices=TransactionKind.choices
     )
@@ -137,4 +217,14 @@ class JournalFilter(StaffFilterSet):
 
     class Meta:
         model = Posting
-        fields = ["kind", "date", "account"]
+        fields = ["q", "kind", "date", "account"]
+
+    def search(self, queryset, name, value):
+        """By the memo, the source reference, the account or the ledger number (memos
+        name no one: ``ledger.books.posting``)."""
+        return text_search(
+            queryset,
+            value,
+            contains=("transaction__memo", "transaction__source_ref", "account__code"),
+            numbers=("transaction__sequence",),
+        )

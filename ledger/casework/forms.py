@@ -15,6 +15,13 @@ from ledger.models import BailType, DisbursementPurpose, PayeeKind, PaymentMetho
 from ledger.staff.fields import MoneyField, PastDateField, TokenForm
 
 
+def _court_date() -> forms.DateField:
+    """The next court date: any day (it is usually ahead), or none."""
+    return forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Next court date"
+    )
+
+
 class IdentityForm(forms.Form):
     name = forms.CharField(max_length=200, required=False)
     date_of_birth = forms.DateField(
@@ -28,11 +35,18 @@ class IdentityForm(forms.Form):
 class CaseForm(IdentityForm):
     """A new case: what aggregates need, then its identifying data."""
 
-    field_order = ["county", "court", "bail_type", "opened_on"]
+    field_order = ["county", "court", "bail_type", "opened_on", "next_court_date"]
     county = forms.CharField(max_length=80)
     court = forms.CharField(max_length=120, required=False)
     bail_type = forms.ChoiceField(choices=BailType.choices)
     opened_on = PastDateField(label="Opened on")
+    next_court_date = _court_date()
+
+
+class CourtDateForm(forms.Form):
+    """The case's next court date; empty clears it."""
+
+    next_court_date = _court_date()
 
 
 class CaseCloseForm(forms.Form):
@@ -53,6 +67,11 @@ class DisbursementRequestForm(TokenForm):
     purpose = forms.ChoiceField(choices=chosen(DisbursementPurpose.choices))
     amount = MoneyField()
     payee_kind = forms.ChoiceField(choices=chosen(PayeeKind.choices), label="Paid to")
+    payee_name = forms.CharField(
+        max_length=120,
+        label="Paid to (name)",
+        help_text="As written on the check, e.g. Cook County Circuit Court Clerk.",
+    )
     method = forms.ChoiceField(choices=chosen(PaymentMethod.choices))
     instrument_reference = _instrument_reference()
 

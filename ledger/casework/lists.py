@@ -3,7 +3,8 @@ filters, pages and a CSV export.
 
 Each table shows what the person's role allows (``ledger.casework.case_rows``, through
 ``StaffTable.for_user``). Looking at a list is not audited; each export is, with one
-``case_rows.exported`` row written before the file is sent.
+``case_rows.exported`` row written before the file is sent. The text search may hold a
+docket number or whatever else staff typed, so the audit row says only that one was given.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from ledger.models import (
 from ledger.staff.lists import StaffTableView
 from ledger.staff.roles import Capability
 
+PERSONAL_FILTERS = ("docket", "q")
+
 
 class StaffListView(StaffTableView):
     """A staff table whose columns and filters depend on who is looking, and whose every
@@ -72,7 +75,7 @@ class StaffListView(StaffTableView):
             what=self.export_name,
             rows=exporter.dataset.height,
             columns=list(exporter.dataset.headers or ()),
-            filters=export_filters(self.filterset),
+            filters=export_filters(self.filterset, personal=PERSONAL_FILTERS),
             export_format=export_format,
         )
         return exporter.response(filename=self.get_export_filename(export_format))

@@ -7,14 +7,15 @@ without ``view_identity`` and the ``DETAILED`` ones for roles without
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ledger.books.money import format_money
-from ledger.casework.case_rows import RowView, case_of, days_since, month_text
+from ledger.casework.case_rows import RowView, case_of, days_since
 from ledger.casework.cases import case_identity
 from ledger.models import AuditEvent, BailCase, Disbursement, DisbursementOutcome, Posting
+from ledger.staff import csv_cells
+from ledger.staff.columns import DayColumn, ListTable, MomentColumn, MoneyColumn
 
 AGE_BUCKETS = (
     (30, "under 30 days"),
@@ -29,16 +30,6 @@ def age_bucket(days: int) -> str:
         if days < limit:
             return label
     return "365 days or more"
-
-
-class MoneyColumn(tables.Column):
-    attrs = {"td": {"class": "money"}}
-
-    def render(self, value):
-        return format_money(value, settings.FUND_CURRENCY)
-
-    def value(self, value):  # CSV: the amount in minor units, exact
-        return value
 
 
 def _identity(record: BailCase):
@@ -67,35 +58,12 @@ class IdentityColumn(tables.Column):
         return self._get(record)
 
 
-class _ToTheMonth:
-    """A date or time column showing the day only where the table's viewer may see it
-    (:meth:`StaffTable.exact_for`), and the month ('2026-03') elsewhere."""
-
-    def render(self, record, table, value, **kwargs):
-        if table.exact_for(record):
-            return super().render(record=record, table=table, value=value, **kwargs)
-        return month_text(value) or self.default
-
-    def value(self, record, table, value, **kwargs):
-        if table.exact_for(record):
-            return super().value(record=record, table=table, value=value, **kwargs)
-        return month_text(value) or self.default
-
-
-class DayOrMonthColumn(_ToTheMonth, tables.DateColumn):
-    pass
-
-
-class TimeOrMonthColumn(_ToTheMonth, tables.DateTimeColumn):
-    pass
-
-
 def _disbursement_column(pk: str = "pk", **kwargs) -> tables.Column:
     """A disbursement's number (the row's ``pk`` field), linking to its page."""
     return tables.Column(linkify=("casework:disbursement", {"pk": tables.A(pk)}), **kwargs)
 
 
-class StaffTable(tables.Table):
+class StaffTable(ListTable):
     IDENTIFYING: tuple[str, ...] = ()  # need view_identity
     DETAILED: tuple[str, ...] = ()  # need view_case_details
 
@@ -123,8 +91,8 @@ class CaseTable(StaffTable):
     )
     name = IdentityColumn("name", verbose_name="Name")
     docket_number = IdentityColumn("docket_number", verbose_name="Docket")
-    opened_on = DayOrMonthColumn()
-    closed_on = DayOrMonthColumn()
+    opened_on = DayColumn()
+    closed_on = DayColumn()
 
     class Meta:
         model = BailCase
@@ -155,10 +123,10 @@ class DisbursementTable(StaffTable):
     county = tables.Column(accessor="case__county", verbose_name="County")
     amount = MoneyColumn()
     requested_by = tables.Column(accessor="requested_by__username", verbose_name="Requested by")
-    requested_at = TimeOrMonthColumn()
+    requested_at = MomentColumn()
     approved_by = tables.Column(accessor="approved_by__username", verbose_name="Approved by")
-    approved_at = TimeOrMonthColumn()
-    paid_on = DayOrMonthColumn()
+    approved_at = MomentColumn()
+    paid_on = DayColumn()
 
     class Meta:
         model = Disbursement
@@ -207,8 +175,14 @@ class OutstandingTable(StaffTable):
     county = tables.Column(accessor="case__county", verbose_name="County")
     court = tables.Column(accessor="case__court", verbose_name="Court")
     amount = MoneyColumn(verbose_name="Bail paid")
-    outstanding = MoneyColumn(empty_values=(), orderable=False, verbose_name="Outstanding")
-    paid_on = DayOrMonthColumn()
+    outstanding = MoneyColumn(
+        empty_values=(),
+        orderable=False,
+        verbose_name="Outstanding",
+        # Every row here is paid bail not yet settled: what the court still holds.
+        total=F("amount") - F("returned_amount") - F("court_fees") - F("forfeited_amount"),
+    )
+    paid_on = DayColumn()
     age = tables.Column(empty_values=(), accessor="paid_on", verbose_name="Age")
 
     class Meta:
@@ -251,9 +225,9 @@ class OutcomeTable(StaffTable):
     court_fees = MoneyColumn(verbose_name="Court fees")
     forfeited_amount = MoneyColumn(verbose_name="Forfeited")
     recorded_by = tables.Column(accessor="recorded_by__username", verbose_name="Recorded by")
-    recorded_at = TimeOrMonthColumn()
+    recorded_at = MomentColumn()
     sequence = tables.Column(accessor="transaction__sequence", verbose_name="Ledger no.")
-    occurred_on = DayOrMonthColumn()
+    occurred_on = DayColumn()
 
     class Meta:
         model = DisbursementOutcome
@@ -277,7 +251,8 @@ CASE_LINKED = frozenset({"case", "disbursement"})
 
 
 class AuditDetailsColumn(tables.JSONColumn):
-    """The event's details, less the ledger number for those who see case rows by month."""
+    """The event's details, less the ledger number for those who see case rows by month;
+    compact JSON in the CSV."""
 
     def _details(self, record, table) -> dict:
         if table.exact_for(record):
@@ -288,14 +263,14 @@ class AuditDetailsColumn(tables.JSONColumn):
         return super().render(record=record, value=self._details(record, table))
 
     def value(self, record, table):
-        return self._details(record, table)
+        return csv_cells.details(self._details(record, table))
 
 
 class AuditTable(StaffTable):
     """The audit history. Events about a case or a disbursement are case rows: their times
     show as the month to roles without ``view_case_details``."""
 
-    at = TimeOrMonthColumn()
+    at = MomentColumn()
     actor = tables.Column(accessor="actor__username", verbose_name="Who", default="system")
     change = tables.Column(empty_values=(), orderable=False, verbose_name="From → to")
     details = AuditDetailsColumn()
@@ -315,7 +290,10 @@ class AuditTable(StaffTable):
         return format_html("{} → {}", before or "·", after or "·")
 
     def value_change(self, record):
-        return f"{record.details.get('from', '')} -> {record.details.get('to', '')}"
+        before, after = record.details.get("from"), record.details.get("to")
+        if before is None and after is None:
+            return ""
+        return f"{before or ''} -> {after or ''}"
 
 
 class JournalTable(StaffTable):
@@ -323,14 +301,19 @@ class JournalTable(StaffTable):
     journal, with its hashes, comes from ``manage.py export_ledger``."""
 
     sequence = tables.Column(accessor="transaction__sequence", verbose_name="No.")
-    date = tables.DateColumn(accessor="transaction__date", verbose_name="Date")
+    date = DayColumn(accessor="transaction__date", verbose_name="Date")
     kind = tables.Column(accessor="transaction__kind", verbose_name="Kind")
     memo = tables.Column(accessor="transaction__memo", verbose_name="Memo")
     source_ref = tables.Column(accessor="transaction__source_ref", verbose_name="Source")
     account = tables.Column(accessor="account__code", verbose_name="Account")
-    amount = MoneyColumn(verbose_name="Amount (debit +, credit −)")
+    amount = MoneyColumn(
+        verbose_name="Amount (debit +, credit −)", csv_label="Amount, debit + credit −"
+    )
 
     class Meta:
         model = Posting
         fields = ("sequence", "date", "kind", "memo", "source_ref", "account", "amount")
         order_by = ("-sequence",)
+
+    def exact_for(self, record) -> bool:
+        return True  # the journal keeps every day; only view_journal reads it

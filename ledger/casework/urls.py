@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from ledger.casework import books_views, opening_views
+from ledger.casework import books_views, case_views, opening_views
 from ledger.casework import correction_views as corrections
 from ledger.casework import lists as lists
 from ledger.casework import views as v
@@ -13,6 +13,7 @@ app_name = "casework"
 case_pages = [
     path("", v.case_detail, name="case"),
     path("identity/", v.case_edit_identity, name="case_identity"),
+    path("court-date/", case_views.case_court_date, name="case_court_date"),
     path("close/", v.case_close_view, name="case_close"),
     path("disburse/", v.disbursement_new, name="disbursement_new"),
 ]

@@ -86,6 +86,7 @@ def case_new(request):
             court=data["court"],
             bail_type=data["bail_type"],
             opened_on=data["opened_on"],
+            next_court_date=data["next_court_date"],
             identity=_identity_from(data),
         )
         return "Case opened.", _case_url(case)

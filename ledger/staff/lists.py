@@ -1,72 +1,138 @@
-"""The base of every staff list, on both sides of the project, and the filter and column
-they share."""
+"""The base of every staff list, on both sides of the project, and the filters and column
+they share. The columns and the base table are in ``ledger.staff.columns``; how a CSV
+cell is written, in ``ledger.staff.csv_cells``."""
 
 from __future__ import annotations
 
-import re
-
 import django_filters
 import django_tables2 as tables
+import tablib
+from django import forms
+from django.db.models import Q
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin, TableExport
 
+from ledger.staff import csv_cells
 from ledger.staff.access import StaffViewMixin
+from ledger.staff.csv_cells import spreadsheet_safe  # noqa: F401  (the reports' CSVs use it)
 from ledger.staff.roles import Capability
 
-# A cell a spreadsheet would run as a formula: it starts with = + - @, a tab or a carriage
-# return (https://owasp.org/www-community/attacks/CSV_Injection). A plain number or amount
-# ("-500", "-$1,250.00") is data, not a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(\.\d+)?")
-
-
-def spreadsheet_safe(value):
-    """``value`` as a spreadsheet shows it and never runs it: a text that would start a
-    formula gets a leading apostrophe, which spreadsheets read as "this is text"."""
-    formula = isinstance(value, str) and value.startswith(_FORMULA_START)
-    return "'" + value if formula and not _NUMBER.fullmatch(value) else value
+ROWS_PER_PAGE = 50
 
 
 class CsvExport(TableExport):
     """The staff lists' CSV: only that format (any other ``_export`` value shows the
-    page), every cell safe to open in a spreadsheet. What staff type (a court's name, a
-    note, a donor's message) can hold a formula that would send the row's other cells
-    to an outside site in one click."""
+    page), every cell written by ``ledger.staff.csv_cells`` (money in major units under
+    a heading naming the currency, ISO dates and times, blanks, JSON) and safe to open in
+    a spreadsheet. What staff type (a court's name, a note, a donor's message) can hold a
+    formula that would send the row's other cells to an outside site in one click."""
 
     @classmethod
     def is_valid_format(cls, export_format):
         return export_format == TableExport.CSV
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
-        dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        rows = [tuple(spreadsheet_safe(cell) for cell in row) for row in dataset]
-        del dataset[:]
-        for row in rows:
-            dataset.append(row)
-        dataset.headers = [spreadsheet_safe(h) for h in dataset.headers or []]
+        columns = [
+            column
+            for column in table.columns.iterall()
+            if not (column.column.exclude_from_export or column.name in (exclude_columns or ()))
+        ]
+        dataset = tablib.Dataset(**(dataset_kwargs or {}))
+        for row in table.rows:
+            dataset.append([csv_cells.cell(row.get_cell_value(c.name)) for c in columns])
+        dataset.headers = [spreadsheet_safe(csv_heading(column)) for column in columns]
         return dataset
+
+
+def csv_heading(bound_column) -> str:
+    """A column's heading in the CSV: money columns name their currency."""
+    header = str(bound_column.header)
+    heading = getattr(bound_column.column, "csv_heading", None)
+    return heading(header) if heading else header
 
 
 class StaffTableView(StaffViewMixin, ExportMixin, SingleTableMixin, FilterView):
     """A staff list: a django-tables2 table with filters, pages and CSV export, behind the
-    staff login. Subclasses name the model, table, filter, title and export name."""
+    staff login. Subclasses name the model, table, filter, title and export name.
+
+    The table pages the filtered rows; the list view's own paging is off, so a page is
+    counted once and a page number past the end shows the last page, not an error."""
 
     required_capability = Capability.VIEW_REPORTS
     template_name = "ledger/staff/list.html"
-    paginate_by = 50
+    paginate_by = None
+    table_pagination = {"per_page": ROWS_PER_PAGE}
     export_formats = ("csv",)
     export_class = CsvExport
 
 
+class DateRangeInputs(django_filters.widgets.DateRangeWidget):
+    """Two date inputs, "From" and "To", each with its own label; the field's label
+    ('Between') names the pair and points at neither."""
+
+    labels = (_("From"), _("To"))
+
+    def __init__(self, attrs=None):
+        dates = [
+            forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}) for _suffix in self.suffixes
+        ]
+        django_filters.widgets.SuffixedMultiWidget.__init__(self, dates, attrs)
+
+    def id_for_label(self, id_):
+        return ""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        values = value if isinstance(value, list | tuple) else self.decompress(value)
+        base_id = (attrs or {}).get("id") or f"id_{name}"
+        parts = []
+        for widget, suffix, label, part in zip(
+            self.widgets, self.suffixes, self.labels, values, strict=True
+        ):
+            input_id = f"{base_id}_{suffix}"
+            field = widget.render(self.suffixed(name, suffix), part, {"id": input_id}, renderer)
+            parts.append((input_id, label, field))
+        inputs = format_html_join(" ", '<label for="{}">{}</label> {}', parts)
+        return format_html('<span class="date-range">{}</span>', inputs)
+
+
 def date_range_filter(**kwargs) -> django_filters.DateFromToRangeFilter:
-    """A 'Between' filter of two date inputs."""
-    widget = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
-    return django_filters.DateFromToRangeFilter(widget=widget, label="Between", **kwargs)
+    """A 'Between' filter of two labelled date inputs."""
+    return django_filters.DateFromToRangeFilter(
+        widget=DateRangeInputs(), label=_("Between"), **kwargs
+    )
+
+
+def search_filter(method: str = "search") -> django_filters.CharFilter:
+    """The list's text search, ``q``: what it matches is the filter set's ``method``."""
+    return django_filters.CharFilter(method=method, label=_("Search"))
+
+
+def text_search(queryset, value: str, *, contains=(), exact=(), numbers=()):
+    """Rows where any of the ``contains`` fields holds ``value`` (any case), any of the
+    ``exact`` fields equals it, or, for a whole number, any of the ``numbers`` fields is
+    it. Only fields that are not personal data belong here."""
+    value = value.strip()
+    if not value:
+        return queryset
+    match = Q()
+    for field in contains:
+        match |= Q(**{f"{field}__icontains": value})
+    for field in exact:
+        match |= Q(**{field: value})
+    if value.isdigit() and len(value) < 18:
+        for field in numbers:
+            match |= Q(**{field: int(value)})
+    return queryset.filter(match) if match else queryset.none()
 
 
 def button_column(template_name: str) -> tables.TemplateColumn:
     """A row's action (a small form with one button): not sortable, not exported."""
     return tables.TemplateColumn(
-        template_name=template_name, verbose_name="", orderable=False, exclude_from_export=True
+        template_name=template_name,
+        verbose_name=_("Action"),
+        orderable=False,
+        exclude_from_export=True,
     )

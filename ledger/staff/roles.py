@@ -39,6 +39,7 @@ class Capability(StrEnum):
     CLOSE_MONTH = "close_month"  # close the books through a month that has ended
     CLOSE_YEAR = "close_year"  # close a year
     OPEN_BOOKS = "open_books"  # bring the opening balances in from a trial balance, once
+    MODERATE_WALL = "moderate_wall"  # approve and remove donor wall entries
     CORRECT_ENTRIES = "correct_entries"  # propose voiding or correcting a paid disbursement
 
 

@@ -34,9 +34,15 @@ def _donation(n, **fields):
     return Donation.objects.create(**values)
 
 
+def _moderator():
+    return User.objects.create_superuser(f"moderator-{User.objects.count()}", password=None)
+
+
 def _approve(django_capture_on_commit_callbacks, queryset=None):
     with django_capture_on_commit_callbacks(execute=True):
-        return wall_entries_approve(donations=queryset or Donation.objects.all(), actor=None)
+        return wall_entries_approve(
+            donations=queryset or Donation.objects.all(), actor=_moderator()
+        )
 
 
 def test_an_entry_appears_only_after_approval(client, django_capture_on_commit_callbacks):
@@ -101,14 +107,14 @@ def test_an_entry_can_be_taken_down(client, django_capture_on_commit_callbacks):
     donation = _donation(1)
     _approve(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        wall_entries_remove(donations=Donation.objects.filter(pk=donation.pk), actor=None)
+        wall_entries_remove(donations=Donation.objects.filter(pk=donation.pk), actor=_moderator())
 
     assert "Donor 1" not in client.get("/transparency/").content.decode()
     donation.refresh_from_db()
     assert not donation.show_on_wall
 
 
-def test_the_admin_action_approves_and_needs_the_right_to_change_donations():
+def test_the_admin_action_approves_and_needs_the_right_to_moderate_the_wall():
     _donation(1)
     model_admin = admin.site._registry[Donation]
     request = RequestFactory().post("/admin/donations/donation/")

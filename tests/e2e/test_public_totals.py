@@ -85,6 +85,7 @@ def released_months(staff_user) -> str:
             purpose="bail",
             amount=amount,
             payee_kind="court",
+            payee_name="Hennepin County District Court",
             method="cashiers_check",
             token=f"request-{n}",
         )

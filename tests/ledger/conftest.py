@@ -72,8 +72,14 @@ def open_case(actor, identity: Identity, **fields) -> BailCase:
 
 def request_disbursement(actor, case: BailCase, amount: int, **choices) -> Disbursement:
     """A request for bail paid to a court by check, with a fresh form token, unless
-    ``choices`` (purpose, payee_kind, method, token, instrument_reference) say otherwise."""
-    choices = {"purpose": "bail", "payee_kind": "court", "method": "check"} | choices
+    ``choices`` (purpose, payee_kind, payee_name, method, token, instrument_reference) say
+    otherwise."""
+    choices = {
+        "purpose": "bail",
+        "payee_kind": "court",
+        "payee_name": "Hennepin County District Court",
+        "method": "check",
+    } | choices
     choices.setdefault("token", uuid.uuid4().hex)
     return disbursement_request(actor=actor, case=case, amount=amount, **choices)
 

@@ -181,6 +181,8 @@ def test_the_statements_list_and_the_staff_home_lead_to_the_bank_pages(bookkeepe
 
     assert f'href="{reverse("donations:staff_bank_statement", args=[statement.pk])}"' in listing
     assert "$12,388.10" in listing and ",12388.10," in export.content.decode()
+    assert "Closing balance (USD)" in export.content.decode()
+    assert "1 row</th>" in listing  # balances at different dates are not summed
     assert 'href="/staff/bank/import/"' in home
     assert "/staff/bank/" not in staff_client("viewer").get("/staff/").content.decode()
 

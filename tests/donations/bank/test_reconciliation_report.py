@@ -98,7 +98,8 @@ def test_the_csv_carries_every_figure_and_keeps_formulas_inert(march):
 
     rows = list(csv.reader(io.StringIO(report_csv(reconcile(march)))))
 
-    assert rows[0] == ["Section", "Date", "Ledger no.", "What", "Amount"]
+    assert rows[0] == ["Section", "Date", "Ledger no.", "What", "Amount (USD)"]
+    assert rows[1][:2] == ["Statement", f"{march.period_start}/{march.period_end}"]
     by_section = {row[0]: row for row in rows}
     assert by_section["Bank closing balance"][4] == "12388.10"
     assert by_section["Outstanding checks, total"][4] == "800.00"

@@ -33,10 +33,55 @@ def test_offline_gifts_post_once_and_a_bounced_check_is_reversed(staff_client):
     gift = OfflineGift.objects.get()
     assert account_balances()["assets:bank"] == 25_000
 
-    assert client.post(reverse("donations:staff_gift_bounced", args=[gift.pk])).status_code == 302
-    assert client.post(reverse("donations:staff_gift_bounced", args=[gift.pk])).status_code == 302
+    bounced = reverse("donations:staff_gift_bounced", args=[gift.pk])
+    assert client.post(bounced, {"confirm": "yes"}).status_code == 302
+    assert client.post(bounced, {"confirm": "yes"}).status_code == 302
     assert account_balances()["assets:bank"] == 0
     assert JournalTransaction.objects.filter(kind="reversal").count() == 1
     listing = client.get(reverse("donations:staff_gifts")).content.decode()
     assert "bounced" in listing
     assert AuditEvent.objects.filter(action="offline_gift.recorded").count() == 1
+
+
+def _check_of_250(client) -> OfflineGift:
+    url = reverse("donations:staff_gift_new")
+    form = {
+        "token": _token(client, url),
+        "method": "check",
+        "amount": "250",
+        "received_on": "2026-03-01",
+        "reference": "4417",
+    }
+    client.post(url, form)
+    return OfflineGift.objects.get()
+
+
+def test_the_bounce_button_asks_to_confirm_the_amount_and_what_follows(staff_client):
+    client = staff_client("bookkeeper")
+    gift = _check_of_250(client)
+
+    listing = client.get(reverse("donations:staff_gifts")).content.decode()
+
+    box = re.search(rf'<input type="checkbox" id="confirm-bounce-{gift.pk}"[^>]*>', listing)
+    assert box and 'name="confirm"' in box.group(0) and "required" in box.group(0)
+    assert (
+        f'<label for="confirm-bounce-{gift.pk}">Record that this check for $250.00 bounced: '
+        "the gift is reversed in the books and cannot be undone</label>"
+    ) in listing
+
+
+@pytest.mark.parametrize("confirm", [None, "", "no"])
+def test_a_bounce_without_the_confirmation_changes_nothing(staff_client, confirm):
+    client = staff_client("bookkeeper")
+    gift = _check_of_250(client)
+    data = {} if confirm is None else {"confirm": confirm}
+
+    response = client.post(reverse("donations:staff_gift_bounced", args=[gift.pk]), data)
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Tick the confirmation first: nothing was done." in page
+    assert account_balances()["assets:bank"] == 25_000
+    assert not JournalTransaction.objects.filter(kind="reversal").exists()
+    assert not AuditEvent.objects.filter(action="offline_gift.bounced").exists()
+    assert f'id="confirm-bounce-{gift.pk}"' in page  # still a check that can bounce

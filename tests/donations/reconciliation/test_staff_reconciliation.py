@@ -41,7 +41,8 @@ def test_runs_and_open_discrepancies_are_listed_with_filters_and_csv(staff):
     assert "succeeded" in runs.lower()
     assert "stripe_balance" in open_only and "payout_sum" not in open_only
     assert csv["Content-Type"].startswith("text/csv")
-    assert "1000,950" in csv.content.decode()
+    assert "Expected (USD),Found (USD)" in csv.content.decode()
+    assert "10.00,9.50" in csv.content.decode()
 
 
 def test_resolving_needs_a_note_and_is_audited(staff):

@@ -11,7 +11,7 @@ from ledger import exceptions
 from ledger.books.periods import period_close
 from ledger.books.selectors import account_balances
 from ledger.books.verification import verify_ledger
-from ledger.casework.cases import Identity
+from ledger.casework.cases import Identity, case_close, cases_purge_identifying_data
 from ledger.casework.correction_records import Correction, standing
 from ledger.casework.corrections import (
     correction_apply,
@@ -314,3 +314,20 @@ def test_an_unpaid_disbursement_is_not_corrected(staff, fund_bank):
     d = request(staff["case_manager"], case, 50_000)
     with pytest.raises(exceptions.InvalidTransition, match="Only a paid"):
         propose(staff["bookkeeper"], d, "void", new_date=dt.date(2026, 3, 20))
+
+
+def test_the_retention_purge_erases_the_reason_and_keeps_dates_to_the_month(staff, paid, settings):
+    settings.CASE_PII_RETENTION_DAYS = 30
+    d = paid(50_000)
+    c = propose(
+        staff["bookkeeper"], d, "void", reason="Check 1043 for Ana", new_date=dt.date(2026, 3, 20)
+    )
+    correction_apply(actor=staff["approver"], correction=c)
+    case_close(actor=staff["case_manager"], case=d.case, closed_on=dt.date(2026, 3, 21))
+
+    assert cases_purge_identifying_data(now=dt.datetime(2026, 6, 1, tzinfo=dt.UTC)) == 1
+
+    c.refresh_from_db()
+    assert c.reason == ""
+    assert (c.old_date, c.new_date) == (dt.date(2026, 3, 1), dt.date(2026, 3, 1))
+    assert c.proposed_at.day == 1 and c.status == "applied" and c.old_amount == 50_000

@@ -65,6 +65,7 @@ def setup(person, field_keys, fund_bank):
             purpose="bail",
             amount=amount,
             payee_kind="court",
+            payee_name="Ramsey County District Court",
             method="wire",
             token=uuid.uuid4().hex,
         )

@@ -342,6 +342,9 @@ def test_lifecycle_refuses_out_of_order_moves_and_changes_nothing(staff, request
         ({"purpose": "party"}, "bail or non-returnable"),
         ({"payee_kind": "landlord"}, "who is paid"),
         ({"method": "crypto"}, "how it is paid"),
+        ({"payee_name": ""}, "Name who is paid"),
+        ({"payee_name": "   "}, "Name who is paid"),
+        ({"payee_name": "x" * 121}, "at most 120 characters"),
         ({"token": ""}, "form expired"),
     ],
 )
@@ -352,6 +355,7 @@ def test_bad_requests_get_a_clear_error(staff, case, fields, message):
         "purpose": "bail",
         "amount": 1_000,
         "payee_kind": "court",
+        "payee_name": "Hennepin County District Court",
         "method": "check",
         "token": _token(),
     } | fields

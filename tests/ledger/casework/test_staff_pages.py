@@ -41,7 +41,12 @@ def _csv(response) -> list[dict]:
 def _request_on_page(client, case, **fields):
     """Post the case page's request form, with its one-time token, as ``client``."""
     case_url = reverse("casework:case", args=[case.public_id])
-    form = {"token": _token(client, case_url), "purpose": "bail", "payee_kind": "court"}
+    form = {
+        "token": _token(client, case_url),
+        "purpose": "bail",
+        "payee_kind": "court",
+        "payee_name": "Hennepin County District Court",
+    }
     url = reverse("casework:disbursement_new", args=[case.public_id])
     return client.post(url, form | fields)
 
@@ -177,7 +182,7 @@ def test_the_life_of_a_bail_payment_through_the_pages(staff_client, case, staff_
     assert balances["expenses:court_fees"] == 5_000
     assert balances["assets:bail_outstanding"] == 0
     returns = _csv(bookkeeper.get(reverse("casework:returns") + "?_export=csv"))
-    assert returns[0]["Returned"] == "145000" and returns[0]["Court fees"] == "5000"
+    assert returns[0]["Returned (USD)"] == "1450.00" and returns[0]["Court fees (USD)"] == "50.00"
     history = bookkeeper.get(
         reverse("casework:audit"), {"object_type": "disbursement", "object_id": str(d.pk)}
     ).content.decode()
@@ -345,6 +350,39 @@ def test_the_request_form_saves_no_payee_or_method_nobody_chose(staff_client, ca
 
     assert response.status_code == 400
     assert not Disbursement.objects.exists()
+
+
+@pytest.mark.parametrize("payee_name", ["", "   ", "x" * 121])
+def test_the_request_form_needs_the_name_of_who_is_paid(staff_client, case, payee_name):
+    manager = staff_client("case_manager")
+    page = manager.get(reverse("casework:case", args=[case.public_id])).content.decode()
+    assert '<label for="id_payee_name">Paid to (name):</label>' in page
+
+    response = _request_on_page(manager, case, amount="40", method="check", payee_name=payee_name)
+
+    assert response.status_code == 400
+    assert not Disbursement.objects.exists()
+
+
+def test_the_payee_name_shows_only_to_roles_that_see_a_cases_details(staff_client, case):
+    _request_on_page(
+        staff_client("case_manager"),
+        case,
+        amount="40",
+        method="check",
+        payee_name="  Cook County Circuit Court Clerk ",
+    )
+    d = Disbursement.objects.get()
+    assert d.payee_name == "Cook County Circuit Court Clerk"
+    url = reverse("casework:disbursement", args=[d.pk])
+
+    approver = staff_client("approver").get(url).content.decode()
+    viewer = staff_client("viewer").get(url).content.decode()
+
+    assert '<dd id="paid-to">Cook County Circuit Court Clerk (court), by check</dd>' in approver
+    assert '<dd id="paid-to">Court, by check</dd>' in viewer and "Cook County" not in viewer
+    requested = AuditEvent.objects.get(action="disbursement.requested")
+    assert "Cook" not in repr(requested.details)
 
 
 def test_approving_without_ticking_the_confirmation_does_nothing(staff_client, case, staff_user):
