@@ -13,6 +13,7 @@ from ledger.casework.correction_forms import (
     VoidForm,
 )
 from ledger.casework.correction_records import CorrectionKind, CorrectionStatus, standing
+from ledger.casework.corrections import apply_capability, needs_two_people
 from ledger.casework.disbursements import PAID_STATES
 from ledger.models import Disbursement, DisbursementOutcome, DisbursementPurpose, PaymentMethod
 from ledger.staff.roles import Capability, user_can
@@ -64,18 +65,21 @@ def describe(c) -> str:
 
 
 def _may_apply(user, c) -> bool:
-    money_out = c.kind != K.OUTCOME
-    capability = Capability.APPROVE_DISBURSEMENT if money_out else Capability.RECORD_OUTCOME
-    if not user_can(user, capability):
+    """An Apply button only where it can succeed (``ledger.casework.corrections``)."""
+    if not user_can(user, apply_capability(c)):
         return False
-    two = money_out and max(c.old_amount, c.new_amount or 0) >= settings.DISBURSEMENT_TWO_PERSON_MIN
-    return not (two and c.proposed_by_id == user.pk)
+    return not (needs_two_people(c) and c.proposed_by_id == user.pk)
 
 
 def correction_context(user, d: Disbursement, forms: dict) -> dict:
     corrections = list(
         d.corrections.select_related(
-            "proposed_by", "decided_by", "reversal", "replacement", "outcome", "disbursement"
+            "proposed_by",
+            "decided_by",
+            "reversal__reverses",
+            "replacement",
+            "outcome",
+            "disbursement",
         )
     )
     waiting = next((c for c in corrections if c.status == CorrectionStatus.PROPOSED), None)

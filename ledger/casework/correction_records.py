@@ -79,6 +79,14 @@ class Correction(models.Model):
         return f"correction {self.pk} of disbursement {self.disbursement_id}"
 
 
+def with_undone(outcomes):
+    """``outcomes`` with ``undone``: whether an applied correction undid each."""
+    undoing = Correction.objects.filter(
+        outcome=models.OuterRef("pk"), status=CorrectionStatus.APPLIED
+    )
+    return outcomes.annotate(undone=models.Exists(undoing))
+
+
 def standing(outcomes):
     """The returns and forfeitures that stand: ``outcomes`` less those a correction undid."""
-    return outcomes.exclude(corrections__status=CorrectionStatus.APPLIED)
+    return with_undone(outcomes).filter(undone=False)

@@ -30,8 +30,7 @@ from ledger.staff.roles import Capability
 REFUSALS = (exceptions.DisbursementError, exceptions.LedgerError)
 
 
-def _proposed(request, pk: int, kind: str, form_name: str, form):
-    d = pages._get_disbursement(pk)
+def _proposed(request, d, kind: str, form_name: str, form):
     if form.is_valid():
         data = dict(form.cleaned_data)
         if "outcome" in data:
@@ -54,14 +53,16 @@ def _proposed(request, pk: int, kind: str, form_name: str, form):
 @require_POST
 def void_view(request, pk: int):
     form = VoidForm(request.POST, prefix="void")
-    return _proposed(request, pk, CorrectionKind.VOID, "void_form", form)
+    d = pages._get_disbursement(pk)
+    return _proposed(request, d, CorrectionKind.VOID, "void_form", form)
 
 
 @staff_view(Capability.CORRECT_ENTRIES)
 @require_POST
 def payment_correction_view(request, pk: int):
     form = PaymentCorrectionForm(request.POST, prefix="fix")
-    return _proposed(request, pk, CorrectionKind.PAYMENT, "payment_correction_form", form)
+    d = pages._get_disbursement(pk)
+    return _proposed(request, d, CorrectionKind.PAYMENT, "payment_correction_form", form)
 
 
 @staff_view(Capability.CORRECT_ENTRIES)
@@ -71,7 +72,7 @@ def outcome_correction_view(request, pk: int):
     outcomes = standing(DisbursementOutcome.objects.filter(disbursement=d))
     choices = [(o.pk, str(o.pk)) for o in outcomes]
     form = OutcomeCorrectionForm(request.POST, prefix="undo", outcomes=choices)
-    return _proposed(request, pk, CorrectionKind.OUTCOME, "outcome_correction_form", form)
+    return _proposed(request, d, CorrectionKind.OUTCOME, "outcome_correction_form", form)
 
 
 def _waiting(pk: int, correction: int) -> Correction:

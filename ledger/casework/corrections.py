@@ -285,10 +285,17 @@ def correction_propose(
     return c
 
 
-def _needs_two(c: Correction) -> bool:
+def needs_two_people(c: Correction) -> bool:
+    """Whether someone other than the proposer must apply ``c``: money out from
+    DISBURSEMENT_TWO_PERSON_MIN (the larger of the old and new amounts)."""
     if c.kind == K.OUTCOME:
         return False
     return max(c.old_amount, c.new_amount or 0) >= settings.DISBURSEMENT_TWO_PERSON_MIN
+
+
+def apply_capability(c: Correction) -> Capability:
+    """What applying ``c`` takes: approving money out, or recording a return."""
+    return Capability.RECORD_OUTCOME if c.kind == K.OUTCOME else Capability.APPROVE_DISBURSEMENT
 
 
 def correction_apply(*, actor, correction: Correction) -> Correction:
@@ -296,8 +303,7 @@ def correction_apply(*, actor, correction: Correction) -> Correction:
     bring the disbursement (and its returns) in line. A void or payment correction from
     DISBURSEMENT_TWO_PERSON_MIN is applied by someone other than its proposer, by the rule
     of approvals; a refusal of that rule is audited."""
-    money_out = correction.kind != K.OUTCOME
-    require(actor, Capability.APPROVE_DISBURSEMENT if money_out else Capability.RECORD_OUTCOME)
+    require(actor, apply_capability(correction))
     try:
         return _apply(actor, correction)
     except exceptions.SelfApproval as refusal:
@@ -321,7 +327,7 @@ def _apply(actor, correction: Correction) -> Correction:
             raise exceptions.InvalidTransition(
                 f"This correction is {c.get_status_display().lower()}; nothing was done."
             )
-        if _needs_two(c):
+        if needs_two_people(c):
             if c.proposed_by_id == actor.pk:
                 raise exceptions.SelfApproval(
                     "Someone other than the person who proposed it must apply this correction."

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from ledger.casework.cases import (
     case_update_identity,
 )
 from ledger.casework.correction_pages import correction_context
-from ledger.casework.correction_records import Correction
+from ledger.casework.correction_records import with_undone
 from ledger.casework.disbursements import (
     PAID_STATES,
     disbursement_approve,
@@ -204,9 +203,7 @@ def _disbursement_context(request, d: Disbursement, **forms) -> dict:
         "d": d,
         **_details_shown(user, d.case),
         "identity": case_identity_shown(actor=user, case=d.case),
-        "outcomes": d.outcomes.select_related("recorded_by", "transaction").annotate(
-            undone=Exists(Correction.objects.filter(outcome=OuterRef("pk"), status="applied"))
-        ),
+        "outcomes": with_undone(d.outcomes.select_related("recorded_by", "transaction")),
         "can_approve": d.status == DisbursementStatus.REQUESTED
         and user_can(user, Capability.APPROVE_DISBURSEMENT)
         and not own_request,
