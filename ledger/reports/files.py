@@ -3,9 +3,10 @@
 CSV (docs/reports.md, "CSV"): one header row, then one row per line of the statement.
 Every row starts with the period (``from``, ``to``, ISO dates) and what the row is
 (``line``, ``subtotal`` or ``total``, so a program summing lines skips the others), then
-the section where the statement has them, then the statement's columns. Amounts are
-integers in the currency's minor unit, named in the heading: ``debits (USD cents)``,
-exactly the journal's ``amount``. Text cells are made safe to open in a spreadsheet.
+the section where the statement has them, then the statement's columns. Cells follow the
+staff CSV convention (``ledger.staff.csv_cells``): amounts in the currency's major unit,
+named in the heading, ``debits (USD)`` over ``3190.00``; text made safe to open in a
+spreadsheet.
 
 PDF: the same table, in the PDF core font Helvetica (Windows-1252); a character outside it
 prints as "?". The CSV and HTML keep every name exactly.
@@ -22,8 +23,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from ledger.reports.tables import MONEY, TOTAL, Report, display_rows, unit
-from ledger.staff.lists import spreadsheet_safe
+from ledger.reports.tables import MONEY, TOTAL, Report, display_rows
+from ledger.staff import csv_cells
+from ledger.staff.csv_cells import spreadsheet_safe
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -36,8 +38,15 @@ def csv_header(report: Report) -> list[str]:
     header = ["from", "to", "row"] + (["section"] if report.has_sections else [])
     for column in report.columns:
         heading = (column.csv_heading or column.heading).lower()
-        header.append(f"{heading} ({unit(report.currency)})" if column.kind == MONEY else heading)
+        money = column.kind == MONEY
+        header.append(csv_cells.money_heading(heading, report.currency) if money else heading)
     return header
+
+
+def _cell(value, column, currency: str):
+    if column.kind == MONEY:
+        return csv_cells.money(int(value), currency)
+    return value if column.numeric else spreadsheet_safe(str(value))
 
 
 def csv_rows(report: Report) -> list[list]:
@@ -46,7 +55,7 @@ def csv_rows(report: Report) -> list[list]:
     for row in report.rows:
         section = [spreadsheet_safe(row.section)] if report.has_sections else []
         cells = [
-            value if column.numeric else spreadsheet_safe(str(value))
+            _cell(value, column, report.currency)
             for value, column in zip(row.cells, report.columns, strict=True)
         ]
         rows.append([*period, row.style, *section, *cells])

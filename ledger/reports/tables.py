@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ledger.books.money import format_money, minor_unit_exponent
+from ledger.books.money import format_money
 from ledger.reports.dates import Period
 
 TEXT, MONEY, COUNT = "text", "money", "count"
@@ -81,13 +81,6 @@ class Report:
 
     def check(self, label: str, ok: bool) -> None:
         self.checks.append(Check(label, bool(ok)))
-
-
-def unit(currency: str) -> str:
-    """How the CSV names its amounts: 'USD cents' (minor units), or 'JPY' where the
-    currency has none."""
-    code = currency.upper()
-    return f"{code} cents" if minor_unit_exponent(currency) else code
 
 
 def cell_text(value, column: Column, currency: str) -> str:

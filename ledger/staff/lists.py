@@ -8,7 +8,9 @@ import django_filters
 import django_tables2 as tables
 import tablib
 from django import forms
+from django.conf import settings
 from django.db.models import Q
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
@@ -17,7 +19,6 @@ from django_tables2.export import ExportMixin, TableExport
 
 from ledger.staff import csv_cells
 from ledger.staff.access import StaffViewMixin
-from ledger.staff.csv_cells import spreadsheet_safe  # noqa: F401  (the reports' CSVs use it)
 from ledger.staff.roles import Capability
 
 ROWS_PER_PAGE = 50
@@ -27,14 +28,20 @@ class CsvExport(TableExport):
     """The staff lists' CSV: only that format (any other ``_export`` value shows the
     page), every cell written by ``ledger.staff.csv_cells`` (money in major units under
     a heading naming the currency, ISO dates and times, blanks, JSON) and safe to open in
-    a spreadsheet. What staff type (a court's name, a note, a donor's message) can hold a
-    formula that would send the row's other cells to an outside site in one click."""
+    a spreadsheet. It is written in English whatever the page's language, so a program
+    reading it meets the same headings and words every time. What staff type (a court's
+    name, a note, a donor's message) can hold a formula that would send the row's other
+    cells to an outside site in one click."""
 
     @classmethod
     def is_valid_format(cls, export_format):
         return export_format == TableExport.CSV
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
+        with translation.override(settings.LANGUAGE_CODE):
+            return self._dataset(table, exclude_columns, dataset_kwargs)
+
+    def _dataset(self, table, exclude_columns, dataset_kwargs):
         columns = [
             column
             for column in table.columns.iterall()
@@ -43,7 +50,7 @@ class CsvExport(TableExport):
         dataset = tablib.Dataset(**(dataset_kwargs or {}))
         for row in table.rows:
             dataset.append([csv_cells.cell(row.get_cell_value(c.name)) for c in columns])
-        dataset.headers = [spreadsheet_safe(csv_heading(column)) for column in columns]
+        dataset.headers = [csv_cells.spreadsheet_safe(csv_heading(c)) for c in columns]
         return dataset
 
 

@@ -34,9 +34,9 @@ def test_it_writes_one_csv_per_statement(worked_year, tmp_path):
     assert files == sorted(f"{name}_2025-01-01_2025-12-31.csv" for name in NAMES)
     assert "every check holds" in said
     roll = list(csv.reader((tmp_path / "bail-roll-forward_2025-01-01_2025-12-31.csv").open()))
-    assert roll[0] == ["from", "to", "row", "line", "amount (USD cents)"]
-    amounts = [int(row[-1]) for row in roll[1:]]
-    assert amounts == [0, 450_000, -285_000, -15_000, -50_000, 0, 100_000]
+    assert roll[0] == ["from", "to", "row", "line", "amount (USD)"]
+    amounts = [row[-1] for row in roll[1:]]
+    assert amounts == ["0.00", "4500.00", "-2850.00", "-150.00", "-500.00", "0.00", "1000.00"]
     assert roll[-1][:3] == ["2025-01-01", "2025-12-31", "total"]
 
 

@@ -119,10 +119,10 @@ def test_the_csv_names_its_units_and_its_dates(worked_year, staff_client):
         "account",
         "name",
         "type",
-        "opening balance (USD cents)",
-        "debits (USD cents)",
-        "credits (USD cents)",
-        "closing balance (USD cents)",
+        "opening balance (USD)",
+        "debits (USD)",
+        "credits (USD)",
+        "closing balance (USD)",
     ]
     bank = next(row for row in rows if row[3] == "assets:bank")
     assert bank == [
@@ -132,12 +132,13 @@ def test_the_csv_names_its_units_and_its_dates(worked_year, staff_client):
         "assets:bank",
         "Bank account",
         "Asset",
-        "500000",
-        "319000",
-        "480000",
-        "339000",
+        "5000.00",
+        "3190.00",
+        "4800.00",
+        "3390.00",
     ]
-    assert rows[-1][2:4] == ["total", "Total"] and rows[-1][-4:] == ["0", "974000", "974000", "0"]
+    assert rows[-1][2:4] == ["total", "Total"]
+    assert rows[-1][-4:] == ["0.00", "9740.00", "9740.00", "0.00"]
 
 
 def test_a_download_is_audited_with_the_period_and_the_role(worked_year, staff_client):
