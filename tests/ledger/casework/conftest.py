@@ -1,5 +1,7 @@
 """What the casework tests share."""
 
+import pytest
+
 from ledger.casework.cases import Identity
 
 # A person the fund helps, as the tests seed them, and the pieces of their identifying data
@@ -22,3 +24,16 @@ STAFF_LISTS = (
     "casework:returns",
     "casework:audit",
 )
+
+
+@pytest.fixture
+def staff(person, field_keys):
+    """One person per role that moves money, and a second approver for the two-person
+    rule; the field keys are set, so identifying data can be written."""
+    return {
+        "case_manager": person("case_manager"),
+        "approver": person("approver"),
+        "second_approver": person("approver"),
+        "bookkeeper": person("bookkeeper"),
+        "viewer": person("viewer"),
+    }

@@ -30,17 +30,6 @@ PAID_ON = dt.date(2026, 3, 2)
 
 
 @pytest.fixture
-def staff(person, field_keys):
-    return {
-        "case_manager": person("case_manager"),
-        "approver": person("approver"),
-        "second_approver": person("approver"),
-        "bookkeeper": person("bookkeeper"),
-        "viewer": person("viewer"),
-    }
-
-
-@pytest.fixture
 def case(staff):
     identity = Identity(name="Ana Example", docket_number="27-CR-26-1234")
     return open_case(staff["case_manager"], identity)
