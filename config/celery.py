@@ -60,3 +60,29 @@ def _task_finished(task_id=None, **kwargs) -> None:
             task_id_var.reset(token)
         except ValueError:  # set in another thread's context: nothing of ours to restore
             task_id_var.set(None)
+
+
+# A task runs in the default language, whatever language was active where it was started:
+# what it stores (an error on a Stripe event, a discrepancy) is data, in English. An eager
+# task runs inside a request; the request's language comes back when the task ends.
+_task_languages: dict = {}
+
+
+@signals.task_prerun.connect
+def _task_in_default_language(task_id=None, **kwargs) -> None:
+    from django.conf import settings
+    from django.utils import translation
+
+    _task_languages[task_id] = translation.get_language()
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@signals.task_postrun.connect
+def _task_language_back(task_id=None, **kwargs) -> None:
+    from django.utils import translation
+
+    previous = _task_languages.pop(task_id, None)
+    if previous:
+        translation.activate(previous)
+    else:
+        translation.deactivate()

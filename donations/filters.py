@@ -2,6 +2,7 @@
 fields that name no one: a donor's name, email or message is never searchable here."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from donations.models import (
     Discrepancy,
@@ -18,9 +19,9 @@ from ledger.staff.lists import date_range_filter, search_filter, text_search
 
 class StripeEventFilter(django_filters.FilterSet):
     q = search_filter()
-    status = django_filters.ChoiceFilter(choices=EventStatus.choices)
-    type = django_filters.CharFilter(lookup_expr="startswith", label="Type starts with")
-    event_id = django_filters.CharFilter(lookup_expr="exact", label="Event id")
+    status = django_filters.ChoiceFilter(choices=EventStatus.choices, label=_("Status"))
+    type = django_filters.CharFilter(lookup_expr="startswith", label=_("Type starts with"))
+    event_id = django_filters.CharFilter(lookup_expr="exact", label=_("Event id"))
 
     class Meta:
         model = StripeEvent
@@ -32,8 +33,8 @@ class StripeEventFilter(django_filters.FilterSet):
 
 class ReconciliationRunFilter(django_filters.FilterSet):
     q = search_filter()
-    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
-    kind = django_filters.CharFilter()
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices, label=_("Status"))
+    kind = django_filters.CharFilter(label=_("Kind"))
 
     class Meta:
         model = ReconciliationRun
@@ -45,8 +46,8 @@ class ReconciliationRunFilter(django_filters.FilterSet):
 
 class DiscrepancyFilter(django_filters.FilterSet):
     q = search_filter()
-    status = django_filters.ChoiceFilter(choices=DiscrepancyStatus.choices)
-    kind = django_filters.CharFilter()
+    status = django_filters.ChoiceFilter(choices=DiscrepancyStatus.choices, label=_("Status"))
+    kind = django_filters.CharFilter(label=_("Kind"))
 
     class Meta:
         model = Discrepancy
@@ -60,7 +61,7 @@ class DiscrepancyFilter(django_filters.FilterSet):
 
 class OfflineGiftFilter(django_filters.FilterSet):
     q = search_filter()
-    method = django_filters.ChoiceFilter(choices=OfflineGiftMethod.choices)
+    method = django_filters.ChoiceFilter(choices=OfflineGiftMethod.choices, label=_("Method"))
     received_on = date_range_filter()
 
     class Meta:

@@ -23,23 +23,33 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Frequency(models.TextChoices):
-    ONCE = "once", "One time"
-    MONTHLY = "monthly", "Monthly"
+    ONCE = "once", _("One time")
+    MONTHLY = "monthly", _("Monthly")
 
 
+# Status words are shown on staff pages. Their context tells apart the same English word
+# said of a gift, an event or a run: Spanish gives each its own gender.
 class DonationStatus(models.TextChoices):
-    CREATED = "created", "Created"  # our row exists; Stripe Checkout not reached yet
-    PENDING = "pending", "Pending"  # at Stripe, or paid by a method that settles later
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
-    CANCELLED = "cancelled", "Cancelled"  # a monthly gift the donor stopped
-    PAST_DUE = "past_due", "Past due"  # a monthly gift whose last renewal did not go through
-    REFUNDED = "refunded", "Refunded"  # a one-time gift given back in full
-    DISPUTED = "disputed", "Disputed"  # a one-time gift whose card payment is disputed
+    # our row exists; Stripe Checkout not reached yet
+    CREATED = "created", pgettext_lazy("donation status", "Created")
+    # at Stripe, or paid by a method that settles later
+    PENDING = "pending", pgettext_lazy("donation status", "Pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("donation status", "Succeeded")
+    FAILED = "failed", pgettext_lazy("donation status", "Failed")
+    EXPIRED = "expired", pgettext_lazy("donation status", "Expired")
+    # a monthly gift the donor stopped
+    CANCELLED = "cancelled", pgettext_lazy("donation status", "Cancelled")
+    # a monthly gift whose last renewal did not go through
+    PAST_DUE = "past_due", pgettext_lazy("donation status", "Past due")
+    # a one-time gift given back in full
+    REFUNDED = "refunded", pgettext_lazy("donation status", "Refunded")
+    # a one-time gift whose card payment is disputed
+    DISPUTED = "disputed", pgettext_lazy("donation status", "Disputed")
 
 
 class Donation(models.Model):
@@ -123,11 +133,12 @@ class StripeCharge(models.Model):
 
 
 class EventStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    PROCESSING = "processing", "Processing"  # claimed by a worker
-    PROCESSED = "processed", "Processed"
-    IGNORED = "ignored", "Ignored"
-    FAILED = "failed", "Failed"
+    RECEIVED = "received", pgettext_lazy("Stripe event status", "Received")
+    # claimed by a worker
+    PROCESSING = "processing", pgettext_lazy("Stripe event status", "Processing")
+    PROCESSED = "processed", pgettext_lazy("Stripe event status", "Processed")
+    IGNORED = "ignored", pgettext_lazy("Stripe event status", "Ignored")
+    FAILED = "failed", pgettext_lazy("Stripe event status", "Failed")
 
 
 class StripeEvent(models.Model):
@@ -187,11 +198,17 @@ class DonationSwitch(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped (another run was in progress)"
-    INTERRUPTED = "interrupted", "Interrupted (resumed by a later run)"
+    RUNNING = "running", pgettext_lazy("reconciliation run status", "Running")
+    SUCCEEDED = "succeeded", pgettext_lazy("reconciliation run status", "Succeeded")
+    FAILED = "failed", pgettext_lazy("reconciliation run status", "Failed")
+    SKIPPED = (
+        "skipped",
+        pgettext_lazy("reconciliation run status", "Skipped (another run was in progress)"),
+    )
+    INTERRUPTED = (
+        "interrupted",
+        pgettext_lazy("reconciliation run status", "Interrupted (resumed by a later run)"),
+    )
 
 
 class ReconciliationRun(models.Model):
@@ -225,8 +242,8 @@ class ReconciliationRun(models.Model):
 
 
 class DiscrepancyStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", pgettext_lazy("discrepancy status", "Open")
+    RESOLVED = "resolved", pgettext_lazy("discrepancy status", "Resolved")
 
 
 class Discrepancy(models.Model):
@@ -307,8 +324,8 @@ class ReconciliationState(models.Model):
 
 
 class OfflineGiftMethod(models.TextChoices):
-    CHECK = "check", "Check"
-    CASH = "cash", "Cash"
+    CHECK = "check", pgettext_lazy("payment method", "Check")
+    CASH = "cash", pgettext_lazy("payment method", "Cash")
 
 
 class OfflineGift(models.Model):

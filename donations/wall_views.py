@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from donations.models import Donation
 from donations.wall import (
@@ -22,8 +24,6 @@ from donations.wall import (
 )
 from ledger.staff.access import staff_view
 from ledger.staff.roles import Capability
-
-NOTHING_CHANGED = "nothing was changed."
 
 
 class EntriesField(forms.ModelMultipleChoiceField):
@@ -44,20 +44,24 @@ class WallDecisionForm(forms.Form):
     entry refuses the whole submission."""
 
     action = forms.ChoiceField(
-        choices=(("approve", "Approve"), ("remove", "Remove")),
+        choices=(("approve", _("Approve")), ("remove", _("Remove"))),
         error_messages={
-            "required": f"Choose approve or remove: {NOTHING_CHANGED}",
-            "invalid_choice": f"Choose approve or remove: {NOTHING_CHANGED}",
+            "required": _("Choose approve or remove: nothing was changed."),
+            "invalid_choice": _("Choose approve or remove: nothing was changed."),
         },
     )
     entries = EntriesField(
         queryset=Donation.objects.none(),
         to_field_name="public_id",
         error_messages={
-            "required": f"Choose at least one entry: {NOTHING_CHANGED}",
-            "invalid_choice": "An entry chosen is not waiting or on the wall any more (someone "
-            f"may have decided it meanwhile); look again: {NOTHING_CHANGED}",
-            "invalid_pk_value": f"An entry chosen is not one of this page's: {NOTHING_CHANGED}",
+            "required": _("Choose at least one entry: nothing was changed."),
+            "invalid_choice": _(
+                "An entry chosen is not waiting or on the wall any more (someone may have "
+                "decided it meanwhile); look again: nothing was changed."
+            ),
+            "invalid_pk_value": _(
+                "An entry chosen is not one of this page's: nothing was changed."
+            ),
         },
     )
 
@@ -67,18 +71,23 @@ class WallDecisionForm(forms.Form):
         self.fields["entries"].queryset = Donation.objects.filter(decidable)
 
 
-def _entries(count: int) -> str:
-    return f"{count} entr{'y' if count == 1 else 'ies'}"
-
-
 def _decide(request, data: dict) -> None:
     chosen = data["entries"]
     if data["action"] == "approve":
         count = wall_entries_approve(donations=chosen, actor=request.user)
-        messages.success(request, f"{_entries(count)} approved: on the public wall now.")
+        done = ngettext(
+            "%(count)d entry approved: on the public wall now.",
+            "%(count)d entries approved: on the public wall now.",
+            count,
+        )
     else:
         count = wall_entries_remove(donations=chosen, actor=request.user)
-        messages.success(request, f"{_entries(count)} removed: not on the public wall.")
+        done = ngettext(
+            "%(count)d entry removed: not on the public wall.",
+            "%(count)d entries removed: not on the public wall.",
+            count,
+        )
+    messages.success(request, done % {"count": count})
 
 
 @staff_view(Capability.MODERATE_WALL)

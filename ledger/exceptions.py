@@ -1,7 +1,9 @@
 """Typed errors of the books. Each docstring states the rule it protects.
 
 Services raise these before writing anything; views, tasks and commands translate them
-into form errors, 4xx answers or retries.
+into form errors, 4xx answers or retries. A message shown to staff is worded when raised,
+in the language of the person acting (English in tasks and commands); what the audit log
+keeps of a refusal is a code (``reason``), never the message.
 """
 
 from django.core.exceptions import PermissionDenied

@@ -31,27 +31,19 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-
-def user_field(*, optional: bool = False, **options) -> models.ForeignKey:
-    """The staff user who did something. Protected (a user that records name cannot be
-    deleted) and with no reverse accessor; ``optional`` for a step not taken yet, or one
-    the system takes."""
-    if optional:
-        options |= {"null": True, "blank": True}
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", **options
-    )
+from ledger.user_fields import user_field
 
 
 class AccountType(models.TextChoices):
-    ASSET = "asset", "Asset"
-    LIABILITY = "liability", "Liability"
-    NET_ASSETS = "net_assets", "Net assets"
-    INCOME = "income", "Income"
-    EXPENSE = "expense", "Expense"
+    ASSET = "asset", pgettext_lazy("account type", "Asset")
+    LIABILITY = "liability", pgettext_lazy("account type", "Liability")
+    NET_ASSETS = "net_assets", pgettext_lazy("account type", "Net assets")
+    INCOME = "income", pgettext_lazy("account type", "Income")
+    EXPENSE = "expense", pgettext_lazy("account type", "Expense")
 
 
 class Account(models.Model):
@@ -78,18 +70,18 @@ class Account(models.Model):
 
 
 class TransactionKind(models.TextChoices):
-    DONATION = "donation", "Donation"
-    FEE = "fee", "Processing fee"
-    REFUND = "refund", "Refund"
-    DISPUTE = "dispute", "Dispute"
-    PAYOUT = "payout", "Payout"
-    DISBURSEMENT = "disbursement", "Disbursement"
-    BAIL_RETURN = "bail_return", "Bail returned"
-    FORFEITURE = "forfeiture", "Bail forfeited"
-    OFFLINE_GIFT = "offline_gift", "Offline gift"
-    ADJUSTMENT = "adjustment", "Adjustment"
-    REVERSAL = "reversal", "Reversal"
-    OPENING = "opening", "Opening balance"
+    DONATION = "donation", pgettext_lazy("kind of entry", "Donation")
+    FEE = "fee", pgettext_lazy("kind of entry", "Processing fee")
+    REFUND = "refund", pgettext_lazy("kind of entry", "Refund")
+    DISPUTE = "dispute", pgettext_lazy("kind of entry", "Dispute")
+    PAYOUT = "payout", pgettext_lazy("kind of entry", "Payout")
+    DISBURSEMENT = "disbursement", pgettext_lazy("kind of entry", "Disbursement")
+    BAIL_RETURN = "bail_return", pgettext_lazy("kind of entry", "Bail returned")
+    FORFEITURE = "forfeiture", pgettext_lazy("kind of entry", "Bail forfeited")
+    OFFLINE_GIFT = "offline_gift", pgettext_lazy("kind of entry", "Offline gift")
+    ADJUSTMENT = "adjustment", pgettext_lazy("kind of entry", "Adjustment")
+    REVERSAL = "reversal", pgettext_lazy("kind of entry", "Reversal")
+    OPENING = "opening", pgettext_lazy("kind of entry", "Opening balance")
 
 
 class JournalTransaction(models.Model):
@@ -273,9 +265,9 @@ class AuditEvent(models.Model):
 
 
 class BailType(models.TextChoices):
-    CRIMINAL_BAIL = "criminal_bail", "Criminal bail"
-    IMMIGRATION_BOND = "immigration_bond", "Immigration bond"
-    OTHER_SUPPORT = "other_support", "Other support"
+    CRIMINAL_BAIL = "criminal_bail", _("Criminal bail")
+    IMMIGRATION_BOND = "immigration_bond", _("Immigration bond")
+    OTHER_SUPPORT = "other_support", _("Other support")
 
 
 class BailCase(models.Model):
@@ -307,41 +299,44 @@ class BailCase(models.Model):
 
 
 class DisbursementPurpose(models.TextChoices):
-    BAIL = "bail", "Bail or bond (returnable)"
-    SUPPORT = "support", "Non-returnable support"
+    BAIL = "bail", _("Bail or bond (returnable)")
+    SUPPORT = "support", _("Non-returnable support")
 
 
 class DisbursementStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    APPROVED = "approved", "Approved"
-    PAID = "paid", "Paid"
-    PARTLY_RETURNED = "partly_returned", "Partly returned"
-    RETURNED = "returned", "Returned"
-    FORFEITED = "forfeited", "Forfeited"
+    REQUESTED = "requested", pgettext_lazy("disbursement status", "Requested")
+    APPROVED = "approved", pgettext_lazy("disbursement status", "Approved")
+    PAID = "paid", pgettext_lazy("disbursement status", "Paid")
+    PARTLY_RETURNED = "partly_returned", pgettext_lazy("disbursement status", "Partly returned")
+    RETURNED = "returned", pgettext_lazy("disbursement status", "Returned")
+    FORFEITED = "forfeited", pgettext_lazy("disbursement status", "Forfeited")
     # Nothing outstanding, part returned (or withheld as fees) and part forfeited.
-    SETTLED = "settled", "Settled: part returned, part forfeited"
-    CANCELLED = "cancelled", "Cancelled"
-    VOIDED = "voided", "Voided"
+    SETTLED = (
+        "settled",
+        pgettext_lazy("disbursement status", "Settled: part returned, part forfeited"),
+    )
+    CANCELLED = "cancelled", pgettext_lazy("disbursement status", "Cancelled")
+    VOIDED = "voided", pgettext_lazy("disbursement status", "Voided")
 
 
 class PayeeKind(models.TextChoices):
-    COURT = "court", "Court"
-    JAIL = "jail", "Jail"
-    BOND_AGENT = "bond_agent", "Bond agent"
-    IMMIGRATION_OFFICE = "immigration_office", "Immigration office"
+    COURT = "court", _("Court")
+    JAIL = "jail", _("Jail")
+    BOND_AGENT = "bond_agent", _("Bond agent")
+    IMMIGRATION_OFFICE = "immigration_office", _("Immigration office")
 
 
 class PaymentMethod(models.TextChoices):
-    CASHIERS_CHECK = "cashiers_check", "Cashier's check"
-    CHECK = "check", "Check"
-    WIRE = "wire", "Wire"
-    CASH = "cash", "Cash"
-    ONLINE = "online", "Online"
+    CASHIERS_CHECK = "cashiers_check", pgettext_lazy("payment method", "Cashier's check")
+    CHECK = "check", pgettext_lazy("payment method", "Check")
+    WIRE = "wire", pgettext_lazy("payment method", "Wire")
+    CASH = "cash", pgettext_lazy("payment method", "Cash")
+    ONLINE = "online", pgettext_lazy("payment method", "Online")
 
 
 class RefundPayee(models.TextChoices):
-    FUND = "fund", "The fund, by assignment"
-    NONE = "none", "Not returnable"
+    FUND = "fund", _("The fund, by assignment")
+    NONE = "none", _("Not returnable")
 
 
 class Disbursement(models.Model):
@@ -422,8 +417,8 @@ class Disbursement(models.Model):
 
 
 class OutcomeKind(models.TextChoices):
-    RETURN = "return", "Bail returned"
-    FORFEITURE = "forfeiture", "Bail forfeited"
+    RETURN = "return", pgettext_lazy("kind of entry", "Bail returned")
+    FORFEITURE = "forfeiture", pgettext_lazy("kind of entry", "Bail forfeited")
 
 
 class DisbursementOutcome(models.Model):
@@ -452,8 +447,8 @@ class DisbursementOutcome(models.Model):
 
 
 class ReleaseStatus(models.TextChoices):
-    PUBLISHED = "published", "Published"
-    HELD = "held", "Held: failed the disclosure audit"
+    PUBLISHED = "published", pgettext_lazy("release status", "Published")
+    HELD = "held", pgettext_lazy("release status", "Held: failed the disclosure audit")
 
 
 class TransparencyRelease(models.Model):

@@ -12,21 +12,23 @@ import re
 from dataclasses import dataclass, replace
 
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
 
 from donations.models import OfflineGift
 from ledger.models import Account, Disbursement, MonthlyTotal, Posting, TransactionKind
 
 K = TransactionKind
 
-# What a leg is, by its transaction's kind and the sign of the amount on the bank account.
+# What a leg is, by its transaction's kind and the sign of the amount on the bank account:
+# in the active language on the report page; the report's CSV is written in English.
 _WHAT = {
-    (K.PAYOUT, True): "Stripe payout arrived",
-    (K.PAYOUT, False): "Stripe payout returned",
-    (K.DISBURSEMENT, False): "Check or payment to a court",
-    (K.BAIL_RETURN, True): "Court refund",
-    (K.OFFLINE_GIFT, True): "Check deposit",
-    (K.REVERSAL, False): "Reversal (a bounced check)",
-    (K.OPENING, True): "Opening balance",
+    (K.PAYOUT, True): _("Stripe payout arrived"),
+    (K.PAYOUT, False): _("Stripe payout returned"),
+    (K.DISBURSEMENT, False): _("Check or payment to a court"),
+    (K.BAIL_RETURN, True): _("Court refund"),
+    (K.OFFLINE_GIFT, True): _("Check deposit"),
+    (K.REVERSAL, False): _("Reversal (a bounced check)"),
+    (K.OPENING, True): _("Opening balance"),
 }
 
 
@@ -56,7 +58,7 @@ class BankLeg:
     @property
     def what(self) -> str:
         default = K(self.kind).label if self.kind in K.values else self.kind
-        return _WHAT.get((self.kind, self.amount > 0), default)
+        return str(_WHAT.get((self.kind, self.amount > 0), default))
 
 
 def account_id(code: str) -> int | None:

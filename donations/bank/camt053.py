@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from django.utils.translation import gettext
+
 from donations.bank.parsing import (
     ParsedLine,
     ParsedStatement,
@@ -72,16 +74,15 @@ def _signed(element, where: str, currency: str) -> tuple[int, str]:
     """An ``Amt`` with its ``CdtDbtInd``: (signed minor units, the amount's currency)."""
     amount = _find(element, "Amt")
     if amount is None:
-        raise refuse(where, "it has no amount (Amt).")
+        raise refuse(where, gettext("it has no amount (Amt)."))
     ccy = (amount.get("Ccy") or "").strip().lower()
     indicator = _text(element, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
-        raise refuse(
-            where, f"its credit or debit indicator is {indicator[:10]!r}, not CRDT or DBIT."
-        )
+        message = gettext("its credit or debit indicator is %(indicator)s, not CRDT or DBIT.")
+        raise refuse(where, message % {"indicator": repr(indicator[:10])})
     value = plain_decimal(amount.text or "", where)
     if value < 0:
-        raise refuse(where, "its amount is negative; CAMT gives the sign in CdtDbtInd.")
+        raise refuse(where, gettext("its amount is negative; CAMT gives the sign in CdtDbtInd."))
     minor = to_minor(value, ccy or currency, where)
     return (-minor if indicator == "DBIT" else minor), ccy
 
@@ -92,20 +93,21 @@ def _root(data: bytes):
         root = ET.fromstring(data)  # noqa: S314 (declarations are refused above)
     except ET.ParseError as error:
         line, column = error.position
-        raise InvalidBankStatement(
-            f"Line {line}, column {column}: this is not XML that can be read ({error})."
+        message = gettext(
+            "Line %(line)d, column %(column)d: this is not XML that can be read (%(error)s)."
         )
+        raise InvalidBankStatement(message % {"line": line, "column": column, "error": error})
     statement_group = _find(root, "BkToCstmrStmt") if _local(root.tag) == "Document" else None
     if statement_group is None:
         raise InvalidBankStatement(
-            "This is not a CAMT.053 statement: it has no Document/BkToCstmrStmt."
+            gettext("This is not a CAMT.053 statement: it has no Document/BkToCstmrStmt.")
         )
     statements = _kids(statement_group, "Stmt")
     if len(statements) != 1:
-        raise InvalidBankStatement(
-            f"A CAMT.053 file to import holds one statement (Stmt); this one holds "
-            f"{len(statements)}."
+        message = gettext(
+            "A CAMT.053 file to import holds one statement (Stmt); this one holds %(count)d."
         )
+        raise InvalidBankStatement(message % {"count": len(statements)})
     return statements[0]
 
 
@@ -115,32 +117,42 @@ def _balances(stmt, currency: str) -> dict[str, tuple[int, object]]:
         code = _text(balance, "Tp/CdOrPrtry/Cd")
         if code not in ("OPBD", "PRCD", "CLBD"):
             continue
-        where = f"balance {number} ({code})"
+        where = gettext("balance %(number)d (%(code)s)") % {"number": number, "code": code}
         amount, ccy = _signed(balance, where, currency)
         if currency and ccy and ccy != currency:
-            raise refuse(where, f"it is in {ccy.upper()}, the account in {currency.upper()}.")
-        day = _date(balance, "Dt", where, "date")
+            message = gettext("it is in %(found)s, the account in %(currency)s.")
+            raise refuse(where, message % {"found": ccy.upper(), "currency": currency.upper()})
+        day = _date(balance, "Dt", where, gettext("the date"))
         if code == "PRCD":
             code = "OPBD" if "OPBD" not in found else "PRCD"
         found.setdefault(code, (amount, day))
     return found
 
 
+def _entry_at(number: int, reference: str = "") -> str:
+    """Where a refusal is: 'entry 3 (the bank's reference)'."""
+    if reference:
+        message = gettext("entry %(number)d (%(reference)s)")
+        return message % {"number": number, "reference": reference}
+    return gettext("entry %(number)d") % {"number": number}
+
+
 def _entry(entry, number: int, currency: str) -> ParsedLine | None:
     ref = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
-    where = f"entry {number}" + (f" ({ref[:40]})" if ref else "")
+    where = _entry_at(number, ref[:40])
     status = _text(entry, "Sts/Cd") or _text(entry, "Sts")
     if status and status != "BOOK":
         return None
     amount, ccy = _signed(entry, where, currency)
     if ccy and currency and ccy != currency:
-        raise refuse(where, f"it is in {ccy.upper()}, the statement in {currency.upper()}.")
+        message = gettext("it is in %(found)s, the statement in %(currency)s.")
+        raise refuse(where, message % {"found": ccy.upper(), "currency": currency.upper()})
     if amount == 0:
         return None
-    booked = _date(entry, "BookgDt", where, "booking date")
-    value = _date(entry, "ValDt", where, "value date")
+    booked = _date(entry, "BookgDt", where, gettext("the booking date"))
+    value = _date(entry, "ValDt", where, gettext("the value date"))
     if booked is None and value is None:
-        raise refuse(where, "it has no booking date (BookgDt).")
+        raise refuse(where, gettext("it has no booking date (BookgDt)."))
     details = _under(entry, "NtryDtls", "TxDtls")
     references, remittance, checks, tx_info = [], [], [], []
     for tx in details:
@@ -169,7 +181,9 @@ def parse_camt053(data: bytes) -> ParsedStatement:
     currency = _text(stmt, "Acct/Ccy").lower()
     balances = _balances(stmt, currency)
     if "CLBD" not in balances:
-        raise InvalidBankStatement("The statement has no closing booked balance (Bal CLBD).")
+        raise InvalidBankStatement(
+            gettext("The statement has no closing booked balance (Bal CLBD).")
+        )
     closing, closing_day = balances["CLBD"]
     opening, opening_day = balances.get("OPBD", (None, None))
     if not currency:
@@ -180,23 +194,26 @@ def parse_camt053(data: bytes) -> ParsedStatement:
         line = _entry(entry, number, currency)
         if line is not None:
             lines.append(line)
-            where_of[number] = f"entry {number}"
+            where_of[number] = _entry_at(number)
     total = sum(line.amount for line in lines)
     if opening is not None and opening + total != closing:
         raise InvalidBankStatement(
-            "The booked entries do not add up: the opening balance plus the entries is not "
-            "the closing balance. The file may be incomplete."
+            gettext(
+                "The booked entries do not add up: the opening balance plus the entries is not "
+                "the closing balance. The file may be incomplete."
+            )
         )
     dates = [line.posted_on for line in lines]
     start_text, end_text = _text(stmt, "FrToDt/FrDtTm"), _text(stmt, "FrToDt/ToDtTm")
-    start = iso_date(start_text, "the statement", "start") if start_text else None
-    end = iso_date(end_text, "the statement", "end") if end_text else None
+    whole = gettext("the statement")
+    start = iso_date(start_text, whole, gettext("the start")) if start_text else None
+    end = iso_date(end_text, whole, gettext("the end")) if end_text else None
     start = start or opening_day or (min(dates) if dates else None)
     end = end or closing_day or (max(dates) if dates else None)
     if start is None or end is None:
-        raise refuse("the statement", "it gives no period and has no entries.")
+        raise refuse(whole, gettext("it gives no period and has no entries."))
     if start > end:
-        raise refuse("the statement", "its period ends before it starts.")
+        raise refuse(whole, gettext("its period ends before it starts."))
     account = _text(stmt, "Acct/Id/IBAN") or _text(stmt, "Acct/Id/Othr/Id")
     return ParsedStatement(
         lines=sorted(lines, key=lambda line: (line.posted_on, line.position)),

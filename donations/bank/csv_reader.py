@@ -18,10 +18,13 @@ import io
 import re
 from decimal import Decimal
 
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+
 from donations.bank.parsing import (
     ParsedLine,
     ParsedStatement,
     clean,
+    line_at,
     refuse,
     to_minor,
 )
@@ -51,16 +54,25 @@ def human_date_format(fmt: str) -> str:
 def date_format_problem(fmt: str) -> str | None:
     """Why ``fmt`` cannot read a statement's dates, or None: it must name a year, a
     month and a day, and read back a date it wrote."""
+    # The codes are placeholders' values so that the messages hold no bare % sign.
+    names = {"year": "%Y", "month": "%m", "day": "%d", "example": "%m/%d/%Y"}
     if not all(any(code in fmt for code in codes) for codes in (("%Y", "%y"), ("%m", "%b", "%B"))):
-        return "A date format names the year (%Y) and the month (%m); for example %m/%d/%Y."
+        return (
+            gettext(
+                "A date format names the year (%(year)s) and the month (%(month)s); for "
+                "example %(example)s."
+            )
+            % names
+        )
     if "%d" not in fmt:
-        return "A date format names the day (%d); for example %m/%d/%Y."
+        return gettext("A date format names the day (%(day)s); for example %(example)s.") % names
     sample = dt.date(2026, 11, 23)
     try:
         if dt.datetime.strptime(sample.strftime(fmt), fmt).date() != sample:
             raise ValueError
     except ValueError:
-        return f"The date format {fmt!r} cannot read back the dates it writes."
+        message = gettext("The date format %(format)s cannot read back the dates it writes.")
+        return message % {"format": repr(fmt)}
     return None
 
 
@@ -79,20 +91,35 @@ def mapping_problems(mapping) -> list[str]:
         mapping.credit_column.strip(),
     )
     if bool(amount) == bool(debit or credit) or (not amount and not (debit and credit)):
-        problems.append("Name either the amount column, or both the debit and credit columns.")
+        problems.append(
+            gettext("Name either the amount column, or both the debit and credit columns.")
+        )
     if mapping.delimiter not in DELIMITERS:
-        problems.append("The separator is a comma, a semicolon, a tab or a vertical bar.")
+        problems.append(gettext("The separator is a comma, a semicolon, a tab or a vertical bar."))
     if mapping.decimal_style not in _EXAMPLE:
-        problems.append("Choose how the bank writes decimals.")
+        problems.append(gettext("Choose how the bank writes decimals."))
     if problem := date_format_problem(mapping.date_format):
         problems.append(problem)
     if not mapping.has_header:
         named = [c for c in _columns(mapping).values() if c and _column_ref(c) is None]
         if named:
             problems.append(
-                "Without a header row, name each column by its number (1 for the first)."
+                gettext("Without a header row, name each column by its number (1 for the first).")
             )
     return problems
+
+
+# What each column of a mapping holds, as the refusals name it.
+_ROLE_WORDS = {
+    "date": pgettext_lazy("bank CSV column", "date"),
+    "description": pgettext_lazy("bank CSV column", "description"),
+    "reference": pgettext_lazy("bank CSV column", "reference"),
+    "check number": pgettext_lazy("bank CSV column", "check number"),
+    "amount": pgettext_lazy("bank CSV column", "amount"),
+    "debit": pgettext_lazy("bank CSV column", "debit"),
+    "credit": pgettext_lazy("bank CSV column", "credit"),
+    "balance": pgettext_lazy("bank CSV column", "balance"),
+}
 
 
 def _columns(mapping) -> dict[str, str]:
@@ -115,7 +142,7 @@ def decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidBankStatement("The file is not text (neither UTF-8 nor Windows-1252).")
+    raise InvalidBankStatement(gettext("The file is not text (neither UTF-8 nor Windows-1252)."))
 
 
 def parse_amount(text: str, style: str, currency: str, where: str) -> int | None:
@@ -133,8 +160,9 @@ def parse_amount(text: str, style: str, currency: str, where: str) -> int | None
         negative, raw = (not negative if raw[0] == "-" else negative), raw[1:].strip()
     pattern, example = (_POINT, "point") if style == "point" else (_COMMA, "comma")
     if not pattern.match(raw):
+        message = gettext("the amount %(value)s is not written like %(example)s.")
         raise refuse(
-            where, f"the amount {text.strip()[:30]!r} is not written like {_EXAMPLE[example]}."
+            where, message % {"value": repr(text.strip()[:30]), "example": _EXAMPLE[example]}
         )
     if style == "point":
         number = raw.replace(",", "")
@@ -155,11 +183,15 @@ class _Row:
         if index is None:
             return ""
         if index >= len(self.cells):
-            raise refuse(
-                self.where,
-                f"it has {len(self.cells)} columns; the mapping reads the {name} from "
-                f"column {index + 1}.",
+            message = gettext(
+                "it has %(count)d columns; the mapping reads the %(role)s from column %(column)d."
             )
+            values = {
+                "count": len(self.cells),
+                "role": str(_ROLE_WORDS[name]),
+                "column": index + 1,
+            }
+            raise refuse(self.where, message % values)
         return self.cells[index]
 
 
@@ -175,10 +207,16 @@ def _indexes(mapping, header: list[str] | None) -> dict[str, int | None]:
             indexes[role] = names.index(ref.lower())
         else:
             found = ", ".join(cell.strip() for cell in (header or []) if cell.strip())[:300]
-            raise InvalidBankStatement(
-                f"The file has no {role} column {ref!r} (its columns: {found or 'none'}). "
+            message = gettext(
+                "The file has no %(role)s column %(column)s (its columns: %(found)s). "
                 "Check the mapping, or choose another one."
             )
+            values = {
+                "role": str(_ROLE_WORDS[role]),
+                "column": repr(ref),
+                "found": found or pgettext("bank CSV columns", "none"),
+            }
+            raise InvalidBankStatement(message % values)
     return indexes
 
 
@@ -186,7 +224,8 @@ def parse_csv(
     data: bytes, mapping, *, currency: str, closing_balance: int | None = None
 ) -> ParsedStatement:
     if problems := mapping_problems(mapping):
-        raise InvalidBankStatement(f"The mapping {mapping.name!r} cannot be used: {problems[0]}")
+        message = gettext("The mapping %(name)s cannot be used: %(problem)s")
+        raise InvalidBankStatement(message % {"name": repr(mapping.name), "problem": problems[0]})
     text = decode(data)
     skipped = mapping.skip_lines
     body = "".join(text.splitlines(keepends=True)[skipped:])
@@ -203,15 +242,16 @@ def parse_csv(
             if indexes is None:
                 indexes = _indexes(mapping, cells)
                 continue
-            where = f"line {number}"
+            where = line_at(number)
             line = _line(_Row(cells, indexes, where), mapping, currency, number)
             if line is not None:
                 lines.append(line)
                 where_of[number] = where
     except csv.Error as error:
-        raise refuse(f"line {number + 1}", f"it is not CSV that can be read ({error}).")
+        message = gettext("it is not CSV that can be read (%(error)s).")
+        raise refuse(line_at(number + 1), message % {"error": error})
     if not lines:
-        raise InvalidBankStatement("The file has no transactions to import.")
+        raise InvalidBankStatement(gettext("The file has no transactions to import."))
     return _statement(lines, where_of, closing_balance, has_balances=indexes["balance"] is not None)
 
 
@@ -221,20 +261,21 @@ def _line(row: _Row, mapping, currency: str, number: int) -> ParsedLine | None:
     try:
         posted_on = dt.datetime.strptime(raw_date, mapping.date_format).date()
     except ValueError:
-        expected = human_date_format(mapping.date_format)
-        raise refuse(where, f"{raw_date[:30]!r} is not a date written {expected}.")
+        message = gettext("%(value)s is not a date written %(format)s.")
+        values = {"value": repr(raw_date[:30]), "format": human_date_format(mapping.date_format)}
+        raise refuse(where, message % values) from None
     style = mapping.decimal_style
     if row.indexes["amount"] is not None:
         amount = parse_amount(row.get("amount"), style, currency, where)
         if amount is None:
-            raise refuse(where, "the amount is empty.")
+            raise refuse(where, gettext("the amount is empty."))
     else:
         debit = parse_amount(row.get("debit"), style, currency, where)
         credit = parse_amount(row.get("credit"), style, currency, where)
         if debit and credit:
-            raise refuse(where, "it has both a debit and a credit.")
+            raise refuse(where, gettext("it has both a debit and a credit."))
         if debit is None and credit is None:
-            raise refuse(where, "the debit and the credit are both empty.")
+            raise refuse(where, gettext("the debit and the credit are both empty."))
         amount = -abs(debit) if debit else abs(credit or 0)
     if amount == 0:
         return None  # a line that moves no money (a notice) is not a transaction
@@ -279,19 +320,21 @@ def _statement(
         elif broken is not None:
             raise refuse(
                 where_of[broken.position],
-                "its balance is not the balance before it plus its amount. Check the "
-                "mapping's amount (or debit and credit) and balance columns.",
+                gettext(
+                    "its balance is not the balance before it plus its amount. Check the "
+                    "mapping's amount (or debit and credit) and balance columns."
+                ),
             )
         last = max(i for i, line in enumerate(oldest_first) if line.balance is not None)
         in_file = oldest_first[last].balance + sum(x.amount for x in oldest_first[last + 1 :])
         if closing is not None and closing != in_file:
             raise InvalidBankStatement(
-                "The closing balance given is not the one the file's balances end with."
+                gettext("The closing balance given is not the one the file's balances end with.")
             )
         closing = in_file
     elif closing is None:
         raise InvalidBankStatement(
-            "The file gives no balances: give the statement's closing balance."
+            gettext("The file gives no balances: give the statement's closing balance.")
         )
     return ParsedStatement(
         lines=oldest_first,

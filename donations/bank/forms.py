@@ -4,7 +4,7 @@ mapping."""
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from donations.bank.csv_reader import DELIMITERS, mapping_problems
@@ -12,7 +12,7 @@ from donations.bank.parsing import MAX_FILE_BYTES
 from donations.models import BankCsvMapping, StatementFormat
 from ledger.books.chart import BANK
 from ledger.models import Account, AccountType
-from ledger.staff.fields import MoneyField
+from ledger.staff.fields import MoneyField, date_widget
 
 
 class SignedMoneyField(MoneyField):
@@ -49,7 +49,7 @@ class StatementImportForm(forms.Form):
     )
     period_end = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_widget(),
         label=_("Statement end date (for a CSV file, when after its last line)"),
     )
 
@@ -79,15 +79,26 @@ class StatementImportForm(forms.Form):
         return data
 
 
+# The separators' names as staff read them, per delimiter of DELIMITERS.
+DELIMITER_LABELS = {
+    ",": pgettext_lazy("CSV separator", "Comma"),
+    ";": pgettext_lazy("CSV separator", "Semicolon"),
+    "\t": pgettext_lazy("CSV separator", "Tab"),
+    "|": pgettext_lazy("CSV separator", "Vertical bar"),
+}
+
+
 class CsvMappingForm(forms.ModelForm):
     delimiter = forms.ChoiceField(
-        choices=[(key, name.capitalize()) for key, name in DELIMITERS.items()],
-        label="Separator",
+        choices=[
+            (key, DELIMITER_LABELS.get(key, name.capitalize())) for key, name in DELIMITERS.items()
+        ],
+        label=_("Separator"),
     )
     decimal_style = forms.ChoiceField(
         choices=BankCsvMapping._meta.get_field("decimal_style").choices,
         widget=forms.RadioSelect,
-        label="Decimals",
+        label=_("Decimals"),
     )
 
     class Meta:
@@ -110,25 +121,29 @@ class CsvMappingForm(forms.ModelForm):
             "decimal_style",
         )
         labels = {
-            "name": "Name of this mapping",
-            "bank_name": "Bank",
-            "has_header": "The first row names the columns",
-            "skip_lines": "Lines to skip before it",
-            "date_column": "Date column",
-            "date_format": "Date format",
-            "description_column": "Description column",
-            "reference_column": "Bank reference column (optional)",
-            "check_number_column": "Check number column (optional)",
-            "amount_column": "Amount column (signed; or leave empty and give debit and credit)",
-            "debit_column": "Debit column (money out)",
-            "credit_column": "Credit column (money in)",
-            "balance_column": "Balance column (optional)",
+            "name": _("Name of this mapping"),
+            "bank_name": _("Bank"),
+            "has_header": _("The first row names the columns"),
+            "skip_lines": _("Lines to skip before it"),
+            "date_column": _("Date column"),
+            "date_format": _("Date format"),
+            "description_column": _("Description column"),
+            "reference_column": _("Bank reference column (optional)"),
+            "check_number_column": _("Check number column (optional)"),
+            "amount_column": _("Amount column (signed; or leave empty and give debit and credit)"),
+            "debit_column": _("Debit column (money out)"),
+            "credit_column": _("Credit column (money in)"),
+            "balance_column": _("Balance column (optional)"),
         }
         help_texts = {
-            "date_format": "As Python writes it: %m/%d/%Y for 03/31/2026, %Y-%m-%d for "
-            "2026-03-31, %d.%m.%Y for 31.03.2026.",
-            "date_column": "The column's header, or its number (1 for the first) in a file "
-            "without a header row.",
+            "date_format": _(
+                "As Python writes it: %m/%d/%Y for 03/31/2026, %Y-%m-%d for "
+                "2026-03-31, %d.%m.%Y for 31.03.2026."
+            ),
+            "date_column": _(
+                "The column's header, or its number (1 for the first) in a file "
+                "without a header row."
+            ),
         }
 
     def clean(self):

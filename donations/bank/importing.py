@@ -24,12 +24,13 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from donations.bank.camt053 import parse_camt053
 from donations.bank.csv_reader import parse_csv
 from donations.bank.matching import propose_matches
 from donations.bank.ofx_reader import parse_ofx
-from donations.bank.parsing import ParsedStatement, check_size, refuse
+from donations.bank.parsing import ParsedStatement, check_size, line_at, refuse
 from donations.exceptions import InvalidBankStatement
 from donations.models import BankCsvMapping, BankStatement, BankStatementLine, StatementFormat
 from ledger.books.chart import BANK
@@ -48,13 +49,27 @@ class Imported:
     unmatched: int = 0
 
     def summary(self) -> str:
+        """What the import did, in the active language (a command has none: English)."""
+        values = {
+            "statement": self.statement.pk,
+            "new": self.new_lines,
+            "known": self.known_lines,
+            "proposals": self.proposals,
+            "unmatched": self.unmatched,
+        }
         if not self.created:
-            return f"Statement {self.statement.pk} was imported already; nothing changed."
-        known = f" ({self.known_lines} already imported)" if self.known_lines else ""
-        return (
-            f"Statement {self.statement.pk} imported: {self.new_lines} new lines{known}, "
-            f"{self.proposals} matches proposed, {self.unmatched} lines without a match."
-        )
+            message = gettext("Statement %(statement)s was imported already; nothing changed.")
+        elif self.known_lines:
+            message = gettext(
+                "Statement %(statement)s imported: %(new)s new lines (%(known)s already "
+                "imported), %(proposals)s matches proposed, %(unmatched)s lines without a match."
+            )
+        else:
+            message = gettext(
+                "Statement %(statement)s imported: %(new)s new lines, %(proposals)s matches "
+                "proposed, %(unmatched)s lines without a match."
+            )
+        return message % values
 
 
 def csv_mapping(name: str | None) -> BankCsvMapping:
@@ -63,24 +78,27 @@ def csv_mapping(name: str | None) -> BankCsvMapping:
         mapping = BankCsvMapping.objects.filter(name=name).first()
         if mapping is None:
             saved = ", ".join(BankCsvMapping.objects.values_list("name", flat=True)[:20])
-            raise InvalidBankStatement(
-                f"No CSV mapping is named {name!r} (saved: {saved or 'none'})."
-            )
+            message = gettext("No CSV mapping is named %(name)s (saved: %(saved)s).")
+            values = {"name": repr(name), "saved": saved or pgettext("bank CSV mappings", "none")}
+            raise InvalidBankStatement(message % values)
         return mapping
     mappings = list(BankCsvMapping.objects.all()[:2])
     if not mappings:
         raise InvalidBankStatement(
-            "No CSV mapping is saved yet: add the bank's at /staff/bank/mappings/new/."
+            gettext("No CSV mapping is saved yet: add the bank's at /staff/bank/mappings/new/.")
         )
     if len(mappings) > 1:
-        raise InvalidBankStatement("Several CSV mappings are saved: name the one to read with.")
+        raise InvalidBankStatement(
+            gettext("Several CSV mappings are saved: name the one to read with.")
+        )
     return mappings[0]
 
 
 def books_account(code: str) -> Account:
     account = Account.objects.filter(code=code).first()
     if account is None or account.type != AccountType.ASSET:
-        raise InvalidBankStatement(f"{code!r} is not an asset account of the books.")
+        message = gettext("%(code)s is not an asset account of the books.")
+        raise InvalidBankStatement(message % {"code": repr(code)})
     return account
 
 
@@ -95,9 +113,11 @@ def read(
     elif fmt == StatementFormat.CAMT053:
         parsed = parse_camt053(data)
     else:
-        raise InvalidBankStatement("The format is csv, ofx or camt053.")
+        raise InvalidBankStatement(gettext("The format is csv, ofx or camt053."))
     if closing_balance is not None and closing_balance != parsed.closing_balance:
-        raise InvalidBankStatement("The closing balance given is not the one the statement states.")
+        raise InvalidBankStatement(
+            gettext("The closing balance given is not the one the statement states.")
+        )
     return parsed
 
 
@@ -114,9 +134,10 @@ def line_fingerprints(account_code: str, parsed: ParsedStatement) -> list[str]:
         if line.bank_reference:
             earlier = seen_references.setdefault(line.bank_reference, line.position)
             if earlier != line.position:
-                where = parsed.where.get(line.position, f"line {line.position}")
+                where = parsed.where.get(line.position) or line_at(line.position)
                 first = parsed.where.get(earlier, str(earlier))
-                raise refuse(where, f"it repeats the bank reference of {first}.")
+                message = gettext("it repeats the bank reference of %(first)s.")
+                raise refuse(where, message % {"first": first})
             key = ("reference", line.bank_reference)
         else:
             content = (
@@ -163,18 +184,20 @@ def statement_import(
         mapping = csv_mapping(None)
     parsed = read(data, fmt, currency=currency, mapping=mapping, closing_balance=closing_balance)
     if parsed.currency and parsed.currency != currency:
-        raise InvalidBankStatement(
-            f"The statement is in {parsed.currency.upper()}; {account_code} is kept in "
-            f"{currency.upper()}."
-        )
+        message = gettext("The statement is in %(found)s; %(account)s is kept in %(currency)s.")
+        values = {
+            "found": parsed.currency.upper(),
+            "account": account_code,
+            "currency": currency.upper(),
+        }
+        raise InvalidBankStatement(message % values)
     dates = [line.posted_on for line in parsed.lines]
     start = min([parsed.period_start, *dates])
     end = max([parsed.period_end, *dates])
     if period_end is not None:
         if period_end < end:
-            raise InvalidBankStatement(
-                f"The statement's end date cannot be before its last line ({end:%Y-%m-%d})."
-            )
+            message = gettext("The statement's end date cannot be before its last line (%(day)s).")
+            raise InvalidBankStatement(message % {"day": end.isoformat()})
         end = period_end
     fingerprints = line_fingerprints(account_code, parsed)
     fingerprint = _digest(
@@ -199,7 +222,7 @@ def statement_import(
         if earlier is not None:
             return Imported(earlier, created=False)
         raise InvalidBankStatement(
-            "Another import of some of the same lines ran at the same time; import again."
+            gettext("Another import of some of the same lines ran at the same time; import again.")
         )
 
 

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from donations.bank.books import BankLeg, legs_between, normalise_reference
 from donations.exceptions import InvalidBankMatch
@@ -254,13 +255,17 @@ def match_confirm(*, actor, match: BankMatch) -> BankMatch:
             if locked.status == MatchStatus.CONFIRMED:
                 return locked
             if locked.status == MatchStatus.REJECTED:
-                raise InvalidBankMatch("This proposal was rejected; it cannot be confirmed now.")
+                raise InvalidBankMatch(
+                    gettext("This proposal was rejected; it cannot be confirmed now.")
+                )
             others = BankMatch.objects.filter(status=MatchStatus.CONFIRMED).exclude(pk=locked.pk)
             if others.filter(line_id=locked.line_id).exists():
-                raise InvalidBankMatch("This statement line is already matched to an entry.")
+                raise InvalidBankMatch(
+                    gettext("This statement line is already matched to an entry.")
+                )
             if others.filter(posting_id=locked.posting_id).exists():
                 raise InvalidBankMatch(
-                    "This entry in the books is already matched to another statement line."
+                    gettext("This entry in the books is already matched to another statement line.")
                 )
             locked.status = MatchStatus.CONFIRMED
             locked.decided_at, locked.decided_by = timezone.now(), actor
@@ -276,7 +281,7 @@ def match_confirm(*, actor, match: BankMatch) -> BankMatch:
                 discrepancy_resolve(discrepancy=discrepancy, actor=actor, note=note)
     except IntegrityError:
         # Another confirmation of the same line or leg committed first.
-        raise InvalidBankMatch("This line or entry was matched by someone else just now.")
+        raise InvalidBankMatch(gettext("This line or entry was matched by someone else just now."))
     return locked
 
 
@@ -289,7 +294,7 @@ def match_reject(*, actor, match: BankMatch) -> BankMatch:
         if locked.status == MatchStatus.REJECTED:
             return locked
         if locked.status == MatchStatus.CONFIRMED:
-            raise InvalidBankMatch("A confirmed match is not undone by rejecting it.")
+            raise InvalidBankMatch(gettext("A confirmed match is not undone by rejecting it."))
         locked.status = MatchStatus.REJECTED
         locked.decided_at, locked.decided_by = timezone.now(), actor
         locked.save(update_fields=["status", "decided_at", "decided_by"])

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DecimalStyle(models.TextChoices):
-    POINT = "point", "1,234.56 (point for decimals)"
-    COMMA = "comma", "1.234,56 (comma for decimals)"
+    POINT = "point", _("1,234.56 (point for decimals)")
+    COMMA = "comma", _("1.234,56 (comma for decimals)")
 
 
 class BankCsvMapping(models.Model):
@@ -36,7 +38,7 @@ class BankCsvMapping(models.Model):
     bank_name = models.CharField(max_length=120)
     has_header = models.BooleanField(default=True)
     skip_lines = models.PositiveSmallIntegerField(
-        default=0, help_text="Lines before the header (or the first row) to skip."
+        default=0, help_text=_("Lines before the header (or the first row) to skip.")
     )
     delimiter = models.CharField(max_length=1, default=",")
     date_column = models.CharField(max_length=60)
@@ -166,9 +168,9 @@ class BankStatementLine(models.Model):
 
 
 class MatchStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    CONFIRMED = "confirmed", "Confirmed"
-    REJECTED = "rejected", "Rejected"
+    PROPOSED = "proposed", pgettext_lazy("bank match status", "Proposed")
+    CONFIRMED = "confirmed", pgettext_lazy("bank match status", "Confirmed")
+    REJECTED = "rejected", pgettext_lazy("bank match status", "Rejected")
 
 
 class BankMatch(models.Model):

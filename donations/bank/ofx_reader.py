@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from ofxtools.models.base import Aggregate
 from ofxtools.Parser import OFXTree
 
@@ -43,20 +44,28 @@ def _detail(error: Exception) -> str:
     return " ".join(str(error).split())[:200] or type(error).__name__
 
 
+def _where(number: int, fitid: str) -> str:
+    """Where a refusal is: 'transaction 3 (FITID 2026033101)'."""
+    if fitid:
+        message = gettext("transaction %(number)d (FITID %(fitid)s)")
+        return message % {"number": number, "fitid": fitid}
+    return gettext("transaction %(number)d") % {"number": number}
+
+
 def _tree(data: bytes):
     reject_xml_declarations(data)
     tree = OFXTree()
     try:
         tree.parse(io.BytesIO(data))
     except _OFX_ERRORS as error:
-        raise InvalidBankStatement(f"This is not an OFX file that can be read: {_detail(error)}")
+        message = gettext("This is not an OFX file that can be read: %(detail)s")
+        raise InvalidBankStatement(message % {"detail": _detail(error)})
     try:
         return tree, tree.convert()
     except _OFX_ERRORS as error:
         _refuse_transaction(tree)
-        raise InvalidBankStatement(
-            f"This is not an OFX statement that can be read: {_detail(error)}"
-        )
+        message = gettext("This is not an OFX statement that can be read: %(detail)s")
+        raise InvalidBankStatement(message % {"detail": _detail(error)})
 
 
 def _refuse_transaction(tree) -> None:
@@ -65,9 +74,9 @@ def _refuse_transaction(tree) -> None:
         try:
             Aggregate.from_etree(raw)
         except _OFX_ERRORS as error:
-            fitid = _raw(raw, "FITID")[:40]
-            where = f"transaction {number}" + (f" (FITID {fitid})" if fitid else "")
-            raise refuse(where, f"it breaks the OFX specification: {_detail(error)}")
+            message = gettext("it breaks the OFX specification: %(detail)s")
+            where = _where(number, _raw(raw, "FITID")[:40])
+            raise refuse(where, message % {"detail": _detail(error)})
 
 
 def _raw(element, tag: str) -> str:
@@ -80,24 +89,27 @@ def parse_ofx(data: bytes) -> ParsedStatement:
     statements = [s for s in (getattr(ofx, "statements", None) or []) if s is not None]
     raw_statements = tree.getroot().findall(".//STMTRS")
     if len(statements) != 1 or len(raw_statements) != 1:
-        raise InvalidBankStatement(
-            f"An OFX file to import holds one bank account statement; this one holds "
-            f"{len(raw_statements)}."
+        message = gettext(
+            "An OFX file to import holds one bank account statement; this one holds %(count)d."
         )
+        raise InvalidBankStatement(message % {"count": len(raw_statements)})
     statement, raw = statements[0], raw_statements[0]
     currency = str(statement.curdef or "").lower()
     if statement.ledgerbal is None:
-        raise InvalidBankStatement("The OFX statement has no closing balance (LEDGERBAL).")
-    closing = to_minor(Decimal(statement.ledgerbal.balamt), currency, "the closing balance")
+        raise InvalidBankStatement(gettext("The OFX statement has no closing balance (LEDGERBAL)."))
+    where = gettext("the closing balance")
+    closing = to_minor(Decimal(statement.ledgerbal.balamt), currency, where)
     raw_list = raw.find("BANKTRANLIST")
     transactions = list(statement.banktranlist or []) if statement.banktranlist else []
     raw_transactions = raw_list.findall("STMTTRN") if raw_list is not None else []
     if len(transactions) != len(raw_transactions):
-        raise InvalidBankStatement("The OFX statement's transaction list could not be read.")
+        raise InvalidBankStatement(
+            gettext("The OFX statement's transaction list could not be read.")
+        )
     lines, where_of = [], {}
     for number, (txn, raw_txn) in enumerate(zip(transactions, raw_transactions, strict=True), 1):
         fitid = clean(txn.fitid, 100)
-        where = f"transaction {number}" + (f" (FITID {fitid[:40]})" if fitid else "")
+        where = _where(number, fitid[:40])
         amount = to_minor(Decimal(txn.trnamt), currency, where)
         if amount == 0:
             continue
@@ -105,8 +117,14 @@ def parse_ofx(data: bytes) -> ParsedStatement:
         lines.append(
             ParsedLine(
                 position=number,
-                posted_on=compact_date(_raw(raw_txn, "DTPOSTED"), where, "posting date"),
-                value_on=compact_date(value_text, where, "value date") if value_text else None,
+                posted_on=compact_date(
+                    _raw(raw_txn, "DTPOSTED"), where, gettext("the posting date")
+                ),
+                value_on=(
+                    compact_date(value_text, where, gettext("the value date"))
+                    if value_text
+                    else None
+                ),
                 amount=amount,
                 description=clean(" ".join(filter(None, (txn.name, txn.memo))), 300),
                 bank_reference=fitid,
@@ -117,17 +135,18 @@ def parse_ofx(data: bytes) -> ParsedStatement:
         where_of[number] = where
     start_text, end_text = _raw(raw_list, "DTSTART"), _raw(raw_list, "DTEND")
     dates = [line.posted_on for line in lines]
-    start = compact_date(start_text, "the statement", "start date") if start_text else None
-    end = compact_date(end_text, "the statement", "end date") if end_text else None
+    whole = gettext("the statement")
+    start = compact_date(start_text, whole, gettext("the start date")) if start_text else None
+    end = compact_date(end_text, whole, gettext("the end date")) if end_text else None
     # Some banks end a period at midnight starting the next day.
     if end is not None and end_text[8:14] in ("", "000000") and dates and end > max(dates):
         end = max(end.fromordinal(end.toordinal() - 1), max(dates))
     start = start or (min(dates) if dates else None)
     end = end or (max(dates) if dates else None)
     if start is None or end is None:
-        raise refuse("the statement", "it gives no period and has no transactions.")
+        raise refuse(whole, gettext("it gives no period and has no transactions."))
     if start > end:
-        raise refuse("the statement", "its period ends before it starts.")
+        raise refuse(whole, gettext("its period ends before it starts."))
     return ParsedStatement(
         lines=sorted(lines, key=lambda line: (line.posted_on, line.position)),
         closing_balance=closing,

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 from donations.exceptions import InvalidBankStatement
 from ledger.books.entries import MAX_ABS_AMOUNT
 from ledger.books.money import minor_unit_exponent
@@ -47,6 +49,15 @@ class ParsedStatement:
     where: dict[int, str] = field(default_factory=dict)  # position -> "line 7"
 
 
+# The refusals are shown on the import page in the staff member's language (a command
+# runs with none active: English). ``where`` and ``what`` are translated by the caller.
+
+
+def line_at(number: int) -> str:
+    """Where a refusal is, in a CSV file: 'line 7'."""
+    return gettext("line %(number)d") % {"number": number}
+
+
 def refuse(where: str, message: str) -> InvalidBankStatement:
     return InvalidBankStatement(f"{where[:1].upper()}{where[1:]}: {message}" if where else message)
 
@@ -57,44 +68,56 @@ def to_minor(value: Decimal, currency: str, where: str) -> int:
     exponent = minor_unit_exponent(currency)
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
-        raise refuse(where, f"the amount {value} has more than {exponent} decimals.")
+        message = gettext("the amount %(value)s has more than %(exponent)d decimals.")
+        raise refuse(where, message % {"value": value, "exponent": exponent})
     minor = int(scaled)
     if abs(minor) > MAX_ABS_AMOUNT:
-        raise refuse(where, f"the amount {value} is larger than the books hold.")
+        message = gettext("the amount %(value)s is larger than the books hold.")
+        raise refuse(where, message % {"value": value})
     return minor
 
 
 _PLAIN_DECIMAL = re.compile(r"^[-+]?\d{1,15}(\.\d{1,6})?$")
 
 
-def plain_decimal(text: str, where: str, what: str = "amount") -> Decimal:
-    """A number written as XML and OFX write them: digits, a point, an optional sign."""
+def plain_decimal(text: str, where: str, what: str | None = None) -> Decimal:
+    """A number written as XML and OFX write them: digits, a point, an optional sign.
+    ``what`` names it with its article, translated: 'the amount' by default."""
     text = (text or "").strip()
-    if not _PLAIN_DECIMAL.match(text):
-        raise refuse(where, f"the {what} {text[:30]!r} is not a number like 1234.56.")
     try:
+        if not _PLAIN_DECIMAL.match(text):
+            raise InvalidOperation
         return Decimal(text)
     except InvalidOperation:
-        raise refuse(where, f"the {what} {text[:30]!r} is not a number like 1234.56.")
+        # Translators: %(what)s names the number with its article ('the amount').
+        message = gettext("%(what)s %(value)s is not a number like 1234.56.")
+        values = {"what": what or gettext("the amount"), "value": repr(text[:30])}
+        raise refuse(where, message % values) from None
 
 
-def iso_date(text: str, where: str, what: str = "date") -> dt.date:
+def iso_date(text: str, where: str, what: str | None = None) -> dt.date:
     """YYYY-MM-DD, or the date part of an ISO date and time, as the bank wrote it (not
-    moved to another time zone)."""
+    moved to another time zone). ``what``: 'the date' by default, as in :func:`plain_decimal`."""
     text = (text or "").strip()
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise refuse(where, f"the {what} {text[:30]!r} is not a date like 2026-03-31.")
+        # Translators: %(what)s names the date with its article ('the booking date').
+        message = gettext("%(what)s %(value)s is not a date like 2026-03-31.")
+        values = {"what": what or gettext("the date"), "value": repr(text[:30])}
+        raise refuse(where, message % values) from None
 
 
-def compact_date(text: str, where: str, what: str = "date") -> dt.date:
+def compact_date(text: str, where: str, what: str | None = None) -> dt.date:
     """OFX's YYYYMMDD[HHMMSS[.XXX][[gmt offset:tz name]]]: the day as the bank wrote it."""
     text = (text or "").strip()
     try:
         return dt.datetime.strptime(text[:8], "%Y%m%d").date()
     except ValueError:
-        raise refuse(where, f"the {what} {text[:30]!r} is not a date like 20260331.")
+        # Translators: %(what)s names the date with its article ('the posting date').
+        message = gettext("%(what)s %(value)s is not a date like 20260331.")
+        values = {"what": what or gettext("the date"), "value": repr(text[:30])}
+        raise refuse(where, message % values) from None
 
 
 def clean(text: str | None, limit: int) -> str:
@@ -113,16 +136,18 @@ def reject_xml_declarations(data: bytes) -> None:
     upper = data.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise InvalidBankStatement(
-            "The file declares a document type or entities, which a bank statement never "
-            "does; it was not read."
+            gettext(
+                "The file declares a document type or entities, which a bank statement never "
+                "does; it was not read."
+            )
         )
 
 
 def check_size(data: bytes) -> None:
     if not data:
-        raise InvalidBankStatement("The file is empty.")
+        raise InvalidBankStatement(gettext("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
         raise InvalidBankStatement(
-            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
-            "export a shorter period."
+            gettext("The file is larger than %(size)d MB; export a shorter period.")
+            % {"size": MAX_FILE_BYTES // (1024 * 1024)}
         )

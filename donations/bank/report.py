@@ -27,6 +27,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.db.models import Min
+from django.utils import translation
 
 from donations.bank.books import BankLeg, balance_as_of, legs_between, legs_by_posting
 from donations.models import BankMatch, BankStatement, BankStatementLine, MatchStatus
@@ -164,10 +165,12 @@ def report_rows(report: Reconciliation) -> list[tuple]:
 
 def report_csv(report: Reconciliation) -> str:
     """The report as CSV, every cell safe to open in a spreadsheet: a bank's description
-    that starts like a formula is written as text."""
+    that starts like a formula is written as text. In English, whatever the page's language
+    (what a leg is, ``BankLeg.what``, is translated on the page)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([csv_cells.cell(cell) for cell in csv_header(report.statement.currency)])
-    for row in report_rows(report):
-        writer.writerow([csv_cells.cell(cell) for cell in row])
+    with translation.override("en"):
+        writer.writerow([csv_cells.cell(cell) for cell in csv_header(report.statement.currency)])
+        for row in report_rows(report):
+            writer.writerow([csv_cells.cell(cell) for cell in row])
     return out.getvalue()

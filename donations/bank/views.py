@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from donations.bank.forms import CsvMappingForm, StatementImportForm
@@ -43,10 +44,10 @@ class BankStatementListView(StaffTableView):
     template_name = "donations/staff/bank_list.html"
     export_name = "bank-statements"
     extra_context = {
-        "title": "Bank statements",
+        "title": _("Bank statements"),
         "links": (
-            ("donations:staff_bank_import", "Import a statement"),
-            ("donations:staff_bank_mappings", "CSV mappings"),
+            ("donations:staff_bank_import", _("Import a statement")),
+            ("donations:staff_bank_mappings", _("CSV mappings")),
         ),
     }
 
@@ -59,10 +60,10 @@ class BankCsvMappingListView(StaffTableView):
     template_name = "donations/staff/bank_list.html"
     export_name = "bank-csv-mappings"
     extra_context = {
-        "title": "Bank CSV mappings",
+        "title": _("Bank CSV mappings"),
         "links": (
-            ("donations:staff_bank_mapping_new", "Add a mapping"),
-            ("donations:staff_bank_statements", "Bank statements"),
+            ("donations:staff_bank_mapping_new", _("Add a mapping")),
+            ("donations:staff_bank_statements", _("Bank statements")),
         ),
     }
 
@@ -101,10 +102,11 @@ def mapping_new_view(request):
 
     def act(_data):
         mapping = mapping_save(actor=request.user, form=form)
-        return f"Mapping {mapping.name!r} saved.", reverse("donations:staff_bank_mappings")
+        saved = gettext("Mapping %(name)s saved.") % {"name": repr(mapping.name)}
+        return saved, reverse("donations:staff_bank_mappings")
 
     response = form_submitted(request, form, act, refusals=InvalidBankStatement)
-    return response or form_page(request, form, "Add a bank's CSV mapping")
+    return response or form_page(request, form, gettext("Add a bank's CSV mapping"))
 
 
 @staff_view(Capability.RECONCILE)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from donations.events.processing import stripe_event_retry
@@ -19,7 +21,7 @@ class StripeEventListView(StaffTableView):
     queryset = StripeEvent.objects.defer("payload")
     table_class = StripeEventTable
     filterset_class = StripeEventFilter
-    extra_context = {"title": "Stripe events"}
+    extra_context = {"title": _("Stripe events")}
     export_name = "stripe-events"
 
 
@@ -28,8 +30,9 @@ class StripeEventListView(StaffTableView):
 def stripe_event_retry_view(request, pk: int):
     event = get_object_or_404(StripeEvent, pk=pk)
     if event.status != EventStatus.FAILED:
-        messages.error(request, "Only failed events can be retried.")
+        messages.error(request, gettext("Only failed events can be retried."))
     else:
         stripe_event_retry(event=event, actor=request.user)
-        messages.success(request, f"Event {event.event_id} queued for another attempt.")
+        queued = gettext("Event %(event)s queued for another attempt.")
+        messages.success(request, queued % {"event": event.event_id})
     return redirect("donations:staff_events")

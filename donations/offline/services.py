@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from donations.exceptions import InvalidOfflineGift
 from donations.models import OfflineGift, OfflineGiftMethod
@@ -45,27 +46,27 @@ def offline_gift_record(
     require(actor, Capability.RECORD_OFFLINE_GIFT)
     token = (token or "").strip()
     if not token or len(token) > 64:
-        raise InvalidOfflineGift("The form expired; open it again and resubmit.")
+        raise InvalidOfflineGift(gettext("The form expired; open it again and resubmit."))
     if method not in OfflineGiftMethod.values:
-        raise InvalidOfflineGift("Choose check or cash.")
+        raise InvalidOfflineGift(gettext("Choose check or cash."))
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_ABS_AMOUNT:
-        raise InvalidOfflineGift("The amount must be more than zero.")
+        raise InvalidOfflineGift(gettext("The amount must be more than zero."))
     if not isinstance(received_on, dt.date) or received_on > fund_today():
-        raise InvalidOfflineGift("The date received cannot be in the future.")
+        raise InvalidOfflineGift(gettext("The date received cannot be in the future."))
     reference = reference.strip()
     if len(reference) > 60:
-        raise InvalidOfflineGift("The reference is at most 60 characters.")
+        raise InvalidOfflineGift(gettext("The reference is at most 60 characters."))
     donor_name, email = (donor_name or "").strip(), (email or "").strip()
     language = language or settings.LANGUAGE_CODE
     if len(donor_name) > 120 or len(email) > 254:
-        raise InvalidOfflineGift("The donor's name or email is too long.")
+        raise InvalidOfflineGift(gettext("The donor's name or email is too long."))
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise InvalidOfflineGift("Enter a valid email address, or none.") from None
+            raise InvalidOfflineGift(gettext("Enter a valid email address, or none.")) from None
     if language not in dict(settings.LANGUAGES):
-        raise InvalidOfflineGift("Choose one of the site's languages.")
+        raise InvalidOfflineGift(gettext("Choose one of the site's languages."))
     with transaction.atomic():
         earlier = OfflineGift.objects.filter(token=token).first()
         if earlier is not None:
@@ -74,7 +75,7 @@ def offline_gift_record(
                 amount,
                 received_on,
             ):
-                raise InvalidOfflineGift("This form was already used for another gift.")
+                raise InvalidOfflineGift(gettext("This form was already used for another gift."))
             return earlier
         account = BANK if method == OfflineGiftMethod.CHECK else CASH
         txn = transaction_post(
@@ -82,7 +83,8 @@ def offline_gift_record(
             date=received_on,
             legs=[(account, amount), (DONATIONS, -amount)],
             idempotency_key=f"offline_gift:{token}",
-            memo=f"Offline gift by {OfflineGiftMethod(method).label.lower()}",
+            # The memo is data, in English: the method's value, not its translated label.
+            memo=f"Offline gift by {method}",
             source_ref=f"offline_gift:{token}",
             actor=actor,
         )
@@ -114,7 +116,7 @@ def offline_gift_bounced(*, actor, gift: OfflineGift) -> OfflineGift:
     """A check bounced: reverse its posting (once; asking again changes nothing)."""
     require(actor, Capability.RECORD_OFFLINE_GIFT)
     if gift.method != OfflineGiftMethod.CHECK:
-        raise InvalidOfflineGift("Only a check can bounce.")
+        raise InvalidOfflineGift(gettext("Only a check can bounce."))
     with transaction.atomic():
         if JournalTransaction.objects.filter(reverses_id=gift.transaction_id).exists():
             return gift

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from donations.exceptions import DonationError
@@ -28,7 +29,7 @@ class OfflineGiftListView(StaffTableView):
     )
     table_class = OfflineGiftTable
     filterset_class = OfflineGiftFilter
-    extra_context = {"title": "Offline gifts"}
+    extra_context = {"title": gettext_lazy("Offline gifts")}
     export_name = "offline-gifts"
 
     def get_context_data(self, **kwargs):
@@ -43,11 +44,11 @@ def offline_gift_new(request):
 
     def act(data):
         gift = offline_gift_record(actor=request.user, **data)
-        message = f"Gift recorded (ledger no. {gift.transaction.sequence})."
-        return message, reverse("donations:staff_gifts")
+        message = gettext("Gift recorded (ledger no. %(sequence)s).")
+        return message % {"sequence": gift.transaction.sequence}, reverse("donations:staff_gifts")
 
     response = form_submitted(request, form, act, refusals=DonationError)
-    return response or form_page(request, form, "Record a check or cash gift")
+    return response or form_page(request, form, gettext("Record a check or cash gift"))
 
 
 @staff_view(Capability.RECORD_OFFLINE_GIFT)
@@ -56,12 +57,13 @@ def offline_gift_bounced_view(request, pk: int):
     gift = get_object_or_404(OfflineGift.objects.select_related("transaction"), pk=pk)
     # The box beside the button states the amount and that this cannot be undone.
     if request.POST.get("confirm") != "yes":
-        messages.error(request, "Tick the confirmation first: nothing was done.")
+        messages.error(request, gettext("Tick the confirmation first: nothing was done."))
         return redirect("donations:staff_gifts")
     try:
         offline_gift_bounced(actor=request.user, gift=gift)
     except (DonationError, LedgerError) as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The check is recorded as bounced; its posting was reversed.")
+        bounced = gettext("The check is recorded as bounced; its posting was reversed.")
+        messages.success(request, bounced)
     return redirect("donations:staff_gifts")

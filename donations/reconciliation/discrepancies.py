@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from donations.exceptions import DonationError
 from donations.models import Discrepancy, DiscrepancyStatus, ReconciliationRun
@@ -84,7 +85,7 @@ def discrepancy_resolve(*, discrepancy: Discrepancy, actor, note: str) -> Discre
     require(actor, Capability.RECONCILE)
     note = note.strip()
     if not note:
-        raise DonationError("A note saying how it was resolved is required.")
+        raise DonationError(gettext("A note saying how it was resolved is required."))
     with transaction.atomic():
         locked = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
         if locked.status == DiscrepancyStatus.RESOLVED:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from donations.bank.models import BankStatementLine, MatchStatus
 from donations.checkout.services import donations_pause_state
@@ -23,11 +24,11 @@ from ledger.books.selectors import account_balances, approved_unpaid_total
 from ledger.models import BailCase, Disbursement, DisbursementStatus
 
 CASH_POSITION = (
-    ("bank", "assets:bank"),
-    ("cash", "assets:cash"),
-    ("at Stripe", "assets:stripe"),
-    ("on its way from Stripe to the bank", "assets:payouts_in_transit"),
-    ("held by courts as bail", "assets:bail_outstanding"),
+    (_("bank"), "assets:bank"),
+    (_("cash"), "assets:cash"),
+    (_("at Stripe"), "assets:stripe"),
+    (_("on its way from Stripe to the bank"), "assets:payouts_in_transit"),
+    (_("held by courts as bail"), "assets:bail_outstanding"),
 )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from donations.exceptions import DonationError
@@ -50,7 +52,9 @@ def reconcile_now(request):
     from donations.tasks import reconcile_stripe
 
     reconcile_stripe.delay(kind="all")
-    messages.success(request, "Reconciliation started: its run appears below when it ends.")
+    messages.success(
+        request, gettext("Reconciliation started: its run appears below when it ends.")
+    )
     return redirect("donations:staff_runs")
 
 
@@ -59,7 +63,7 @@ class ReconciliationRunListView(StaffTableView):
     table_class = ReconciliationRunTable
     filterset_class = ReconciliationRunFilter
     export_name = "reconciliation-runs"
-    extra_context = {"title": "Reconciliation runs"}
+    extra_context = {"title": _("Reconciliation runs")}
 
 
 class DiscrepancyListView(StaffTableView):
@@ -67,7 +71,7 @@ class DiscrepancyListView(StaffTableView):
     table_class = DiscrepancyTable
     filterset_class = DiscrepancyFilter
     export_name = "discrepancies"
-    extra_context = {"title": "Discrepancies between the books and Stripe"}
+    extra_context = {"title": _("Discrepancies between the books and Stripe")}
 
 
 @staff_view(Capability.RECONCILE)
@@ -81,5 +85,5 @@ def discrepancy_resolve_view(request, pk: int):
     except DonationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Discrepancy resolved.")
+        messages.success(request, gettext("Discrepancy resolved."))
     return redirect("donations:staff_discrepancies")

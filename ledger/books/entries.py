@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import ngettext
 
 from ledger import exceptions
 from ledger.books.fund_time import fund_today
@@ -60,13 +61,18 @@ def validate(entry: Entry) -> Entry:
         raise exceptions.InvalidEntry("The economic date must be a date.")
     latest = fund_today() + dt.timedelta(days=settings.LEDGER_MAX_DAYS_AHEAD)
     if entry.date > latest and not entry.outside_fact:
-        raise exceptions.DateTooFarAhead(
-            f"{entry.date:%Y-%m-%d} is more than {settings.LEDGER_MAX_DAYS_AHEAD} days ahead: "
-            "post it on the day it happens."
+        days = settings.LEDGER_MAX_DAYS_AHEAD
+        message = ngettext(
+            "%(date)s is more than %(days)d day ahead: post it on the day it happens.",
+            "%(date)s is more than %(days)d days ahead: post it on the day it happens.",
+            days,
         )
+        raise exceptions.DateTooFarAhead(message % {"date": f"{entry.date:%Y-%m-%d}", "days": days})
     key = entry.idempotency_key
     if not isinstance(key, str) or not key.strip() or len(key) > 200:
         raise exceptions.InvalidEntry("An idempotency key of 1 to 200 characters is required.")
+    # Memos are written by the code that posts, never typed on a staff page: the memo
+    # refusals below only a programming error can trigger, and stay English.
     if not isinstance(entry.memo, str) or len(entry.memo) > MEMO_MAX_LENGTH:
         raise exceptions.InvalidEntry(f"The memo is text of at most {MEMO_MAX_LENGTH} characters.")
     if _EMAIL_RE.search(entry.memo):

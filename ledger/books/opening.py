@@ -19,11 +19,12 @@ import io
 
 from django import forms
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from ledger import exceptions
 from ledger.books.chart import OPENING_BALANCE
 from ledger.books.posting import audit_record, transaction_post
-from ledger.models import Account, JournalTransaction, TransactionKind
+from ledger.models import Account, AccountType, JournalTransaction, TransactionKind
 from ledger.staff.fields import MoneyField
 
 KEY = "opening-balances"
@@ -42,7 +43,25 @@ def _amount(text: str, line: int) -> int:
     try:
         return MoneyField(allow_zero=True, required=False).clean(text) or 0
     except forms.ValidationError as error:
-        raise OpeningBalancesError(f"Line {line}: {' '.join(error.messages)}") from None
+        message = gettext("Line %(line)d: %(problem)s")
+        raise OpeningBalancesError(
+            message % {"line": line, "problem": " ".join(error.messages)}
+        ) from None
+
+
+def _not_balance_sheet(line: int, code: str, account_type: str) -> str:
+    # One sentence per type (income and expense are the only others), so each reads whole.
+    if account_type == AccountType.EXPENSE:
+        message = gettext(
+            "Line %(line)d: %(code)s is an expense account; a trial balance to open the "
+            "books holds assets, liabilities and net assets only."
+        )
+    else:
+        message = gettext(
+            "Line %(line)d: %(code)s is an income account; a trial balance to open the "
+            "books holds assets, liabilities and net assets only."
+        )
+    return message % {"line": line, "code": code}
 
 
 def parse_trial_balance(text: str) -> list[tuple[str, int]]:
@@ -51,29 +70,31 @@ def parse_trial_balance(text: str) -> list[tuple[str, int]]:
     fields = {name.strip().lower() for name in reader.fieldnames or []}
     if "account" not in fields or not ({"debit", "credit"} <= fields or "amount" in fields):
         raise OpeningBalancesError(
-            "The first line must name the columns: account, and debit and credit (or amount)."
+            gettext(
+                "The first line must name the columns: account, and debit and credit (or amount)."
+            )
         )
     types = dict(Account.objects.values_list("code", "type"))
     legs: dict[str, int] = {}
     for line, row in enumerate(reader, start=2):
         if None in row:
-            raise OpeningBalancesError(
-                f"Line {line}: more values than columns; an amount with a comma, such as "
-                '"1,250.00", goes in quotes.'
+            message = gettext(
+                "Line %(line)d: more values than columns; an amount with a comma, such as "
+                "%(example)s, goes in quotes."
             )
+            raise OpeningBalancesError(message % {"line": line, "example": '"1,250.00"'})
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         code = row.get("account", "")
         if not code:
-            raise OpeningBalancesError(f"Line {line}: no account.")
+            raise OpeningBalancesError(gettext("Line %(line)d: no account.") % {"line": line})
         if code not in types:
-            raise OpeningBalancesError(f"Line {line}: there is no account {code!r}.")
+            message = gettext("Line %(line)d: there is no account %(code)s.")
+            raise OpeningBalancesError(message % {"line": line, "code": repr(code)})
         if types[code] not in BALANCE_SHEET:
-            raise OpeningBalancesError(
-                f"Line {line}: {code} is an {types[code]} account; a trial balance to open "
-                "the books holds assets, liabilities and net assets only."
-            )
+            raise OpeningBalancesError(_not_balance_sheet(line, code, types[code]))
         if code in legs:
-            raise OpeningBalancesError(f"Line {line}: {code} is listed twice.")
+            message = gettext("Line %(line)d: %(code)s is listed twice.")
+            raise OpeningBalancesError(message % {"line": line, "code": code})
         if "amount" in row and row["amount"]:
             negative = row["amount"].startswith("-")
             value = _amount(row["amount"].lstrip("-"), line)
@@ -83,7 +104,7 @@ def parse_trial_balance(text: str) -> list[tuple[str, int]]:
         if amount:
             legs[code] = amount
     if not legs:
-        raise OpeningBalancesError("The trial balance has no balances.")
+        raise OpeningBalancesError(gettext("The trial balance has no balances."))
     return list(legs.items())
 
 
@@ -94,16 +115,20 @@ def opening_balances_post(
     listed; refused if the books already have opening balances."""
     earlier = opening_entry()
     if earlier is not None:
-        raise OpeningBalancesError(
-            f"The books already have opening balances (#{earlier.sequence}); correct "
-            "them with an entry in the open period."
+        message = gettext(
+            "The books already have opening balances (#%(sequence)s); correct them with an "
+            "entry in the open period."
         )
+        raise OpeningBalancesError(message % {"sequence": earlier.sequence})
     total = sum(amount for _, amount in legs)
     codes = {code for code, _ in legs}
     if total and OPENING_BALANCE in codes:
-        raise OpeningBalancesError(
-            f"The trial balance does not balance: debits exceed credits by {total} minor units."
+        message = ngettext(
+            "The trial balance does not balance: debits exceed credits by %(total)d minor unit.",
+            "The trial balance does not balance: debits exceed credits by %(total)d minor units.",
+            total,
         )
+        raise OpeningBalancesError(message % {"total": total})
     if total:
         legs = [*legs, (OPENING_BALANCE, -total)]
     with transaction.atomic():

@@ -17,6 +17,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ledger import exceptions
 from ledger.books.closed_periods import ClosedPeriod, PeriodKind
@@ -43,28 +44,31 @@ def period_close(*, through: dt.date, kind: str = PeriodKind.MONTH, actor=None) 
     after its December was closed as a month: the admin's close of the year is recorded
     and signed all the same."""
     if kind not in PeriodKind.values:
-        raise exceptions.PeriodNotClosable(f"Unknown period {kind!r}.")
+        raise exceptions.PeriodNotClosable(
+            gettext("Unknown period %(kind)s.") % {"kind": repr(kind)}
+        )
     if actor is not None:
         require(actor, Capability.CLOSE_YEAR if kind == PeriodKind.YEAR else Capability.CLOSE_MONTH)
     if through != month_end(through.year, through.month):
-        raise exceptions.PeriodNotClosable("A period closes on the last day of a month.")
+        raise exceptions.PeriodNotClosable(gettext("A period closes on the last day of a month."))
     if kind == PeriodKind.YEAR and through.month != 12:
-        raise exceptions.PeriodNotClosable("A year closes on 31 December.")
+        raise exceptions.PeriodNotClosable(gettext("A year closes on 31 December."))
     if through >= fund_today():
+        message = gettext("%(month)s has not ended yet: it can be closed from %(day)s.")
         raise exceptions.PeriodNotClosable(
-            f"{through:%Y-%m} has not ended yet: it can be closed from "
-            f"{through + ONE_DAY:%Y-%m-%d}."
+            message % {"month": f"{through:%Y-%m}", "day": f"{through + ONE_DAY:%Y-%m-%d}"}
         )
     with transaction.atomic():
         books_lock()
         current = closed_through()
         year_again = kind == PeriodKind.YEAR and through == current
         if current is not None and through <= current and not year_again:
-            raise exceptions.PeriodNotClosable(
-                f"The books are already closed through {current:%Y-%m-%d}."
-            )
+            message = gettext("The books are already closed through %(day)s.")
+            raise exceptions.PeriodNotClosable(message % {"day": f"{current:%Y-%m-%d}"})
         if ClosedPeriod.objects.filter(kind=kind, through=through).exists():
-            raise exceptions.PeriodNotClosable(f"{through:%Y} is already closed.")
+            # Only a year gets here: a month closed again is refused just above.
+            message = gettext("%(year)s is already closed.")
+            raise exceptions.PeriodNotClosable(message % {"year": f"{through:%Y}"})
         if kind == PeriodKind.YEAR:
             start = dt.date(through.year, 1, 1)
         else:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ledger import exceptions
 from ledger.books import postgres
@@ -232,9 +233,12 @@ def _write(entries: Sequence[Entry], actor) -> list[Posted]:
             # A fact moved out of a closed period was posted on another day than it says.
             date = entry.date if entry.outside_fact else None
             if _stored_content(txn, existing_legs.get(txn.pk, []), date) != entry.content():
+                message = gettext(
+                    "The idempotency key %(key)s already records a different transaction "
+                    "(#%(sequence)s)."
+                )
                 raise exceptions.IdempotencyConflict(
-                    f"The idempotency key {key!r} already records a different transaction "
-                    f"(#{txn.sequence})."
+                    message % {"key": repr(key), "sequence": txn.sequence}
                 )
             results[index] = Posted(txn.pk, txn.sequence, txn.hash, key, False)
         elif key in first_in_batch:
@@ -265,9 +269,12 @@ def _in_open_period(entry: Entry, closed: dt.date | None) -> Entry:
     if closed is None or entry.date > closed:
         return entry
     if not entry.outside_fact:
+        message = gettext(
+            "The books are closed through %(closed)s: %(date)s is in a closed period. Post "
+            "the correction in the open period, referring back to it."
+        )
         raise exceptions.PeriodClosed(
-            f"The books are closed through {closed:%Y-%m-%d}: {entry.date:%Y-%m-%d} is in a "
-            "closed period. Post the correction in the open period, referring back to it."
+            message % {"closed": f"{closed:%Y-%m-%d}", "date": f"{entry.date:%Y-%m-%d}"}
         )
     return dataclasses.replace(entry, date=closed + dt.timedelta(days=1))
 
@@ -418,8 +425,9 @@ def transaction_reverse(
         _lock_head()
         earlier = JournalTransaction.objects.filter(reverses=original).first()
         if earlier is not None and earlier.idempotency_key != key:
+            message = gettext("Transaction #%(entry)s was already reversed by #%(reversal)s.")
             raise exceptions.AlreadyReversed(
-                f"Transaction #{original.sequence} was already reversed by #{earlier.sequence}."
+                message % {"entry": original.sequence, "reversal": earlier.sequence}
             )
         reversal = JournalTransaction.objects.get(pk=_write([entry], actor)[0].pk)
         if actor is not None:

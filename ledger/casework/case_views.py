@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from ledger.casework.cases import InvalidCase, case_set_court_date
 from ledger.casework.forms import CourtDateForm
@@ -23,8 +24,11 @@ def case_court_date(request, public_id):
 
     def act(data):
         case_set_court_date(actor=request.user, case=case, **data)
-        saved = "Court date saved." if data["next_court_date"] else "Court date cleared."
+        if data["next_court_date"]:
+            saved = gettext("Court date saved.")
+        else:
+            saved = gettext("Court date cleared.")
         return saved, reverse("casework:case", kwargs={"public_id": case.public_id})
 
     response = form_submitted(request, form, act, refusals=InvalidCase)
-    return response or form_page(request, form, "Next court date", back=case)
+    return response or form_page(request, form, gettext("Next court date"), back=case)

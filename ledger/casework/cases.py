@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record
@@ -44,17 +45,30 @@ IDENTITY_LIMITS = {
     "docket_number": 60,
     "notes": 4000,
 }
+# What a refusal says of a field that is too long.
+TOO_LONG = {
+    "name": gettext_lazy("The name is at most %(limit)s characters."),
+    "date_of_birth": gettext_lazy("The date of birth is at most %(limit)s characters."),
+    "booking_number": gettext_lazy("The booking number is at most %(limit)s characters."),
+    "docket_number": gettext_lazy("The docket number is at most %(limit)s characters."),
+    "notes": gettext_lazy("The notes is at most %(limit)s characters."),
+}
+# The dates a refusal names, as words of its sentence.
+DATE_NAMES = {
+    "opening date": pgettext_lazy("field named in a refusal", "opening date"),
+    "closing date": pgettext_lazy("field named in a refusal", "closing date"),
+}
 
 
 def _check_identity(identity: Identity) -> None:
     for field, limit in IDENTITY_LIMITS.items():
         if len(getattr(identity, field)) > limit:
-            raise InvalidCase(f"The {field.replace('_', ' ')} is at most {limit} characters.")
+            raise InvalidCase(TOO_LONG[field] % {"limit": limit})
     if identity.date_of_birth:
         try:
             dt.date.fromisoformat(identity.date_of_birth)
         except ValueError:
-            raise InvalidCase("The date of birth must be a date (YYYY-MM-DD).") from None
+            raise InvalidCase(gettext("The date of birth must be a date (YYYY-MM-DD).")) from None
 
 
 def _docket_lookup(identity: Identity | None) -> str:
@@ -65,10 +79,11 @@ def _docket_lookup(identity: Identity | None) -> str:
 
 
 def _check_date(value, what: str) -> dt.date:
+    named = {"what": DATE_NAMES[what]}
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise InvalidCase(f"The {what} must be a date.")
+        raise InvalidCase(gettext("The %(what)s must be a date.") % named)
     if value > fund_today():
-        raise InvalidCase(f"The {what} cannot be in the future.")
+        raise InvalidCase(gettext("The %(what)s cannot be in the future.") % named)
     return value
 
 
@@ -84,9 +99,9 @@ def case_create(
 ) -> BailCase:
     require(actor, Capability.MANAGE_CASES)
     if not county.strip() or bail_type not in BailType.values:
-        raise InvalidCase("A case needs a county and a known bail type.")
+        raise InvalidCase(gettext("A case needs a county and a known bail type."))
     if len(county.strip()) > 80 or len(court.strip()) > 120:
-        raise InvalidCase("The county is at most 80 characters and the court 120.")
+        raise InvalidCase(gettext("The county is at most 80 characters and the court 120."))
     _check_date(opened_on, "opening date")
     _check_court_date(next_court_date, opened_on=opened_on)
     _check_identity(identity)
@@ -111,7 +126,9 @@ def case_update_identity(*, actor, case: BailCase, identity: Identity) -> BailCa
     with transaction.atomic():
         case = BailCase.objects.select_for_update().get(pk=case.pk)
         if case.pii_purged_at is not None:
-            raise InvalidCase("This case's identifying data was purged; it cannot be edited.")
+            raise InvalidCase(
+                gettext("This case's identifying data was purged; it cannot be edited.")
+            )
         before = case_identity(case=case) or Identity()
         changed = sorted(f for f in IDENTITY_LIMITS if getattr(before, f) != getattr(identity, f))
         if not changed:
@@ -131,13 +148,13 @@ def _check_court_date(value, *, opened_on: dt.date) -> None:
     if value is None:
         return
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise InvalidCase("The next court date must be a date.")
+        raise InvalidCase(gettext("The next court date must be a date."))
     if value < opened_on:
-        raise InvalidCase("The next court date cannot be before the case opened.")
+        raise InvalidCase(gettext("The next court date cannot be before the case opened."))
     if value.year > fund_today().year + COURT_DATE_MAX_YEARS_AHEAD:
         raise InvalidCase(
-            f"The next court date is more than {COURT_DATE_MAX_YEARS_AHEAD} years ahead; "
-            "check the year."
+            gettext("The next court date is more than %(years)s years ahead; check the year.")
+            % {"years": COURT_DATE_MAX_YEARS_AHEAD}
         )
 
 
@@ -149,7 +166,7 @@ def case_set_court_date(*, actor, case: BailCase, next_court_date: dt.date | Non
     with transaction.atomic():
         case = BailCase.objects.select_for_update().get(pk=case.pk)
         if case.closed_on is not None:
-            raise InvalidCase("This case is closed; its court date can no longer change.")
+            raise InvalidCase(gettext("This case is closed; its court date can no longer change."))
         _check_court_date(next_court_date, opened_on=case.opened_on)
         if case.next_court_date == next_court_date:
             return case
@@ -167,13 +184,13 @@ def case_close(*, actor, case: BailCase, closed_on: dt.date, outcome: str = "") 
     _check_date(closed_on, "closing date")
     outcome = outcome.strip()
     if len(outcome) > 60:
-        raise InvalidCase("The outcome is at most 60 characters.")
+        raise InvalidCase(gettext("The outcome is at most 60 characters."))
     with transaction.atomic():
         case = BailCase.objects.select_for_update().get(pk=case.pk)
         if case.closed_on is not None:
             return case
         if closed_on < case.opened_on:
-            raise InvalidCase("A case cannot close before it opened.")
+            raise InvalidCase(gettext("A case cannot close before it opened."))
         open_states = (
             DisbursementStatus.REQUESTED,
             DisbursementStatus.APPROVED,
@@ -185,7 +202,10 @@ def case_close(*, actor, case: BailCase, closed_on: dt.date, outcome: str = "") 
         )
         if busy:
             raise InvalidCase(
-                "This case still has disbursements waiting or bail outstanding; settle them first."
+                gettext(
+                    "This case still has disbursements waiting or bail outstanding; "
+                    "settle them first."
+                )
             )
         case.closed_on, case.outcome = closed_on, outcome
         case.save(update_fields=["closed_on", "outcome", "updated_at"])

@@ -4,6 +4,7 @@ becomes and why, the forms that propose one, and the sentence its confirmation s
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from ledger.books.money import format_money, format_units
 from ledger.casework.correction_forms import (
@@ -15,7 +16,13 @@ from ledger.casework.correction_forms import (
 from ledger.casework.correction_records import CorrectionKind, CorrectionStatus, standing
 from ledger.casework.corrections import apply_capability, needs_two_people
 from ledger.casework.disbursements import PAID_STATES
-from ledger.models import Disbursement, DisbursementOutcome, DisbursementPurpose, PaymentMethod
+from ledger.models import (
+    Disbursement,
+    DisbursementOutcome,
+    DisbursementPurpose,
+    OutcomeKind,
+    PaymentMethod,
+)
 from ledger.staff.roles import Capability, user_can
 
 K = CorrectionKind
@@ -31,37 +38,73 @@ def _method(code: str) -> str:
 
 def _outcome_label(o: DisbursementOutcome) -> str:
     amount = o.returned_amount + o.court_fees + o.forfeited_amount
-    return f"{o.get_kind_display()}, {_money(amount)} (recorded {o.recorded_at:%Y-%m-%d})"
+    label = gettext("%(kind)s, %(amount)s (recorded %(day)s)")
+    return label % {
+        "kind": o.get_kind_display(),
+        "amount": _money(amount),
+        "day": f"{o.recorded_at:%Y-%m-%d}",
+    }
+
+
+def _undo_sentence(c) -> str:
+    """The sentence that undoes ``c.outcome``, in the active language, with placeholders
+    ``amount``, and ``number`` (undo only) or ``parts`` and ``day`` (record again)."""
+    again = (c.new_returned or 0) + (c.new_fees or 0) + (c.new_amount or 0)
+    if c.outcome.kind == OutcomeKind.FORFEITURE:
+        if not again:
+            return gettext(
+                "Undo the bail forfeited of %(amount)s: the bail is outstanding again for "
+                "that amount (disbursement %(number)s)."
+            )
+        return gettext(
+            "Undo the bail forfeited of %(amount)s and record %(parts)s on %(day)s instead."
+        )
+    if not again:
+        return gettext(
+            "Undo the bail returned of %(amount)s: the bail is outstanding again for "
+            "that amount (disbursement %(number)s)."
+        )
+    return gettext("Undo the bail returned of %(amount)s and record %(parts)s on %(day)s instead.")
 
 
 def describe(c) -> str:
-    """What applying ``c`` does, in one sentence for its confirmation and history."""
+    """What applying ``c`` does, in one sentence for its confirmation and history, in the
+    active language: shown on the page only, never stored."""
     d = c.disbursement
     if c.kind == K.VOID:
-        return (
-            f"Void the payment of {_money(c.old_amount)}: its entry is reversed on "
-            f"{c.new_date:%Y-%m-%d} and the disbursement ends voided."
+        sentence = gettext(
+            "Void the payment of %(amount)s: its entry is reversed on %(day)s and the "
+            "disbursement ends voided."
         )
+        return sentence % {"amount": _money(c.old_amount), "day": f"{c.new_date:%Y-%m-%d}"}
     if c.kind == K.PAYMENT:
-        return (
-            f"Reverse the payment of {_money(c.old_amount)} ({c.old_date:%Y-%m-%d}, "
-            f"{_method(c.old_method)}) and post {_money(c.new_amount)} "
-            f"({c.new_date:%Y-%m-%d}, {_method(c.new_method)}) instead."
+        sentence = gettext(
+            "Reverse the payment of %(old_amount)s (%(old_day)s, %(old_method)s) and post "
+            "%(new_amount)s (%(new_day)s, %(new_method)s) instead."
         )
-    undone = f"Undo the {c.outcome.get_kind_display().lower()} of {_money(c.old_amount)}"
-    again = (c.new_returned or 0) + (c.new_fees or 0) + (c.new_amount or 0)
-    if not again:
-        return f"{undone}: the bail is outstanding again for that amount (disbursement {d.pk})."
+        return sentence % {
+            "old_amount": _money(c.old_amount),
+            "old_day": f"{c.old_date:%Y-%m-%d}",
+            "old_method": _method(c.old_method),
+            "new_amount": _money(c.new_amount),
+            "new_day": f"{c.new_date:%Y-%m-%d}",
+            "new_method": _method(c.new_method),
+        }
     parts = [
-        f"{label} {_money(value)}"
+        label % {"amount": _money(value)}
         for label, value in (
-            ("returned", c.new_returned),
-            ("court fees", c.new_fees),
-            ("forfeited", c.new_amount),
+            (gettext("returned %(amount)s"), c.new_returned),
+            (gettext("court fees %(amount)s"), c.new_fees),
+            (gettext("forfeited %(amount)s"), c.new_amount),
         )
         if value
     ]
-    return f"{undone} and record {', '.join(parts)} on {c.new_date:%Y-%m-%d} instead."
+    return _undo_sentence(c) % {
+        "amount": _money(c.old_amount),
+        "number": d.pk,
+        "parts": ", ".join(parts),
+        "day": f"{c.new_date:%Y-%m-%d}" if c.new_date else "",
+    }
 
 
 def _may_apply(user, c) -> bool:

@@ -6,20 +6,22 @@ and, unless it voids, the corrected entry, both naming the entry they correct.""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ledger.models import Disbursement, DisbursementOutcome, JournalTransaction, user_field
 
 
 class CorrectionKind(models.TextChoices):
-    VOID = "void", "Void the payment"
-    PAYMENT = "payment", "Correct the payment"
-    OUTCOME = "outcome", "Undo a return or forfeiture"
+    VOID = "void", _("Void the payment")
+    PAYMENT = "payment", _("Correct the payment")
+    OUTCOME = "outcome", _("Undo a return or forfeiture")
 
 
 class CorrectionStatus(models.TextChoices):
-    PROPOSED = "proposed", "Waiting for approval"
-    APPLIED = "applied", "Applied"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PROPOSED = "proposed", pgettext_lazy("correction status", "Waiting for approval")
+    APPLIED = "applied", pgettext_lazy("correction status", "Applied")
+    WITHDRAWN = "withdrawn", pgettext_lazy("correction status", "Withdrawn")
 
 
 class Correction(models.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ledger import exceptions
@@ -42,9 +43,10 @@ def _proposed(request, d, kind: str, form_name: str, form):
         except REFUSALS as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request, f"Correction {c.pk} proposed: it takes effect when it is applied."
+            proposed = gettext(
+                "Correction %(number)s proposed: it takes effect when it is applied."
             )
+            messages.success(request, proposed % {"number": c.pk})
             return redirect(pages._disbursement_url(d))
     return pages._refused(request, d, **{form_name: form})
 
@@ -91,13 +93,13 @@ def apply_view(request, pk: int, correction: int):
             request,
             d,
             apply_form=form,
-            action_error="Tick the confirmation first: nothing was done.",
+            action_error=gettext("Tick the confirmation first: nothing was done."),
         )
     try:
         correction_apply(actor=request.user, correction=c)
     except REFUSALS as error:
         return pages._refused(request, d, action_error=str(error))
-    messages.success(request, f"Correction {c.pk} applied.")
+    messages.success(request, gettext("Correction %(number)s applied.") % {"number": c.pk})
     return redirect(pages._disbursement_url(d))
 
 
@@ -109,5 +111,5 @@ def withdraw_view(request, pk: int, correction: int):
         correction_withdraw(actor=request.user, correction=c)
     except REFUSALS as error:
         return pages._refused(request, pages._get_disbursement(pk), action_error=str(error))
-    messages.success(request, f"Correction {c.pk} withdrawn.")
+    messages.success(request, gettext("Correction %(number)s withdrawn.") % {"number": c.pk})
     return redirect(pages._disbursement_url(c.disbursement))

@@ -30,14 +30,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ledger import exceptions
 from ledger.books.chart import BAIL_FORFEITED, BAIL_OUTSTANDING, BANK, COURT_FEES, DIRECT_SUPPORT
 from ledger.books.entries import Entry
-from ledger.books.fund_time import fund_today
 from ledger.books.periods import closed_through
 from ledger.books.posting import audit_record, books_lock, entry_post
 from ledger.casework import disbursements as rules
+from ledger.casework import refusals
 from ledger.casework.correction_records import (
     Correction,
     CorrectionKind,
@@ -86,13 +87,8 @@ def _legs(txn: JournalTransaction) -> list[tuple[str, int]]:
 
 
 def _check_fact_date(value, what: str, *, not_before: dt.date | None = None) -> dt.date:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise exceptions.InvalidDisbursement(f"The {what} must be a date.")
-    if value > fund_today():
-        raise exceptions.InvalidDisbursement(f"The {what} cannot be in the future.")
-    if not_before is not None and value < not_before:
-        raise exceptions.InvalidDisbursement(f"The {what} cannot be before {not_before:%Y-%m-%d}.")
-    return value
+    value = refusals.check_past_date(value, what)
+    return value if not_before is None else refusals.check_not_before(value, what, not_before)
 
 
 def _standing(d: Disbursement):
@@ -103,7 +99,8 @@ def _not_reversed(txn: JournalTransaction) -> JournalTransaction:
     later = JournalTransaction.objects.filter(reverses=txn).first()
     if later is not None:
         raise exceptions.InvalidTransition(
-            f"Entry #{txn.sequence} was already reversed by #{later.sequence}."
+            gettext("Entry #%(entry)s was already reversed by #%(reversal)s.")
+            % {"entry": txn.sequence, "reversal": later.sequence}
         )
     return txn
 
@@ -111,40 +108,42 @@ def _not_reversed(txn: JournalTransaction) -> JournalTransaction:
 def _plan_void(d: Disbursement, c: Correction) -> _Plan:
     if _standing(d).exists():
         raise exceptions.InvalidTransition(
-            "Undo this disbursement's returns and forfeitures before voiding its payment."
+            gettext("Undo this disbursement's returns and forfeitures before voiding its payment.")
         )
     voided_on = _check_fact_date(c.new_date, "date it was voided", not_before=d.paid_on)
-    voided_on = rules._check_date(voided_on, "date it was voided")
+    voided_on = refusals.check_date(voided_on, "date it was voided")
     changes = {"status": S.VOIDED, "paid_on": None, "settled_on": None}
     return _Plan(_not_reversed(d.payment_transaction), voided_on, None, changes)
 
 
 def _plan_payment(d: Disbursement, c: Correction) -> _Plan:
-    amount = rules._check_amount(c.new_amount, "corrected amount")
+    amount = refusals.check_amount(c.new_amount, "corrected amount")
     method = c.new_method
     if method not in PaymentMethod.values:
-        raise exceptions.InvalidDisbursement("Choose how it was paid.")
+        raise exceptions.InvalidDisbursement(gettext("Choose how it was paid."))
     outcomes = list(_standing(d).values_list("occurred_on", flat=True))
     paid_on = _check_fact_date(c.new_date, "payment date")
     if outcomes and paid_on > min(outcomes):
         raise exceptions.InvalidDisbursement(
-            "The payment date cannot be after its first return or forfeiture "
-            f"({min(outcomes):%Y-%m-%d})."
+            gettext("The payment date cannot be after its first return or forfeiture (%(day)s).")
+            % {"day": f"{min(outcomes):%Y-%m-%d}"}
         )
     if (amount, paid_on, method) == (d.amount, d.paid_on, d.method):
-        raise exceptions.InvalidDisbursement("Change the amount, the date or the method.")
+        raise exceptions.InvalidDisbursement(gettext("Change the amount, the date or the method."))
     resolved = d.returned_amount + d.court_fees + d.forfeited_amount
     if amount < resolved:
         raise exceptions.OutcomeExceedsOutstanding(
-            f"{rules._money(resolved)} of it has already come back or been forfeited; "
-            "the amount cannot be less."
+            gettext(
+                "%(resolved)s of it has already come back or been forfeited; "
+                "the amount cannot be less."
+            )
+            % {"resolved": refusals.money(resolved)}
         )
     source, was = rules._source_account(method), rules._source_account(d.method)
     bank, cash = rules._funds()
     holds = (cash if source == rules.CASH else bank) + (d.amount if source == was else 0)
     if holds < amount:
-        where = "cash box" if source == rules.CASH else "bank account"
-        raise exceptions.InsufficientFunds(f"The {where} does not hold {rules._money(amount)}.")
+        raise refusals.source_short(source, amount)
     original = _not_reversed(d.payment_transaction)
     target = BAIL_OUTSTANDING if d.purpose == DisbursementPurpose.BAIL else DIRECT_SUPPORT
     replacement = Entry(
@@ -162,19 +161,21 @@ def _plan_payment(d: Disbursement, c: Correction) -> _Plan:
 def _plan_outcome(d: Disbursement, c: Correction) -> _Plan:
     outcome = c.outcome
     if outcome is None or outcome.disbursement_id != d.pk:
-        raise exceptions.InvalidDisbursement("Choose a return or forfeiture of this disbursement.")
+        raise exceptions.InvalidDisbursement(
+            gettext("Choose a return or forfeiture of this disbursement.")
+        )
     if not _standing(d).filter(pk=outcome.pk).exists():
-        raise exceptions.InvalidTransition("This return or forfeiture was already undone.")
+        raise exceptions.InvalidTransition(gettext("This return or forfeiture was already undone."))
     original = _not_reversed(outcome.transaction)
     was = outcome.returned_amount + outcome.court_fees + outcome.forfeited_amount
     plan = _Plan(original, _open_day(original.date))
-    returned = rules._check_amount(c.new_returned or 0, "amount returned", allow_zero=True)
-    fees = rules._check_amount(c.new_fees or 0, "court fees", allow_zero=True)
-    forfeited = rules._check_amount(c.new_amount or 0, "amount forfeited", allow_zero=True)
+    returned = refusals.check_amount(c.new_returned or 0, "amount returned", allow_zero=True)
+    fees = refusals.check_amount(c.new_fees or 0, "court fees", allow_zero=True)
+    forfeited = refusals.check_amount(c.new_amount or 0, "amount forfeited", allow_zero=True)
     if outcome.kind == OutcomeKind.RETURN and forfeited:
-        raise exceptions.InvalidDisbursement("A return is corrected by a return.")
+        raise exceptions.InvalidDisbursement(gettext("A return is corrected by a return."))
     if outcome.kind == OutcomeKind.FORFEITURE and (returned or fees):
-        raise exceptions.InvalidDisbursement("A forfeiture is corrected by a forfeiture.")
+        raise exceptions.InvalidDisbursement(gettext("A forfeiture is corrected by a forfeiture."))
     total = returned + fees + forfeited
     plan.changes = {
         "returned_amount": d.returned_amount - outcome.returned_amount + returned,
@@ -183,12 +184,16 @@ def _plan_outcome(d: Disbursement, c: Correction) -> _Plan:
     }
     if not total:
         if c.new_date is not None:
-            raise exceptions.InvalidDisbursement("Give the corrected amounts with their date.")
+            raise exceptions.InvalidDisbursement(
+                gettext("Give the corrected amounts with their date.")
+            )
         return plan
     if total > d.outstanding + was:
         raise exceptions.OutcomeExceedsOutstanding(
-            f"Only {rules._money(d.outstanding + was)} of this bail would be outstanding; "
-            f"this records {rules._money(total)}."
+            gettext(
+                "Only %(outstanding)s of this bail would be outstanding; this records %(total)s."
+            )
+            % {"outstanding": refusals.money(d.outstanding + was), "total": refusals.money(total)}
         )
     occurred_on = _check_fact_date(c.new_date, "date", not_before=d.paid_on)
     if outcome.kind == OutcomeKind.RETURN:
@@ -215,10 +220,11 @@ PLANS = {K.VOID: _plan_void, K.PAYMENT: _plan_payment, K.OUTCOME: _plan_outcome}
 def _plan(d: Disbursement, c: Correction) -> _Plan:
     if d.status not in rules.PAID_STATES:
         raise exceptions.InvalidTransition(
-            f"Only a paid disbursement is corrected; this one is {rules._state(d)}."
+            gettext("Only a paid disbursement is corrected; this one is %(state)s.")
+            % {"state": rules._state(d)}
         )
     if c.kind == K.OUTCOME and d.purpose != DisbursementPurpose.BAIL:
-        raise exceptions.InvalidTransition("Only bail comes back or is forfeited.")
+        raise exceptions.InvalidTransition(gettext("Only bail comes back or is forfeited."))
     return PLANS[c.kind](d, c)
 
 
@@ -240,24 +246,31 @@ def correction_propose(
     checked now as it would be applied, and waits for :func:`correction_apply`. A second
     call with the same form token returns the first proposal."""
     require(actor, Capability.CORRECT_ENTRIES)
-    token = rules._check_token(token)
+    token = refusals.check_token(token)
     if kind not in K.values:
-        raise exceptions.InvalidDisbursement("Choose what to correct.")
+        raise exceptions.InvalidDisbursement(gettext("Choose what to correct."))
     reason = (reason or "").strip()
     if not reason:
-        raise exceptions.InvalidDisbursement("Say why the correction is needed.")
+        raise exceptions.InvalidDisbursement(gettext("Say why the correction is needed."))
     if len(reason) > REASON_MAX:
-        raise exceptions.InvalidDisbursement(f"The reason is at most {REASON_MAX} characters.")
+        raise exceptions.InvalidDisbursement(
+            gettext("The reason is at most %(max)s characters.") % {"max": REASON_MAX}
+        )
     with transaction.atomic():
         d = rules._locked(disbursement)
         earlier = Correction.objects.filter(token=token).first()
         if earlier is not None:
             if (earlier.disbursement_id, earlier.kind) != (d.pk, kind):
-                raise exceptions.InvalidDisbursement("This form was already used for another one.")
+                raise exceptions.InvalidDisbursement(
+                    gettext("This form was already used for another one.")
+                )
             return earlier
         if d.corrections.filter(status=CorrectionStatus.PROPOSED).exists():
             raise exceptions.InvalidTransition(
-                "A correction of this disbursement is already waiting: apply or withdraw it first."
+                gettext(
+                    "A correction of this disbursement is already waiting: "
+                    "apply or withdraw it first."
+                )
             )
         old = outcome if kind == K.OUTCOME and outcome is not None else None
         c = Correction(
@@ -325,23 +338,21 @@ def _apply(actor, correction: Correction) -> Correction:
             return c
         if c.status != CorrectionStatus.PROPOSED:
             raise exceptions.InvalidTransition(
-                f"This correction is {c.get_status_display().lower()}; nothing was done."
+                gettext("This correction is %(state)s; nothing was done.")
+                % {"state": c.get_status_display().lower()}
             )
         if needs_two_people(c):
             if c.proposed_by_id == actor.pk:
                 raise exceptions.SelfApproval(
-                    "Someone other than the person who proposed it must apply this correction."
+                    gettext(
+                        "Someone other than the person who proposed it must apply this correction."
+                    )
                 )
             conflict = approval_conflict(
                 approver_id=actor.pk, requester_id=c.proposed_by_id, requested_at=c.proposed_at
             )
             if conflict:
-                hours = settings.STAFF_CREDENTIAL_COOLOFF_HOURS
-                refusal = exceptions.CredentialResetConflict(
-                    rules.CONFLICTS[conflict].format(hours=hours)
-                )
-                refusal.reason = conflict
-                raise refusal
+                raise refusals.conflict_refusal(conflict)
         plan = _plan(d, c)
         c.reversal = _post_reversal(plan, c, d, actor)
         if plan.replacement is not None:
@@ -421,7 +432,9 @@ def correction_withdraw(*, actor, correction: Correction) -> Correction:
         if c.status == CorrectionStatus.WITHDRAWN:
             return c
         if c.status != CorrectionStatus.PROPOSED:
-            raise exceptions.InvalidTransition("An applied correction cannot be withdrawn.")
+            raise exceptions.InvalidTransition(
+                gettext("An applied correction cannot be withdrawn.")
+            )
         c.status, c.decided_by, c.decided_at = CorrectionStatus.WITHDRAWN, actor, timezone.now()
         c.save(update_fields=["status", "decided_by", "decided_at"])
         d = c.disbursement

@@ -13,7 +13,8 @@ payment. Non-returnable support ends at paid. Every service here:
   (``disbursement:<id>:paid``, ``disbursement:<id>:return:<token>``), so money is never
   posted twice;
 * writes an audit event (who, when, from → to) without personal data, and posts the money
-  to the books by the recipes of docs/ledger.md. Memos name only the disbursement's number.
+  to the books by the recipes of docs/ledger.md. Memos name only the disbursement's number;
+* refuses in the words of the person acting (the shared checks: ``ledger.casework.refusals``).
 
 Funds rule. Available funds are bank + cash − approved but unpaid. Approval promises money,
 so it is refused when available funds do not cover it. Payment is refused unless bank +
@@ -31,6 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ledger import exceptions
 from ledger.books.chart import (
@@ -41,11 +43,15 @@ from ledger.books.chart import (
     COURT_FEES,
     DIRECT_SUPPORT,
 )
-from ledger.books.entries import MAX_ABS_AMOUNT
-from ledger.books.fund_time import fund_today
-from ledger.books.money import format_money
-from ledger.books.periods import closed_through
 from ledger.books.posting import audit_record, books_lock, transaction_post
+from ledger.casework.refusals import (
+    check_amount,
+    check_date,
+    check_token,
+    conflict_refusal,
+    money,
+    source_short,
+)
 from ledger.models import (
     Account,
     BailCase,
@@ -59,20 +65,12 @@ from ledger.models import (
     RefundPayee,
     TransactionKind,
 )
-from ledger.staff.credentials import (
-    APPROVER_RESET_REQUESTER,
-    REQUESTER_RESET_APPROVER,
-    approval_conflict,
-)
+from ledger.staff.credentials import approval_conflict
 from ledger.staff.roles import Capability, require
 
 S = DisbursementStatus
 PAID_STATES = frozenset({S.PAID, S.PARTLY_RETURNED, S.RETURNED, S.FORFEITED, S.SETTLED})
 BANK, CASH = BANK, CASH
-
-
-def _money(amount: int) -> str:
-    return format_money(amount, settings.FUND_CURRENCY)
 
 
 def _state(d: Disbursement) -> str:
@@ -81,34 +79,6 @@ def _state(d: Disbursement) -> str:
 
 def _source_account(method: str) -> str:
     return CASH if method == PaymentMethod.CASH else BANK
-
-
-def _check_amount(value, what: str, *, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise exceptions.InvalidDisbursement(f"The {what} must be a whole number of cents.")
-    if value < 0 or (value == 0 and not allow_zero) or value > MAX_ABS_AMOUNT:
-        raise exceptions.InvalidDisbursement(f"The {what} must be more than zero.")
-    return value
-
-
-def _check_date(value, what: str) -> dt.date:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise exceptions.InvalidDisbursement(f"The {what} must be a date.")
-    if value > fund_today():
-        raise exceptions.InvalidDisbursement(f"The {what} cannot be in the future.")
-    closed = closed_through()
-    if closed is not None and value <= closed:
-        raise exceptions.InvalidDisbursement(
-            f"The books are closed through {closed:%Y-%m-%d}: give a {what} in the open period."
-        )
-    return value
-
-
-def _check_token(token: str) -> str:
-    token = (token or "").strip()
-    if not token or len(token) > 64:
-        raise exceptions.InvalidDisbursement("The form expired; open it again and resubmit.")
-    return token
 
 
 def _locked(disbursement: Disbursement) -> Disbursement:
@@ -155,43 +125,45 @@ def disbursement_request(
     or agent the check is written to). A second call with the same form token returns the
     first request."""
     require(actor, Capability.REQUEST_DISBURSEMENT)
-    token = _check_token(token)
-    amount = _check_amount(amount, "amount")
+    token = check_token(token)
+    amount = check_amount(amount, "amount")
     if purpose not in DisbursementPurpose.values:
-        raise exceptions.InvalidDisbursement("Choose bail or non-returnable support.")
+        raise exceptions.InvalidDisbursement(gettext("Choose bail or non-returnable support."))
     if payee_kind not in PayeeKind.values:
         raise exceptions.InvalidDisbursement(
-            "Choose who is paid: court, jail, bond agent or immigration office."
+            gettext("Choose who is paid: court, jail, bond agent or immigration office.")
         )
     payee_name = payee_name.strip()
     if not payee_name or len(payee_name) > 120:
         raise exceptions.InvalidDisbursement(
-            "Name who is paid (as written on the check), in at most 120 characters."
+            gettext("Name who is paid (as written on the check), in at most 120 characters.")
         )
     if method not in PaymentMethod.values:
-        raise exceptions.InvalidDisbursement("Choose how it is paid.")
+        raise exceptions.InvalidDisbursement(gettext("Choose how it is paid."))
     if refund_payee is None:
         refund_payee = RefundPayee.FUND if purpose == DisbursementPurpose.BAIL else RefundPayee.NONE
     if purpose == DisbursementPurpose.BAIL and refund_payee != RefundPayee.FUND:
         raise exceptions.InvalidDisbursement(
-            "Bail is paid only when its refund is assigned to the fund."
+            gettext("Bail is paid only when its refund is assigned to the fund.")
         )
     if purpose == DisbursementPurpose.SUPPORT and refund_payee != RefundPayee.NONE:
-        raise exceptions.InvalidDisbursement("Non-returnable support has no refund.")
+        raise exceptions.InvalidDisbursement(gettext("Non-returnable support has no refund."))
     reference = instrument_reference.strip()
     if len(reference) > 60:
-        raise exceptions.InvalidDisbursement("The instrument reference is at most 60 characters.")
+        raise exceptions.InvalidDisbursement(
+            gettext("The instrument reference is at most 60 characters.")
+        )
     with transaction.atomic():
         earlier = Disbursement.objects.filter(request_token=token).first()
         if earlier is not None:
             if (earlier.case_id, earlier.amount, earlier.purpose) != (case.pk, amount, purpose):
                 raise exceptions.InvalidDisbursement(
-                    "This form was already used for another request."
+                    gettext("This form was already used for another request.")
                 )
             return earlier
         case = BailCase.objects.select_for_update().get(pk=case.pk)
         if case.closed_on is not None:
-            raise exceptions.InvalidDisbursement("This case is closed; reopen it first.")
+            raise exceptions.InvalidDisbursement(gettext("This case is closed; reopen it first."))
         d = Disbursement.objects.create(
             request_token=token,
             case=case,
@@ -208,15 +180,6 @@ def disbursement_request(
         )
         _audit(actor, d, "requested", "", amount=amount, purpose=purpose, case=str(case.public_id))
     return d
-
-
-# Why an approver may not approve, when one of the two reset the other's credentials.
-CONFLICTS = {
-    REQUESTER_RESET_APPROVER: "Someone else must approve this: its requester reset your "
-    "credentials after requesting it, or within {hours} hours before.",
-    APPROVER_RESET_REQUESTER: "Someone else must approve this: you reset its requester's "
-    "credentials after the request, or within {hours} hours before it.",
-}
 
 
 def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
@@ -243,25 +206,27 @@ def _approve(actor, disbursement: Disbursement) -> Disbursement:
             return d
         if d.status != S.REQUESTED:
             raise exceptions.InvalidTransition(
-                f"Only a requested disbursement can be approved; this one is {_state(d)}."
+                gettext("Only a requested disbursement can be approved; this one is %(state)s.")
+                % {"state": _state(d)}
             )
         two_person = d.amount >= settings.DISBURSEMENT_TWO_PERSON_MIN
         if two_person and d.requested_by_id == actor.pk:
-            raise exceptions.SelfApproval("Someone other than the requester must approve this.")
+            raise exceptions.SelfApproval(
+                gettext("Someone other than the requester must approve this.")
+            )
         conflict = two_person and approval_conflict(
             approver_id=actor.pk, requester_id=d.requested_by_id, requested_at=d.requested_at
         )
         if conflict:
-            hours = settings.STAFF_CREDENTIAL_COOLOFF_HOURS
-            refusal = exceptions.CredentialResetConflict(CONFLICTS[conflict].format(hours=hours))
-            refusal.reason = conflict
-            raise refusal
+            raise conflict_refusal(conflict)
         bank, cash = _funds()
         available = bank + cash - _approved_unpaid()
         if available < d.amount:
             raise exceptions.InsufficientFunds(
-                f"Available funds ({_money(available)}) do not cover this disbursement "
-                f"({_money(d.amount)})."
+                gettext(
+                    "Available funds (%(available)s) do not cover this disbursement (%(amount)s)."
+                )
+                % {"available": money(available), "amount": money(d.amount)}
             )
         d.status, d.approved_by, d.approved_at = S.APPROVED, actor, timezone.now()
         d.save(update_fields=["status", "approved_by", "approved_at"])
@@ -277,7 +242,7 @@ def disbursement_cancel(*, actor, disbursement: Disbursement) -> Disbursement:
         if d.status == S.CANCELLED:
             return d
         if d.status not in (S.REQUESTED, S.APPROVED):
-            raise exceptions.InvalidTransition("A paid disbursement cannot be cancelled.")
+            raise exceptions.InvalidTransition(gettext("A paid disbursement cannot be cancelled."))
         before = d.status
         d.status, d.cancelled_by, d.cancelled_at = S.CANCELLED, actor, timezone.now()
         d.save(update_fields=["status", "cancelled_by", "cancelled_at"])
@@ -291,10 +256,12 @@ def disbursement_pay(
     """Record that the approved money went out (the check was issued, the wire sent) and
     post it: bail to ``assets:bail_outstanding``, support to ``expenses:direct_support``."""
     require(actor, Capability.PAY_DISBURSEMENT)
-    paid_on = _check_date(paid_on, "payment date")
+    paid_on = check_date(paid_on, "payment date")
     reference = instrument_reference.strip()
     if len(reference) > 60:
-        raise exceptions.InvalidDisbursement("The instrument reference is at most 60 characters.")
+        raise exceptions.InvalidDisbursement(
+            gettext("The instrument reference is at most 60 characters.")
+        )
     with transaction.atomic():
         books_lock()
         d = _locked(disbursement)
@@ -302,22 +269,22 @@ def disbursement_pay(
             return d
         if d.status != S.APPROVED:
             raise exceptions.InvalidTransition(
-                f"Only an approved disbursement can be paid; this one is {_state(d)}."
+                gettext("Only an approved disbursement can be paid; this one is %(state)s.")
+                % {"state": _state(d)}
             )
         source = _source_account(d.method)
         bank, cash = _funds()
         claimed_earlier = _approved_unpaid(exclude=d, before=d)
         if bank + cash - claimed_earlier - d.amount < 0:
             raise exceptions.InsufficientFunds(
-                "Funds do not cover this payment and the approvals before it "
-                f"(available for it: {_money(bank + cash - claimed_earlier)}, "
-                f"needed: {_money(d.amount)})."
+                gettext(
+                    "Funds do not cover this payment and the approvals before it "
+                    "(available for it: %(available)s, needed: %(amount)s)."
+                )
+                % {"available": money(bank + cash - claimed_earlier), "amount": money(d.amount)}
             )
         if (cash if source == CASH else bank) < d.amount:
-            raise exceptions.InsufficientFunds(
-                f"The {'cash box' if source == CASH else 'bank account'} does not hold "
-                f"{_money(d.amount)}."
-            )
+            raise source_short(source, d.amount)
         target = BAIL_OUTSTANDING if d.purpose == DisbursementPurpose.BAIL else DIRECT_SUPPORT
         what = "Bail paid" if d.purpose == DisbursementPurpose.BAIL else "Support paid"
         txn = transaction_post(
@@ -371,11 +338,11 @@ def _record_outcome(
     forfeited: int = 0,
 ) -> Disbursement:
     require(actor, Capability.RECORD_OUTCOME)
-    token = _check_token(token)
-    occurred_on = _check_date(occurred_on, "date")
+    token = check_token(token)
+    occurred_on = check_date(occurred_on, "date")
     total = returned + fees + forfeited
     if total <= 0:
-        raise exceptions.InvalidDisbursement("Record an amount greater than zero.")
+        raise exceptions.InvalidDisbursement(gettext("Record an amount greater than zero."))
     with transaction.atomic():
         books_lock()
         d = _locked(disbursement)
@@ -388,19 +355,21 @@ def _record_outcome(
             ) and (earlier.court_fees, earlier.forfeited_amount) == (fees, forfeited)
             if not same:
                 raise exceptions.InvalidDisbursement(
-                    "This form was already used for another record."
+                    gettext("This form was already used for another record.")
                 )
             return d
         if d.purpose != DisbursementPurpose.BAIL or d.status not in (S.PAID, S.PARTLY_RETURNED):
             raise exceptions.InvalidTransition(
-                "Only paid bail that is still outstanding can come back or be forfeited."
+                gettext("Only paid bail that is still outstanding can come back or be forfeited.")
             )
         if occurred_on < d.paid_on:
-            raise exceptions.InvalidDisbursement("This cannot happen before the bail was paid.")
+            raise exceptions.InvalidDisbursement(
+                gettext("This cannot happen before the bail was paid.")
+            )
         if total > d.outstanding:
             raise exceptions.OutcomeExceedsOutstanding(
-                f"Only {_money(d.outstanding)} of this bail is outstanding; "
-                f"this records {_money(total)}."
+                gettext("Only %(outstanding)s of this bail is outstanding; this records %(total)s.")
+                % {"outstanding": money(d.outstanding), "total": money(total)}
             )
         if kind == OutcomeKind.RETURN:
             legs = [(BANK, returned), (COURT_FEES, fees)]
@@ -466,8 +435,8 @@ def disbursement_record_return(
         token=token,
         occurred_on=occurred_on,
         kind=OutcomeKind.RETURN,
-        returned=_check_amount(returned_amount, "amount returned", allow_zero=True),
-        fees=_check_amount(court_fees, "court fees", allow_zero=True),
+        returned=check_amount(returned_amount, "amount returned", allow_zero=True),
+        fees=check_amount(court_fees, "court fees", allow_zero=True),
     )
 
 
@@ -481,5 +450,5 @@ def disbursement_record_forfeiture(
         token=token,
         occurred_on=occurred_on,
         kind=OutcomeKind.FORFEITURE,
-        forfeited=_check_amount(amount, "amount forfeited"),
+        forfeited=check_amount(amount, "amount forfeited"),
     )

@@ -15,6 +15,8 @@ import re
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ledger.books.fund_time import fund_today
 from ledger.casework import crypto
@@ -71,11 +73,11 @@ class StaffFilterSet(django_filters.FilterSet):
 
 class CaseFilter(StaffFilterSet):
     q = search_filter()
-    docket = django_filters.CharFilter(method="by_docket", label="Docket number (exact)")
-    county = django_filters.CharFilter(lookup_expr="iexact")
-    bail_type = django_filters.ChoiceFilter(choices=BailType.choices)
+    docket = django_filters.CharFilter(method="by_docket", label=_("Docket number (exact)"))
+    county = django_filters.CharFilter(lookup_expr="iexact", label=_("County"))
+    bail_type = django_filters.ChoiceFilter(choices=BailType.choices, label=_("Bail type"))
     open = django_filters.BooleanFilter(
-        field_name="closed_on", lookup_expr="isnull", label="Open cases only"
+        field_name="closed_on", lookup_expr="isnull", label=_("Open cases only")
     )
 
     class Meta:
@@ -88,7 +90,7 @@ class CaseFilter(StaffFilterSet):
         if not self.sees_identity:
             del self.filters["docket"]
         else:
-            self.filters["q"].label = "Search (case id, county, court or exact docket)"
+            self.filters["q"].label = gettext("Search (case id, county, court or exact docket)")
 
     def by_docket(self, queryset, name, value):
         if not crypto.normalise_docket(value):
@@ -107,10 +109,12 @@ class CaseFilter(StaffFilterSet):
 
 class DisbursementFilter(StaffFilterSet):
     q = search_filter()
-    status = django_filters.ChoiceFilter(choices=DisbursementStatus.choices)
-    purpose = django_filters.ChoiceFilter(choices=DisbursementPurpose.choices)
-    method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
-    county = django_filters.CharFilter(field_name="case__county", lookup_expr="iexact")
+    status = django_filters.ChoiceFilter(choices=DisbursementStatus.choices, label=_("Status"))
+    purpose = django_filters.ChoiceFilter(choices=DisbursementPurpose.choices, label=_("Purpose"))
+    method = django_filters.ChoiceFilter(choices=PaymentMethod.choices, label=_("Method"))
+    county = django_filters.CharFilter(
+        field_name="case__county", lookup_expr="iexact", label=_("Case county")
+    )
 
     class Meta:
         model = Disbursement
@@ -129,14 +133,16 @@ class DisbursementFilter(StaffFilterSet):
 
 class OutstandingFilter(StaffFilterSet):
     AGES = (
-        ("30", "30 days or more"),
-        ("90", "90 days or more"),
-        ("180", "180 days or more"),
-        ("365", "365 days or more"),
+        ("30", _("30 days or more")),
+        ("90", _("90 days or more")),
+        ("180", _("180 days or more")),
+        ("365", _("365 days or more")),
     )
     q = search_filter()
-    older_than = django_filters.ChoiceFilter(choices=AGES, method="by_age", label="Age")
-    county = django_filters.CharFilter(field_name="case__county", lookup_expr="iexact")
+    older_than = django_filters.ChoiceFilter(choices=AGES, method="by_age", label=_("Age"))
+    county = django_filters.CharFilter(
+        field_name="case__county", lookup_expr="iexact", label=_("Case county")
+    )
 
     class Meta:
         model = Disbursement
@@ -155,7 +161,7 @@ class OutstandingFilter(StaffFilterSet):
 
 class OutcomeFilter(StaffFilterSet):
     q = search_filter()
-    kind = django_filters.ChoiceFilter(choices=OutcomeKind.choices)
+    kind = django_filters.ChoiceFilter(choices=OutcomeKind.choices, label=_("Kind"))
     occurred_on = date_range_filter()
 
     class Meta:
@@ -185,14 +191,15 @@ class AuditFilter(StaffFilterSet):
     q = search_filter()
     object_type = django_filters.ChoiceFilter(
         choices=(
-            ("case", "Case"),
-            ("disbursement", "Disbursement"),
-            ("offline_gift", "Offline gift"),
-            ("journal_transaction", "Ledger transaction"),
-        )
+            ("case", _("Case")),
+            ("disbursement", _("Disbursement")),
+            ("offline_gift", _("Offline gift")),
+            ("journal_transaction", _("Ledger transaction")),
+        ),
+        label=_("Object type"),
     )
-    object_id = django_filters.CharFilter(label="Object id")
-    action = django_filters.CharFilter(lookup_expr="startswith", label="Action starts with")
+    object_id = django_filters.CharFilter(label=_("Object id"))
+    action = django_filters.CharFilter(lookup_expr="startswith", label=_("Action starts with"))
 
     class Meta:
         model = AuditEvent
@@ -208,11 +215,11 @@ class AuditFilter(StaffFilterSet):
 class JournalFilter(StaffFilterSet):
     q = search_filter()
     kind = django_filters.ChoiceFilter(
-        field_name="transaction__kind", choices=TransactionKind.choices
+        field_name="transaction__kind", choices=TransactionKind.choices, label=_("Transaction kind")
     )
     date = date_range_filter(field_name="transaction__date")
     account = django_filters.CharFilter(
-        field_name="account__code", lookup_expr="startswith", label="Account starts with"
+        field_name="account__code", lookup_expr="startswith", label=_("Account starts with")
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
@@ -85,7 +86,7 @@ class CaseListView(StaffListView):
     table_class = CaseTable
     filterset_class = CaseFilter
     queryset = BailCase.objects.all()
-    extra_context = {"title": "Cases"}
+    extra_context = {"title": _("Cases")}
     export_name = "cases"
 
 
@@ -93,7 +94,7 @@ class DisbursementListView(StaffListView):
     table_class = DisbursementTable
     filterset_class = DisbursementFilter
     queryset = Disbursement.objects.select_related("case", "requested_by", "approved_by")
-    extra_context = {"title": "Disbursements"}
+    extra_context = {"title": _("Disbursements")}
     export_name = "disbursements"
 
 
@@ -105,7 +106,7 @@ class ApprovalQueueView(DisbursementListView):
         status__in=(DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED)
     )
     template_name = "ledger/staff/queue.html"
-    extra_context = {"title": "Approval queue"}
+    extra_context = {"title": _("Approval queue")}
     export_name = "approval-queue"
 
     def get_context_data(self, **kwargs):
@@ -126,7 +127,7 @@ class OutstandingView(StaffListView):
         purpose=DisbursementPurpose.BAIL,
         settled_on__isnull=True,
     ).select_related("case")
-    extra_context = {"title": "Outstanding bail by age"}
+    extra_context = {"title": _("Outstanding bail by age")}
     export_name = "outstanding-bail"
 
 
@@ -136,7 +137,7 @@ class OutcomeListView(StaffListView):
     queryset = DisbursementOutcome.objects.select_related(
         "disbursement__case", "recorded_by", "transaction"
     )
-    extra_context = {"title": "Returns and forfeitures"}
+    extra_context = {"title": _("Returns and forfeitures")}
     export_name = "returns"
 
 
@@ -144,7 +145,7 @@ class AuditListView(StaffListView):
     table_class = AuditTable
     filterset_class = AuditFilter
     queryset = AuditEvent.objects.select_related("actor")
-    extra_context = {"title": "Audit history"}
+    extra_context = {"title": _("Audit history")}
     export_name = "audit-history"
 
 
@@ -156,7 +157,7 @@ class JournalListView(StaffListView):
     table_class = JournalTable
     filterset_class = JournalFilter
     queryset = Posting.objects.select_related("transaction", "account")
-    extra_context = {"title": "Journal"}
+    extra_context = {"title": _("Journal")}
     export_name = "journal"
 
     def get_table_pagination(self, table):

@@ -10,6 +10,8 @@ import django_tables2 as tables
 from django.db.models import F
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from ledger.casework.case_rows import RowView, case_of, days_since
 from ledger.casework.cases import case_identity
@@ -18,18 +20,19 @@ from ledger.staff import csv_cells
 from ledger.staff.columns import DayColumn, ListTable, MomentColumn, MoneyColumn
 
 AGE_BUCKETS = (
-    (30, "under 30 days"),
-    (90, "30–89 days"),
-    (180, "90–179 days"),
-    (365, "180–364 days"),
+    (30, _("under 30 days")),
+    (90, _("30–89 days")),
+    (180, _("90–179 days")),
+    (365, _("180–364 days")),
 )
 
 
 def age_bucket(days: int) -> str:
+    """The age bracket, in the language active now (the CSV export's is English)."""
     for limit, label in AGE_BUCKETS:
         if days < limit:
-            return label
-    return "365 days or more"
+            return str(label)
+    return gettext("365 days or more")
 
 
 def _identity(record: BailCase):
@@ -49,7 +52,7 @@ class IdentityColumn(tables.Column):
 
     def _get(self, record):
         identity = _identity(case_of(record))
-        return "(purged)" if identity is None else getattr(identity, self.field)
+        return gettext("(purged)") if identity is None else getattr(identity, self.field)
 
     def render(self, record):
         return self._get(record)
@@ -87,12 +90,16 @@ class CaseTable(StaffTable):
     IDENTIFYING = ("name", "docket_number")
     DETAILED = ("court", "outcome")
     public_id = tables.Column(
-        verbose_name="Case", linkify=("casework:case", {"public_id": tables.A("public_id")})
+        verbose_name=_("Case"), linkify=("casework:case", {"public_id": tables.A("public_id")})
     )
-    name = IdentityColumn("name", verbose_name="Name")
-    docket_number = IdentityColumn("docket_number", verbose_name="Docket")
-    opened_on = DayColumn()
-    closed_on = DayColumn()
+    name = IdentityColumn("name", verbose_name=_("Name"))
+    docket_number = IdentityColumn("docket_number", verbose_name=_("Docket"))
+    county = tables.Column(verbose_name=_("County"))
+    court = tables.Column(verbose_name=_("Court"))
+    bail_type = tables.Column(verbose_name=_("Bail type"))
+    opened_on = DayColumn(verbose_name=_("Opened on"))
+    closed_on = DayColumn(verbose_name=_("Closed on"))
+    outcome = tables.Column(verbose_name=_("Outcome"))
 
     class Meta:
         model = BailCase
@@ -118,15 +125,19 @@ class CaseTable(StaffTable):
 
 class DisbursementTable(StaffTable):
     IDENTIFYING = ("name",)
-    id = _disbursement_column(verbose_name="No.")
-    name = IdentityColumn("name", verbose_name="Name")
-    county = tables.Column(accessor="case__county", verbose_name="County")
-    amount = MoneyColumn()
-    requested_by = tables.Column(accessor="requested_by__username", verbose_name="Requested by")
-    requested_at = MomentColumn()
-    approved_by = tables.Column(accessor="approved_by__username", verbose_name="Approved by")
-    approved_at = MomentColumn()
-    paid_on = DayColumn()
+    id = _disbursement_column(verbose_name=_("No."))
+    name = IdentityColumn("name", verbose_name=_("Name"))
+    county = tables.Column(accessor="case__county", verbose_name=_("County"))
+    purpose = tables.Column(verbose_name=_("Purpose"))
+    status = tables.Column(verbose_name=_("Status"))
+    amount = MoneyColumn(verbose_name=_("Amount"))
+    payee_kind = tables.Column(verbose_name=_("Payee kind"))
+    method = tables.Column(verbose_name=_("Method"))
+    requested_by = tables.Column(accessor="requested_by__username", verbose_name=_("Requested by"))
+    requested_at = MomentColumn(verbose_name=_("Requested at"))
+    approved_by = tables.Column(accessor="approved_by__username", verbose_name=_("Approved by"))
+    approved_at = MomentColumn(verbose_name=_("Approved at"))
+    paid_on = DayColumn(verbose_name=_("Paid on"))
 
     class Meta:
         model = Disbursement
@@ -151,7 +162,7 @@ class DisbursementTable(StaffTable):
 class QueueTable(DisbursementTable):
     DETAILED = ("waiting",)  # a number of days gives the day away
     paid_on = None
-    waiting = tables.Column(empty_values=(), orderable=False, verbose_name="Waiting")
+    waiting = tables.Column(empty_values=(), orderable=False, verbose_name=_("Waiting"))
 
     class Meta(DisbursementTable.Meta):
         # Waiting ones have no payment date yet: how long they have waited instead.
@@ -160,7 +171,7 @@ class QueueTable(DisbursementTable):
 
     def render_waiting(self, record):
         days = (timezone.now() - record.requested_at).days
-        return f"{days} days" if days != 1 else "1 day"
+        return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
 
     def value_waiting(self, record):
         return (timezone.now() - record.requested_at).days
@@ -169,21 +180,23 @@ class QueueTable(DisbursementTable):
 class OutstandingTable(StaffTable):
     IDENTIFYING = ("name", "docket_number")
     DETAILED = ("court",)
-    id = _disbursement_column(verbose_name="No.")
-    name = IdentityColumn("name", verbose_name="Name")
-    docket_number = IdentityColumn("docket_number", verbose_name="Docket")
-    county = tables.Column(accessor="case__county", verbose_name="County")
-    court = tables.Column(accessor="case__court", verbose_name="Court")
-    amount = MoneyColumn(verbose_name="Bail paid")
+    id = _disbursement_column(verbose_name=_("No."))
+    name = IdentityColumn("name", verbose_name=_("Name"))
+    docket_number = IdentityColumn("docket_number", verbose_name=_("Docket"))
+    county = tables.Column(accessor="case__county", verbose_name=_("County"))
+    court = tables.Column(accessor="case__court", verbose_name=_("Court"))
+    status = tables.Column(verbose_name=_("Status"))
+    amount = MoneyColumn(verbose_name=_("Bail paid"))
     outstanding = MoneyColumn(
         empty_values=(),
         orderable=False,
-        verbose_name="Outstanding",
+        verbose_name=_("Outstanding"),
         # Every row here is paid bail not yet settled: what the court still holds.
         total=F("amount") - F("returned_amount") - F("court_fees") - F("forfeited_amount"),
     )
-    paid_on = DayColumn()
-    age = tables.Column(empty_values=(), accessor="paid_on", verbose_name="Age")
+    paid_on = DayColumn(verbose_name=_("Paid on"))
+    age = tables.Column(empty_values=(), accessor="paid_on", verbose_name=_("Age"))
+    payee_kind = tables.Column(verbose_name=_("Payee kind"))
 
     class Meta:
         model = Disbursement
@@ -216,18 +229,19 @@ class OutstandingTable(StaffTable):
 class OutcomeTable(StaffTable):
     IDENTIFYING = ("name",)
     DETAILED = ("sequence",)  # the published checkpoints date a ledger number
+    kind = tables.Column(verbose_name=_("Kind"))
     disbursement = _disbursement_column(
-        "disbursement_id", accessor="disbursement_id", verbose_name="Disbursement"
+        "disbursement_id", accessor="disbursement_id", verbose_name=_("Disbursement")
     )
-    name = IdentityColumn("name", verbose_name="Name")
-    county = tables.Column(accessor="disbursement__case__county", verbose_name="County")
-    returned_amount = MoneyColumn(verbose_name="Returned")
-    court_fees = MoneyColumn(verbose_name="Court fees")
-    forfeited_amount = MoneyColumn(verbose_name="Forfeited")
-    recorded_by = tables.Column(accessor="recorded_by__username", verbose_name="Recorded by")
-    recorded_at = MomentColumn()
-    sequence = tables.Column(accessor="transaction__sequence", verbose_name="Ledger no.")
-    occurred_on = DayColumn()
+    name = IdentityColumn("name", verbose_name=_("Name"))
+    county = tables.Column(accessor="disbursement__case__county", verbose_name=_("County"))
+    returned_amount = MoneyColumn(verbose_name=_("Returned"))
+    court_fees = MoneyColumn(verbose_name=_("Court fees"))
+    forfeited_amount = MoneyColumn(verbose_name=_("Forfeited"))
+    recorded_by = tables.Column(accessor="recorded_by__username", verbose_name=_("Recorded by"))
+    recorded_at = MomentColumn(verbose_name=_("Recorded at"))
+    sequence = tables.Column(accessor="transaction__sequence", verbose_name=_("Ledger no."))
+    occurred_on = DayColumn(verbose_name=_("Occurred on"))
 
     class Meta:
         model = DisbursementOutcome
@@ -270,10 +284,13 @@ class AuditTable(StaffTable):
     """The audit history. Events about a case or a disbursement are case rows: their times
     show as the month to roles without ``view_case_details``."""
 
-    at = MomentColumn()
-    actor = tables.Column(accessor="actor__username", verbose_name="Who", default="system")
-    change = tables.Column(empty_values=(), orderable=False, verbose_name="From → to")
-    details = AuditDetailsColumn()
+    at = MomentColumn(verbose_name=_("At"))
+    actor = tables.Column(accessor="actor__username", verbose_name=_("Who"), default=_("system"))
+    action = tables.Column(verbose_name=_("Action"))
+    object_type = tables.Column(verbose_name=_("Object type"))
+    object_id = tables.Column(verbose_name=_("Object id"))
+    change = tables.Column(empty_values=(), orderable=False, verbose_name=_("From → to"))
+    details = AuditDetailsColumn(verbose_name=_("Details"))
 
     class Meta:
         model = AuditEvent
@@ -300,14 +317,14 @@ class JournalTable(StaffTable):
     """The books' journal, one row per posting (only for ``view_journal``). The whole
     journal, with its hashes, comes from ``manage.py export_ledger``."""
 
-    sequence = tables.Column(accessor="transaction__sequence", verbose_name="No.")
-    date = DayColumn(accessor="transaction__date", verbose_name="Date")
-    kind = tables.Column(accessor="transaction__kind", verbose_name="Kind")
-    memo = tables.Column(accessor="transaction__memo", verbose_name="Memo")
-    source_ref = tables.Column(accessor="transaction__source_ref", verbose_name="Source")
-    account = tables.Column(accessor="account__code", verbose_name="Account")
+    sequence = tables.Column(accessor="transaction__sequence", verbose_name=_("No."))
+    date = DayColumn(accessor="transaction__date", verbose_name=_("Date"))
+    kind = tables.Column(accessor="transaction__kind", verbose_name=_("Kind"))
+    memo = tables.Column(accessor="transaction__memo", verbose_name=_("Memo"))
+    source_ref = tables.Column(accessor="transaction__source_ref", verbose_name=_("Source"))
+    account = tables.Column(accessor="account__code", verbose_name=_("Account"))
     amount = MoneyColumn(
-        verbose_name="Amount (debit +, credit −)", csv_label="Amount, debit + credit −"
+        verbose_name=_("Amount (debit +, credit −)"), csv_label="Amount, debit + credit −"
     )
 
     class Meta:

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ledger import exceptions
@@ -88,10 +89,10 @@ def case_new(request):
             next_court_date=data["next_court_date"],
             identity=_identity_from(data),
         )
-        return "Case opened.", _case_url(case)
+        return gettext("Case opened."), _case_url(case)
 
     response = form_submitted(request, form, act, refusals=InvalidCase)
-    return response or form_page(request, form, "Open a case")
+    return response or form_page(request, form, gettext("Open a case"))
 
 
 def _details_shown(user, case: BailCase) -> dict:
@@ -136,10 +137,10 @@ def case_edit_identity(request, public_id):
 
     def act(data):
         case_update_identity(actor=request.user, case=case, identity=_identity_from(data))
-        return "Identifying data saved.", _case_url(case)
+        return gettext("Identifying data saved."), _case_url(case)
 
     response = form_submitted(request, form, act, refusals=InvalidCase)
-    return response or form_page(request, form, "Identifying data", back=case)
+    return response or form_page(request, form, gettext("Identifying data"), back=case)
 
 
 def _posted_on_case(request, public_id, form_class, act, *, refusals, form_name: str):
@@ -159,7 +160,7 @@ def _posted_on_case(request, public_id, form_class, act, *, refusals, form_name:
 def case_close_view(request, public_id):
     def act(case, data):
         case_close(actor=request.user, case=case, **data)
-        return "Case closed.", _case_url(case)
+        return gettext("Case closed."), _case_url(case)
 
     return _posted_on_case(
         request, public_id, CaseCloseForm, act, refusals=InvalidCase, form_name="close_form"
@@ -171,7 +172,8 @@ def case_close_view(request, public_id):
 def disbursement_new(request, public_id):
     def act(case, data):
         d = disbursement_request(actor=request.user, case=case, **data)
-        return f"Disbursement {d.pk} requested; it now needs approval.", _disbursement_url(d)
+        requested = gettext("Disbursement %(number)s requested; it now needs approval.")
+        return requested % {"number": d.pk}, _disbursement_url(d)
 
     return _posted_on_case(
         request,
@@ -256,29 +258,32 @@ def disbursement_detail(request, pk: int):
 def _act(request, pk: int, service, done: str):
     """Call ``service`` (one that takes no form) on the disbursement and go back to it,
     once the person ticked the confirmation that states the amount and what follows; a
-    refusal shows the page again with the reason."""
+    refusal shows the page again with the reason. ``done`` is the translated success
+    message, with the disbursement's number as ``%(number)s``."""
     d = _get_disbursement(pk)
     if request.POST.get("confirm") != "yes":
-        return _refused(request, d, action_error="Tick the confirmation first: nothing was done.")
+        nothing_done = gettext("Tick the confirmation first: nothing was done.")
+        return _refused(request, d, action_error=nothing_done)
     try:
         service(actor=request.user, disbursement=d)
     except exceptions.DisbursementError as error:
         return _refused(request, d, action_error=str(error))
-    messages.success(request, done.format(pk=d.pk))
+    messages.success(request, done % {"number": d.pk})
     return redirect(_disbursement_url(d))
 
 
 def _act_with_form(request, pk: int, form_class, prefix: str, service, done: str):
     """Bind ``form_class`` to the POST and call ``service`` with the disbursement and the
     form's fields (``ledger.staff.forms_flow``), then go back to the disbursement; a form
-    or service error shows the page again with the form's errors and changes nothing."""
+    or service error shows the page again with the form's errors and changes nothing.
+    ``done`` is as for :func:`_act`."""
     d = _get_disbursement(pk)
     form = form_class(request.POST, prefix=prefix)
 
     def act(data):
         data = {name: value for name, value in data.items() if name != "confirm"}
         service(actor=request.user, disbursement=d, **data)
-        return done.format(pk=d.pk), _disbursement_url(d)
+        return done % {"number": d.pk}, _disbursement_url(d)
 
     response = form_submitted(request, form, act, refusals=exceptions.DisbursementError)
     return response or _refused(request, d, **{f"{prefix}_form": form})
@@ -287,33 +292,35 @@ def _act_with_form(request, pk: int, form_class, prefix: str, service, done: str
 @staff_view(Capability.APPROVE_DISBURSEMENT)
 @require_POST
 def disbursement_approve_view(request, pk: int):
-    return _act(request, pk, disbursement_approve, "Disbursement {pk} approved.")
+    done = gettext("Disbursement %(number)s approved.")
+    return _act(request, pk, disbursement_approve, done)
 
 
 @staff_view(Capability.CANCEL_DISBURSEMENT)
 @require_POST
 def disbursement_cancel_view(request, pk: int):
-    return _act(request, pk, disbursement_cancel, "Disbursement {pk} cancelled.")
+    done = gettext("Disbursement %(number)s cancelled.")
+    return _act(request, pk, disbursement_cancel, done)
 
 
 @staff_view(Capability.PAY_DISBURSEMENT)
 @require_POST
 def disbursement_pay_view(request, pk: int):
-    done = "Disbursement {pk} recorded as paid."
+    done = gettext("Disbursement %(number)s recorded as paid.")
     return _act_with_form(request, pk, PayForm, "pay", disbursement_pay, done)
 
 
 @staff_view(Capability.RECORD_OUTCOME)
 @require_POST
 def disbursement_return_view(request, pk: int):
-    done = "Return recorded."
+    done = gettext("Return recorded.")
     return _act_with_form(request, pk, ReturnForm, "return", disbursement_record_return, done)
 
 
 @staff_view(Capability.RECORD_OUTCOME)
 @require_POST
 def disbursement_forfeit_view(request, pk: int):
-    done = "Forfeiture recorded."
+    done = gettext("Forfeiture recorded.")
     return _act_with_form(
         request, pk, ForfeitureForm, "forfeit", disbursement_record_forfeiture, done
     )

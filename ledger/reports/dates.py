@@ -10,6 +10,8 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, pgettext_lazy
+
 # Statements cover days between these (a bound keeps "the day before" and "the month
 # after" ordinary dates).
 EARLIEST = dt.date(1900, 1, 1)
@@ -18,6 +20,17 @@ LATEST = dt.date(2999, 12, 31)
 
 class InvalidPeriod(ValueError):
     """A period needs two dates in ISO form (YYYY-MM-DD), the first not after the second."""
+
+
+# The two ends of a period as a refusal names them (the period form's "From" and "To").
+ENDS = {
+    "from": pgettext_lazy("end of a period", "from"),
+    "to": pgettext_lazy("end of a period", "to"),
+}
+
+
+def _end(name: str) -> str:
+    return str(ENDS.get(name, name))
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -40,14 +53,22 @@ class Period:
     def __post_init__(self) -> None:
         for name, value in (("from", self.start), ("to", self.end)):
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-                raise InvalidPeriod(f"The {name} date must be a date.")
+                message = gettext("The %(end)s date must be a date.")
+                raise InvalidPeriod(message % {"end": _end(name)})
             if not EARLIEST <= value <= LATEST:
+                message = gettext("The %(end)s date must fall between %(earliest)s and %(latest)s.")
                 raise InvalidPeriod(
-                    f"The {name} date must fall between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}."
+                    message
+                    % {
+                        "end": _end(name),
+                        "earliest": f"{EARLIEST:%Y-%m-%d}",
+                        "latest": f"{LATEST:%Y-%m-%d}",
+                    }
                 )
         if self.start > self.end:
+            message = gettext("The from date (%(start)s) is after the to date (%(end)s).")
             raise InvalidPeriod(
-                f"The from date ({self.start:%Y-%m-%d}) is after the to date ({self.end:%Y-%m-%d})."
+                message % {"start": f"{self.start:%Y-%m-%d}", "end": f"{self.end:%Y-%m-%d}"}
             )
 
     @property
@@ -72,13 +93,14 @@ class Period:
 def parse_date(text: str, name: str) -> dt.date:
     text = (text or "").strip()
     if not text:
-        raise InvalidPeriod(f"Give the {name} date as YYYY-MM-DD.")
+        raise InvalidPeriod(gettext("Give the %(end)s date as YYYY-MM-DD.") % {"end": _end(name)})
     try:
         if len(text) != 10:
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidPeriod(f"The {name} date {text!r} is not a date in the form YYYY-MM-DD.")
+        message = gettext("The %(end)s date %(text)s is not a date in the form YYYY-MM-DD.")
+        raise InvalidPeriod(message % {"end": _end(name), "text": repr(text)})
 
 
 def period_from_text(start: str, end: str) -> Period:

@@ -6,17 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ledger.reports.dates import InvalidPeriod, Period
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from ledger.staff.fields import date_widget
 
 
 def _date_field(label, help_text) -> forms.DateField:
     return forms.DateField(
         label=label,
         input_formats=["%Y-%m-%d"],
-        widget=DateInput(format="%Y-%m-%d"),
+        widget=date_widget(),
         help_text=help_text,
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )

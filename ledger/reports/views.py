@@ -105,8 +105,9 @@ def statement_page(request, statement: Statement):
         # Files are read by programs and kept: always in English, whatever the page's language.
         with translation.override("en"):
             report = statement.build(Books(period))
+            content = render_file(report, file_format)
         exported(request.user, statement, period, file_format)
-        response = HttpResponse(render_file(report, file_format))
+        response = HttpResponse(content)
         response["Content-Type"] = CONTENT_TYPES[file_format]
         name = report.file_name(file_format)
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -40,6 +40,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ledger.books.posting import audit_record
@@ -63,7 +64,7 @@ def second_step_url(user) -> str:
 
 # When the session's password login happened (seconds since the epoch).
 LOGIN_TIME_SESSION_KEY = "staff_login_time"
-SESSION_ENDED = "Your session reached its time limit. Log in again."
+SESSION_ENDED = gettext_noop("Your session reached its time limit. Log in again.")
 
 
 def record_login_time(request: HttpRequest) -> None:
@@ -88,7 +89,7 @@ def end_expired_session(request: HttpRequest) -> bool:
     if not request.user.is_authenticated or session_seconds_left(request) > 0:
         return False
     auth_logout(request)
-    messages.info(request, SESSION_ENDED)
+    messages.info(request, gettext(SESSION_ENDED))
     return True
 
 
@@ -151,6 +152,7 @@ def staff_access_refusal(
         return redirect_to_login(request.get_full_path(), second_step_url(user))
     if capability is None:
         if not user_roles(user):
+            # Logged with the 403, never shown on it: English, like every log line.
             raise NotPermitted("This account has no staff role.")
     else:
         try:

@@ -24,6 +24,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 from ledger.books.posting import audit_record
 from ledger.exceptions import MoneyRightsPaused
@@ -39,6 +40,15 @@ AUTHENTICATOR_CHANGED = "authenticator app (changed)"
 AUTHENTICATOR_REMOVED = "authenticator app (removed)"
 RECOVERY_CODES = "recovery codes"
 RECOVERY_CODES_REMOVED = "recovery codes (removed)"
+# How a page names each (the stored word stays English, as audit details do).
+CREDENTIAL_WORDS = {
+    PASSWORD: pgettext_lazy("credential", "password"),
+    AUTHENTICATOR_ADDED: pgettext_lazy("credential", "authenticator app (added)"),
+    AUTHENTICATOR_CHANGED: pgettext_lazy("credential", "authenticator app (changed)"),
+    AUTHENTICATOR_REMOVED: pgettext_lazy("credential", "authenticator app (removed)"),
+    RECOVERY_CODES: pgettext_lazy("credential", "recovery codes"),
+    RECOVERY_CODES_REMOVED: pgettext_lazy("credential", "recovery codes (removed)"),
+}
 
 # Audit actions that show an account has been logged in to (``ledger.staff.login_audit``).
 LOGIN_ACTIONS = ("staff.login", "staff.password_accepted")
@@ -97,13 +107,19 @@ def _by(reset: StaffCredentialReset) -> str:
 
 
 def pause_reason(reset: StaffCredentialReset) -> str:
-    by = _by(reset)
-    return (
-        f"This account cannot move money until {_when(reset.until)}: its {reset.what} "
-        f"was changed by {by} on {_when(reset.at)}, and money waits "
-        f"{settings.STAFF_CREDENTIAL_COOLOFF_HOURS} hours after someone else resets a "
+    """The refusal as the page shows it, in the page's language."""
+    by = reset.reset_by.username if reset.reset_by else gettext("a command on the server")
+    return gettext(
+        "This account cannot move money until %(until)s: its %(what)s was changed by "
+        "%(by)s on %(at)s, and money waits %(hours)s hours after someone else resets a "
         "person's credentials."
-    )
+    ) % {
+        "until": _when(reset.until),
+        "what": CREDENTIAL_WORDS.get(reset.what, reset.what),
+        "by": by,
+        "at": _when(reset.at),
+        "hours": settings.STAFF_CREDENTIAL_COOLOFF_HOURS,
+    }
 
 
 def money_rights_refusal(user, capability) -> MoneyRightsPaused | None:

@@ -9,12 +9,17 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext, ngettext
 
 from ledger.books.fund_time import fund_today
 from ledger.books.money import minor_unit_exponent
 
 _AMOUNT_RE = re.compile(r"^\d{1,13}(\.\d+)?$")
 _GROUPED_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _enter_an_amount() -> str:
+    return gettext("Enter an amount, like 1250 or 1250.50.")
 
 
 class MoneyField(forms.Field):
@@ -32,28 +37,38 @@ class MoneyField(forms.Field):
         if not raw:
             return 0 if self.allow_zero and not self.required else None
         if len(raw) > 20:
-            raise forms.ValidationError("Enter an amount, like 1250 or 1250.50.")
+            raise forms.ValidationError(_enter_an_amount())
         if "," in raw:
             # A comma separates thousands, in groups of three, and nothing else: "1,25"
             # (one and a quarter where a comma is the decimal mark) would otherwise
             # record a hundred times the amount.
             if not _GROUPED_RE.match(raw):
                 raise forms.ValidationError(
-                    f"We could not tell what {raw} means. Write it like 1,250.50 or 1250.50."
+                    gettext(
+                        "We could not tell what %(raw)s means. Write it like 1,250.50 or 1250.50."
+                    )
+                    % {"raw": raw}
                 )
             raw = raw.replace(",", "")
         exponent = minor_unit_exponent(settings.FUND_CURRENCY)
         if not _AMOUNT_RE.match(raw):
-            raise forms.ValidationError("Enter an amount, like 1250 or 1250.50.")
+            raise forms.ValidationError(_enter_an_amount())
         try:
             amount = Decimal(raw)
         except InvalidOperation:
-            raise forms.ValidationError("Enter an amount, like 1250 or 1250.50.") from None
+            raise forms.ValidationError(_enter_an_amount()) from None
         if -amount.as_tuple().exponent > exponent:
-            raise forms.ValidationError(f"Enter an amount with at most {exponent} decimals.")
+            raise forms.ValidationError(
+                ngettext(
+                    "Enter an amount with at most %(count)d decimal.",
+                    "Enter an amount with at most %(count)d decimals.",
+                    exponent,
+                )
+                % {"count": exponent}
+            )
         minor = int(amount * 10**exponent)
         if minor == 0 and not self.allow_zero:
-            raise forms.ValidationError("Enter an amount greater than zero.")
+            raise forms.ValidationError(gettext("Enter an amount greater than zero."))
         return minor
 
 
@@ -66,10 +81,16 @@ class TokenForm(forms.Form):
             self.initial.setdefault("token", uuid.uuid4().hex)
 
 
+def date_widget() -> forms.DateInput:
+    """The browser's date picker. Its value is always ISO (YYYY-MM-DD), as ``type=date``
+    requires, whatever the page's language (Spanish would otherwise write 06/03/2026)."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class PastDateField(forms.DateField):
     """A date up to today; today unless the form says otherwise."""
 
-    widget = forms.DateInput(attrs={"type": "date"})
+    widget = date_widget()
 
     def __init__(self, **kwargs):
         kwargs.setdefault("initial", fund_today)
@@ -78,4 +99,4 @@ class PastDateField(forms.DateField):
     def validate(self, value):
         super().validate(value)
         if value and value > fund_today():
-            raise forms.ValidationError("The date cannot be in the future.")
+            raise forms.ValidationError(gettext("The date cannot be in the future."))

@@ -9,10 +9,14 @@ gets ``None`` back::
 
     def act(data):
         thing = thing_create(actor=request.user, **data)
-        return f"Thing {thing.pk} created.", reverse("app:thing", args=[thing.pk])
+        created = gettext("Thing %(number)s created.") % {"number": thing.pk}
+        return created, reverse("app:thing", args=[thing.pk])
 
     response = form_submitted(request, form, act, refusals=ThingError)
-    return response or form_page(request, form, "New thing")
+    return response or form_page(request, form, gettext("New thing"))
+
+The message and the title are shown to staff, so they are translated per request
+(``gettext``, never an f-string).
 
 The services refuse before they write, so a refusal changes nothing.
 """

@@ -146,6 +146,8 @@ def require(user, capability: Capability) -> None:
     :class:`~ledger.exceptions.MoneyRightsPaused` (saying why and until when, and audited)
     for a money capability while a reset of their credentials by someone else cools off."""
     if capability not in role_capabilities(user):
+        # Logged with Django's 403, never shown on it: English, like every log line. (The
+        # periods page, which shows a NotPermitted, checks the same capability first.)
         raise NotPermitted(f"Your role does not allow this ({capability.value.replace('_', ' ')}).")
     if capability in MONEY_CAPABILITIES:
         from ledger.staff.credentials import money_rights_refusal
