@@ -21,6 +21,7 @@ from donations.models import (
 from donations.wall import WAITING
 from ledger.books.fund_time import fund_today
 from ledger.books.selectors import account_balances, approved_unpaid_total
+from ledger.casework.correction_records import Correction, CorrectionStatus
 from ledger.models import BailCase, Disbursement, DisbursementStatus
 
 CASH_POSITION = (
@@ -42,6 +43,7 @@ def to_do() -> dict:
     unmatched = BankStatementLine.objects.exclude(matches__status=MatchStatus.CONFIRMED).distinct()
     return {
         "approvals": waiting.count(),
+        "corrections": Correction.objects.filter(status=CorrectionStatus.PROPOSED).count(),
         "oldest_request": waiting.aggregate(at=Min("requested_at"))["at"],
         "failed_events": StripeEvent.objects.filter(status=EventStatus.FAILED).count(),
         "open_discrepancies": Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count(),

@@ -179,7 +179,7 @@ def case_set_court_date(*, actor, case: BailCase, next_court_date: dt.date | Non
 
 def case_close(*, actor, case: BailCase, closed_on: dt.date, outcome: str = "") -> BailCase:
     """Close a case once none of its disbursements is waiting or outstanding. The retention
-    clock for its identifying data starts here."""
+    clock for its identifying data starts here; its next court date is cleared."""
     require(actor, Capability.MANAGE_CASES)
     _check_date(closed_on, "closing date")
     outcome = outcome.strip()
@@ -207,9 +207,12 @@ def case_close(*, actor, case: BailCase, closed_on: dt.date, outcome: str = "") 
                     "settle them first."
                 )
             )
-        case.closed_on, case.outcome = closed_on, outcome
-        case.save(update_fields=["closed_on", "outcome", "updated_at"])
-        audit_record(actor, "case", case.public_id, "case.closed")
+        # A closed case has no court date ahead: it is not kept past the case's end.
+        court_date_cleared = case.next_court_date is not None
+        case.closed_on, case.outcome, case.next_court_date = closed_on, outcome, None
+        case.save(update_fields=["closed_on", "outcome", "next_court_date", "updated_at"])
+        details = {"court_date_cleared": True} if court_date_cleared else None
+        audit_record(actor, "case", case.public_id, "case.closed", details)
     return case
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.books.fund_time import fund_today
 from ledger.casework import crypto
 from ledger.casework.case_rows import RowView, month_start
+from ledger.casework.correction_records import Correction, CorrectionStatus
 from ledger.models import (
     AuditEvent,
     BailCase,
@@ -115,10 +116,20 @@ class DisbursementFilter(StaffFilterSet):
     county = django_filters.CharFilter(
         field_name="case__county", lookup_expr="iexact", label=_("Case county")
     )
+    correction = django_filters.ChoiceFilter(
+        choices=(("waiting", _("waiting to be applied")),),
+        method="by_correction",
+        label=_("Correction"),
+    )
 
     class Meta:
         model = Disbursement
-        fields = ["q", "status", "purpose", "method", "county"]
+        fields = ["q", "status", "purpose", "method", "county", "correction"]
+
+    def by_correction(self, queryset, name, value):
+        """Those with a correction proposed and not yet applied or withdrawn."""
+        waiting = Correction.objects.filter(status=CorrectionStatus.PROPOSED)
+        return queryset.filter(pk__in=waiting.values("disbursement_id"))
 
     def search(self, queryset, name, value):
         """By the disbursement's number, or its case (id, county, court)."""

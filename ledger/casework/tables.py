@@ -88,7 +88,7 @@ class StaffTable(ListTable):
 
 class CaseTable(StaffTable):
     IDENTIFYING = ("name", "docket_number")
-    DETAILED = ("court", "outcome")
+    DETAILED = ("court", "next_court_date", "outcome")
     public_id = tables.Column(
         verbose_name=_("Case"), linkify=("casework:case", {"public_id": tables.A("public_id")})
     )
@@ -96,6 +96,7 @@ class CaseTable(StaffTable):
     docket_number = IdentityColumn("docket_number", verbose_name=_("Docket"))
     county = tables.Column(verbose_name=_("County"))
     court = tables.Column(verbose_name=_("Court"))
+    next_court_date = DayColumn(verbose_name=_("Next court date"))
     bail_type = tables.Column(verbose_name=_("Bail type"))
     opened_on = DayColumn(verbose_name=_("Opened on"))
     closed_on = DayColumn(verbose_name=_("Closed on"))
@@ -109,6 +110,7 @@ class CaseTable(StaffTable):
             "docket_number",
             "county",
             "court",
+            "next_court_date",
             "bail_type",
             "opened_on",
             "closed_on",
@@ -125,6 +127,7 @@ class CaseTable(StaffTable):
 
 class DisbursementTable(StaffTable):
     IDENTIFYING = ("name",)
+    DETAILED = ("payee_name",)
     id = _disbursement_column(verbose_name=_("No."))
     name = IdentityColumn("name", verbose_name=_("Name"))
     county = tables.Column(accessor="case__county", verbose_name=_("County"))
@@ -132,6 +135,7 @@ class DisbursementTable(StaffTable):
     status = tables.Column(verbose_name=_("Status"))
     amount = MoneyColumn(verbose_name=_("Amount"))
     payee_kind = tables.Column(verbose_name=_("Payee kind"))
+    payee_name = tables.Column(verbose_name=_("Paid to"))
     method = tables.Column(verbose_name=_("Method"))
     requested_by = tables.Column(accessor="requested_by__username", verbose_name=_("Requested by"))
     requested_at = MomentColumn(verbose_name=_("Requested at"))
@@ -149,6 +153,7 @@ class DisbursementTable(StaffTable):
             "status",
             "amount",
             "payee_kind",
+            "payee_name",
             "method",
             "requested_by",
             "requested_at",
@@ -160,7 +165,7 @@ class DisbursementTable(StaffTable):
 
 
 class QueueTable(DisbursementTable):
-    DETAILED = ("waiting",)  # a number of days gives the day away
+    DETAILED = (*DisbursementTable.DETAILED, "waiting")  # a number of days gives the day away
     paid_on = None
     waiting = tables.Column(empty_values=(), orderable=False, verbose_name=_("Waiting"))
 

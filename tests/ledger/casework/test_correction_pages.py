@@ -129,3 +129,20 @@ def test_a_waiting_correction_can_be_withdrawn(staff_client, paid):
     c.refresh_from_db()
     assert c.status == "withdrawn"
     assert 'id="propose-payment-correction"' in _page(bookkeeper, paid)
+
+
+def test_the_staff_home_counts_corrections_waiting_and_the_list_finds_them(staff_client, paid):
+    bookkeeper, viewer = staff_client("bookkeeper"), staff_client("viewer")
+    _propose_payment_fix(bookkeeper, paid)
+
+    home = bookkeeper.get("/staff/").content.decode()
+    found = bookkeeper.get(reverse("casework:disbursements"), {"correction": "waiting"})
+    Correction.objects.update(status="withdrawn")
+    none_left = bookkeeper.get(reverse("casework:disbursements"), {"correction": "waiting"})
+
+    link = re.search(r'<a href="([^"]+)" id="corrections-waiting">([^<]+)</a>', home)
+    assert link.group(2) == "1 correction waiting to be applied"
+    assert link.group(1) == reverse("casework:disbursements") + "?correction=waiting"
+    assert f'href="/staff/disbursements/{paid.pk}/"' in found.content.decode()
+    assert f'href="/staff/disbursements/{paid.pk}/"' not in none_left.content.decode()
+    assert "corrections-waiting" not in viewer.get("/staff/").content.decode()

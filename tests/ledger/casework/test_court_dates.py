@@ -93,6 +93,16 @@ def test_a_wrong_court_date_is_refused_and_nothing_changes(manager, case, value,
     assert len(_court_date_events(case)) == 1
 
 
+def test_closing_a_case_clears_its_court_date(manager, case):
+    case_set_court_date(actor=manager, case=case, next_court_date=_soon())
+
+    case_close(actor=manager, case=case, closed_on=OPENED)
+
+    assert BailCase.objects.get(pk=case.pk).next_court_date is None
+    closed = AuditEvent.objects.get(action="case.closed", object_id=str(case.public_id))
+    assert closed.details == {"court_date_cleared": True}
+
+
 def test_a_closed_cases_court_date_cannot_change(manager, case):
     case_close(actor=manager, case=case, closed_on=OPENED)
 
@@ -219,3 +229,19 @@ def test_the_staff_home_counts_court_dates_this_week_for_those_who_see_them(
 
     assert 'id="court-dates-soon">1 court date in the next 7 days</a>' in approver_home
     assert "court-dates-soon" not in viewer_home
+
+
+@pytest.mark.parametrize("role, sees_it", [("viewer", False), ("approver", True)])
+def test_the_cases_list_shows_the_court_date_to_roles_that_see_exact_dates(
+    staff_client, manager, case, role, sees_it
+):
+    case_set_court_date(actor=manager, case=case, next_court_date=_soon())
+    client = staff_client(role)
+
+    page = client.get(reverse("casework:cases")).content.decode()
+    csv_text = client.get(reverse("casework:cases"), {"_export": "csv"}).content.decode()
+
+    assert ("Next court date" in page) == sees_it
+    assert (_soon().isoformat() in page) == sees_it
+    assert ("Next court date" in csv_text.splitlines()[0]) == sees_it
+    assert (_soon().isoformat() in csv_text) == sees_it

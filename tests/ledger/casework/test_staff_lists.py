@@ -222,3 +222,17 @@ def test_each_date_input_has_its_own_label(staff_client, books, path):
     for input_id in re.findall(r'<input type="date"[^>]* id="([^"]+)"', page):
         assert f'<label for="{input_id}">' in page
     assert len(re.findall(r'<input type="date"', page)) == 2
+
+
+@pytest.mark.parametrize("role, sees_it", [("viewer", False), ("bookkeeper", True)])
+def test_who_is_paid_shows_to_roles_that_see_a_cases_details(staff_client, books, role, sees_it):
+    client = staff_client(role)
+
+    page = client.get(reverse("casework:disbursements")).content.decode()
+    rows = _csv(client.get(reverse("casework:disbursements"), {"_export": "csv"}))
+
+    assert ("Hennepin County District Court" in page) == sees_it
+    assert ("Paid to" in rows[0]) == sees_it
+    assert [row.get("Paid to") for row in rows] == (
+        ["Hennepin County District Court"] * 3 if sees_it else [None] * 3
+    )
