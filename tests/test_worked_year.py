@@ -32,6 +32,7 @@ from django.core.management import call_command
 from donations.bank.importing import statement_import
 from donations.bank.matching import match_confirm
 from donations.bank.report import reconcile
+from donations.exceptions import InvalidOfflineGift
 from donations.models import (
     BankMatch,
     BankStatementLine,
@@ -228,7 +229,7 @@ def _close_january_and_refuse_a_late_check(team) -> None:
     assert closed_through() == D(2025, 1, 31)
     before = _journal()
 
-    with pytest.raises(exceptions.PeriodClosed):
+    with pytest.raises(InvalidOfflineGift, match="closed through 2025-01-31"):
         _check_gift(team["bookkeeper"], 12_500, D(2025, 1, 20), "2219")
 
     assert _journal() == before and not OfflineGift.objects.exists()

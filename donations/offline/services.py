@@ -23,6 +23,7 @@ from donations.models import OfflineGift, OfflineGiftMethod
 from ledger.books.chart import BANK, CASH, DONATIONS
 from ledger.books.entries import MAX_ABS_AMOUNT
 from ledger.books.fund_time import fund_today
+from ledger.books.periods import closed_through
 from ledger.books.posting import audit_record, transaction_post, transaction_reverse
 from ledger.models import JournalTransaction, TransactionKind
 from ledger.staff.roles import Capability, require
@@ -53,6 +54,13 @@ def offline_gift_record(
         raise InvalidOfflineGift(gettext("The amount must be more than zero."))
     if not isinstance(received_on, dt.date) or received_on > fund_today():
         raise InvalidOfflineGift(gettext("The date received cannot be in the future."))
+    closed = closed_through()
+    if closed is not None and received_on <= closed:
+        message = gettext(
+            "The books are closed through %(day)s: record the gift on a day in the open "
+            "period, the day it is deposited."
+        )
+        raise InvalidOfflineGift(message % {"day": f"{closed:%Y-%m-%d}"})
     reference = reference.strip()
     if len(reference) > 60:
         raise InvalidOfflineGift(gettext("The reference is at most 60 characters."))

@@ -47,7 +47,7 @@ def offline_gift_new(request):
         message = gettext("Gift recorded (ledger no. %(sequence)s).")
         return message % {"sequence": gift.transaction.sequence}, reverse("donations:staff_gifts")
 
-    response = form_submitted(request, form, act, refusals=DonationError)
+    response = form_submitted(request, form, act, refusals=(DonationError, LedgerError))
     return response or form_page(request, form, gettext("Record a check or cash gift"))
 
 

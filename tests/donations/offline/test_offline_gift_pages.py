@@ -1,11 +1,13 @@
 """The staff pages for check and cash gifts: recorded once, reversed once when bounced."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
 
 from donations.models import OfflineGift
+from ledger.books.periods import period_close
 from ledger.books.selectors import account_balances
 from ledger.models import AuditEvent, JournalTransaction
 
@@ -85,3 +87,24 @@ def test_a_bounce_without_the_confirmation_changes_nothing(staff_client, confirm
     assert not JournalTransaction.objects.filter(kind="reversal").exists()
     assert not AuditEvent.objects.filter(action="offline_gift.bounced").exists()
     assert f'id="confirm-bounce-{gift.pk}"' in page  # still a check that can bounce
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("en", "The books are closed through 2026-02-28: record the gift on a day in the open"),
+        ("es", "Los libros están cerrados hasta el 2026-02-28"),
+    ],
+)
+def test_a_gift_dated_in_a_closed_month_is_refused_with_a_reason(staff_client, language, refusal):
+    period_close(through=dt.date(2026, 2, 28))
+    client = staff_client("bookkeeper")
+    url = reverse("donations:staff_gift_new")
+    form = {"token": _token(client, url), "method": "check", "amount": "250"}
+
+    response = client.post(url, form | {"received_on": "2026-02-20"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 400
+    assert refusal in response.content.decode()
+    assert not OfflineGift.objects.exists()
+    assert account_balances()["assets:bank"] == 0
