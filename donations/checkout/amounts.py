@@ -14,17 +14,13 @@ import re
 
 from django.utils.translation import gettext as _
 
-# (decimal mark, thousands separator) per language; English for any other.
-SEPARATORS = {"en": (".", ","), "es": (",", ".")}
+from ledger.books.money import separators
+
 _CURRENCY_AND_SPACES = re.compile(r"[\s\u00a0\u202f$]|US\$|USD", re.IGNORECASE)
 
 
 class AmountError(ValueError):
     """The text is not an amount in the page's language; the message says how to write it."""
-
-
-def separators(language: str) -> tuple[str, str]:
-    return SEPARATORS.get((language or "en").split("-")[0].lower(), SEPARATORS["en"])
 
 
 def amount_example(language: str) -> str:

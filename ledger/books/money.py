@@ -29,6 +29,15 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
 )
 
 
+# How each language writes an amount: (decimal mark, thousands separator); English for any
+# other. Every form that reads a typed amount reads it this way.
+SEPARATORS = {"en": (".", ","), "es": (",", ".")}
+
+
+def separators(language: str | None) -> tuple[str, str]:
+    return SEPARATORS.get((language or "en").split("-")[0].lower(), SEPARATORS["en"])
+
+
 def minor_unit_exponent(currency: str) -> int:
     return 0 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 2
 

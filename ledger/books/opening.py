@@ -41,7 +41,8 @@ def opening_entry() -> JournalTransaction | None:
 
 def _amount(text: str, line: int) -> int:
     try:
-        return MoneyField(allow_zero=True, required=False).clean(text) or 0
+        # A file reads the same whatever the page's language: 1,250.00 or 1250.00.
+        return MoneyField(allow_zero=True, required=False, language="en").clean(text) or 0
     except forms.ValidationError as error:
         message = gettext("Line %(line)d: %(problem)s")
         raise OpeningBalancesError(

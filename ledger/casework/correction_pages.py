@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext
 
-from ledger.books.money import format_money, format_units
+from ledger.books.money import format_money
 from ledger.casework.correction_forms import (
     ApplyForm,
     OutcomeCorrectionForm,
@@ -132,8 +132,7 @@ def correction_context(user, d: Disbursement, forms: dict) -> dict:
     can_propose = (
         d.status in PAID_STATES and waiting is None and user_can(user, Capability.CORRECT_ENTRIES)
     )
-    amount = format_units(d.amount, settings.FUND_CURRENCY)
-    initial = {"new_amount": amount, "new_date": d.paid_on, "new_method": d.method}
+    initial = {"new_amount": d.amount, "new_date": d.paid_on, "new_method": d.method}
     return {
         "corrections": corrections,
         "waiting_correction": waiting,

@@ -9,54 +9,82 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from ledger.books.fund_time import fund_today
-from ledger.books.money import minor_unit_exponent
+from ledger.books.money import format_units, minor_unit_exponent, separators
 
 _AMOUNT_RE = re.compile(r"^\d{1,13}(\.\d+)?$")
-_GROUPED_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
-def _enter_an_amount() -> str:
-    return gettext("Enter an amount, like 1250 or 1250.50.")
+def _examples(language: str) -> dict[str, str]:
+    """1250, 1250.50 and 1,250.50 as ``language`` writes them."""
+    decimal, thousands = separators(language)
+    return {
+        "plain": "1250",
+        "decimals": f"1250{decimal}50",
+        "grouped": f"1{thousands}250{decimal}50",
+    }
+
+
+def _enter_an_amount(language: str) -> str:
+    return gettext("Enter an amount, like %(plain)s or %(decimals)s.") % _examples(language)
 
 
 class MoneyField(forms.Field):
-    """An amount typed as ``1,250.00`` or ``$1250``; cleans to integer minor units. A
-    comma that does not separate thousands is refused, never dropped."""
+    """An amount typed as the page's language writes it (``1,250.00`` or ``$1250`` in
+    English, ``1.250,00`` in Spanish); cleans to integer minor units. A thousands
+    separator not followed by groups of three digits is refused, never dropped: "1,25"
+    (one and a quarter where a comma is the decimal mark) would otherwise record a
+    hundred times the amount. Shown again, an amount is written the same way.
+
+    ``language`` fixes how amounts are written where that does not follow the page (a
+    file's, say); its refusals still speak the page's language."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "20"})
 
-    def __init__(self, *, allow_zero: bool = False, **kwargs):
+    def __init__(self, *, allow_zero: bool = False, language: str | None = None, **kwargs):
         self.allow_zero = allow_zero
+        self.language = language
         super().__init__(**kwargs)
+
+    def _language(self) -> str:
+        return self.language or get_language()
+
+    def prepare_value(self, value):
+        """An amount in minor units (an initial value) as the page's language writes it."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            decimal, _thousands = separators(self._language())
+            return format_units(value, settings.FUND_CURRENCY).replace(".", decimal)
+        return value
 
     def to_python(self, value):
         raw = str(value or "").replace("$", "").strip()
         if not raw:
             return 0 if self.allow_zero and not self.required else None
+        language = self._language()
         if len(raw) > 20:
-            raise forms.ValidationError(_enter_an_amount())
-        if "," in raw:
-            # A comma separates thousands, in groups of three, and nothing else: "1,25"
-            # (one and a quarter where a comma is the decimal mark) would otherwise
-            # record a hundred times the amount.
-            if not _GROUPED_RE.match(raw):
-                raise forms.ValidationError(
-                    gettext(
-                        "We could not tell what %(raw)s means. Write it like 1,250.50 or 1250.50."
-                    )
-                    % {"raw": raw}
+            raise forms.ValidationError(_enter_an_amount(language))
+        decimal, thousands = separators(language)
+        if thousands in raw:
+            whole, _mark, fraction = raw.partition(decimal)
+            groups = whole.split(thousands)
+            grouped = 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+            if not grouped or not whole.replace(thousands, "").isdigit() or thousands in fraction:
+                message = gettext(
+                    "We could not tell what %(raw)s means. Write it like %(grouped)s or "
+                    "%(decimals)s."
                 )
-            raw = raw.replace(",", "")
+                raise forms.ValidationError(message % {"raw": raw, **_examples(language)})
+            raw = raw.replace(thousands, "")
+        raw = raw.replace(decimal, ".")
         exponent = minor_unit_exponent(settings.FUND_CURRENCY)
         if not _AMOUNT_RE.match(raw):
-            raise forms.ValidationError(_enter_an_amount())
+            raise forms.ValidationError(_enter_an_amount(language))
         try:
             amount = Decimal(raw)
         except InvalidOperation:
-            raise forms.ValidationError(_enter_an_amount()) from None
+            raise forms.ValidationError(_enter_an_amount(language)) from None
         if -amount.as_tuple().exponent > exponent:
             raise forms.ValidationError(
                 ngettext(

@@ -108,3 +108,17 @@ def test_a_gift_dated_in_a_closed_month_is_refused_with_a_reason(staff_client, l
     assert refusal in response.content.decode()
     assert not OfflineGift.objects.exists()
     assert account_balances()["assets:bank"] == 0
+
+
+def test_on_the_spanish_page_an_amount_is_typed_as_spanish_writes_it(staff_client):
+    client = staff_client("bookkeeper")
+    url = reverse("donations:staff_gift_new")
+    form = {"token": _token(client, url), "method": "check", "received_on": "2026-03-01"}
+
+    misread = client.post(url, form | {"amount": "1250.50"}, HTTP_ACCEPT_LANGUAGE="es")
+    recorded = client.post(url, form | {"amount": "1.250,50"}, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert misread.status_code == 400
+    assert "Escríbelo como 1.250,50 o 1250,50" in misread.content.decode()
+    assert recorded.status_code == 302
+    assert account_balances()["assets:bank"] == 125_050

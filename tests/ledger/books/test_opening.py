@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from ledger.books.opening import OpeningBalancesError, opening_balances_post, parse_trial_balance
 from ledger.books.selectors import account_balances
@@ -91,3 +92,12 @@ def test_an_admin_brings_them_in_on_the_staff_page(staff_client):
     page = admin.get("/staff/opening-balances/").content.decode()
     assert "took their opening balances on 2026-01-01 (entry #1)" in page
     assert staff_client("bookkeeper").get("/staff/opening-balances/").status_code == 403
+
+
+def test_the_file_reads_the_same_from_a_spanish_page():
+    text = 'account,amount\nassets:bank,"1,250.50"\nassets:cash,1250.50\n'
+
+    with translation.override("es"):
+        legs = parse_trial_balance(text)
+
+    assert legs == [("assets:bank", 125_050), ("assets:cash", 125_050)]
