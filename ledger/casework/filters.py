@@ -35,7 +35,7 @@ from ledger.models import (
     Posting,
     TransactionKind,
 )
-from ledger.staff.lists import date_range_filter, search_filter, text_search
+from ledger.staff.lists import date_range_filter, search_filter, text_search, whole_number
 from ledger.staff.roles import Capability, user_can
 
 # The start of a public id as the lists show it (eight hex digits), dashes allowed.
@@ -137,8 +137,9 @@ class DisbursementFilter(StaffFilterSet):
         if not value:
             return queryset
         match = self.case_search(value, "case__")
-        if value.isdigit() and len(value) < 18:
-            match |= Q(pk=int(value))
+        number = whole_number(value)
+        if number is not None:
+            match |= Q(pk=number)
         return queryset.filter(match)
 
 
@@ -186,10 +187,11 @@ class OutcomeFilter(StaffFilterSet):
         if not value:
             return queryset
         match = self.case_search(value, "disbursement__case__")
-        if value.isdigit() and len(value) < 18:
-            match |= Q(disbursement_id=int(value))
+        number = whole_number(value)
+        if number is not None:
+            match |= Q(disbursement_id=number)
             if self.sees_details:
-                match |= Q(transaction__sequence=int(value))
+                match |= Q(transaction__sequence=number)
         return queryset.filter(match)
 
     def __init__(self, *args, **kwargs):

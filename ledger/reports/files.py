@@ -80,12 +80,11 @@ def report_context(report: Report) -> dict:
 
 def html_text(report: Report) -> str:
     """A standalone page for the file: its styles inline, printable as it is."""
-    with translation.override("en"):
-        context = report_context(report) | {
-            "FUND_NAME": settings.FUND_NAME,
-            "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        }
-        return render_to_string("ledger/reports/file.html", context)
+    context = report_context(report) | {
+        "FUND_NAME": settings.FUND_NAME,
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    return render_to_string("ledger/reports/file.html", context)
 
 
 # PDF -----------------------------------------------------------------------------------
@@ -130,8 +129,7 @@ def pdf_bytes(report: Report) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    with translation.override("en"):
-        body, totals = display_rows(report, report.body), display_rows(report, report.totals)
+    body, totals = display_rows(report, report.body), display_rows(report, report.totals)
 
     fund = pdf_text(settings.FUND_NAME)
 
@@ -196,8 +194,17 @@ def pdf_bytes(report: Report) -> bytes:
     return bytes(pdf.output())
 
 
+def statement_file(statement, books, file_format: str) -> tuple[Report, bytes]:
+    """A statement built from ``books`` and written as a file, in English whatever the
+    page's language: files are read by programs and kept."""
+    with translation.override("en"):
+        report = statement.build(books)
+        return report, render(report, file_format)
+
+
 def render(report: Report, file_format: str) -> bytes:
-    """The file's bytes: ``csv``, ``html`` or ``pdf``."""
+    """The file's bytes: ``csv``, ``html`` or ``pdf``, in the active language (English
+    for the command; pages go through :func:`statement_file`)."""
     if file_format == "csv":
         return csv_text(report).encode("utf-8")
     if file_format == "html":

@@ -14,7 +14,6 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
@@ -22,8 +21,7 @@ from ledger.books.fund_time import fund_today
 from ledger.books.posting import audit_record
 from ledger.reports.catalogue import BY_SLUG, STATEMENTS, Statement
 from ledger.reports.dates import Period, year_to_date
-from ledger.reports.files import CONTENT_TYPES, report_context
-from ledger.reports.files import render as render_file
+from ledger.reports.files import CONTENT_TYPES, report_context, statement_file
 from ledger.reports.forms import PeriodForm
 from ledger.reports.statements import Books
 from ledger.staff.access import staff_view
@@ -102,10 +100,7 @@ def statement_page(request, statement: Statement):
     if file_format == "pdf" and not pdf_available():
         file_format = ""
     if file_format in FILE_FORMATS:
-        # Files are read by programs and kept: always in English, whatever the page's language.
-        with translation.override("en"):
-            report = statement.build(Books(period))
-            content = render_file(report, file_format)
+        report, content = statement_file(statement, Books(period), file_format)
         exported(request.user, statement, period, file_format)
         response = HttpResponse(content)
         response["Content-Type"] = CONTENT_TYPES[file_format]

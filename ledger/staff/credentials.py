@@ -103,12 +103,12 @@ def money_rights_paused(user) -> StaffCredentialReset | None:
 
 
 def _by(reset: StaffCredentialReset) -> str:
-    return reset.reset_by.username if reset.reset_by else "a command on the server"
+    """Who reset it, in the active language (English in the notice emails' task)."""
+    return reset.reset_by.username if reset.reset_by else gettext("a command on the server")
 
 
 def pause_reason(reset: StaffCredentialReset) -> str:
     """The refusal as the page shows it, in the page's language."""
-    by = reset.reset_by.username if reset.reset_by else gettext("a command on the server")
     return gettext(
         "This account cannot move money until %(until)s: its %(what)s was changed by "
         "%(by)s on %(at)s, and money waits %(hours)s hours after someone else resets a "
@@ -116,7 +116,7 @@ def pause_reason(reset: StaffCredentialReset) -> str:
     ) % {
         "until": _when(reset.until),
         "what": CREDENTIAL_WORDS.get(reset.what, reset.what),
-        "by": by,
+        "by": _by(reset),
         "at": _when(reset.at),
         "hours": settings.STAFF_CREDENTIAL_COOLOFF_HOURS,
     }

@@ -117,6 +117,13 @@ def search_filter(method: str = "search") -> django_filters.CharFilter:
     return django_filters.CharFilter(method=method, label=_("Search"))
 
 
+def whole_number(value: str) -> int | None:
+    """``value`` as a row number or id when it is one, small enough for the database's
+    integer columns; else None."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 18 else None
+
+
 def text_search(queryset, value: str, *, contains=(), exact=(), numbers=()):
     """Rows where any of the ``contains`` fields holds ``value`` (any case), any of the
     ``exact`` fields equals it, or, for a whole number, any of the ``numbers`` fields is
@@ -129,9 +136,10 @@ def text_search(queryset, value: str, *, contains=(), exact=(), numbers=()):
         match |= Q(**{f"{field}__icontains": value})
     for field in exact:
         match |= Q(**{field: value})
-    if value.isdigit() and len(value) < 18:
+    number = whole_number(value)
+    if number is not None:
         for field in numbers:
-            match |= Q(**{field: int(value)})
+            match |= Q(**{field: number})
     return queryset.filter(match) if match else queryset.none()
 
 
